@@ -1,0 +1,102 @@
+/**
+ * The application API: what `import { task, time, debug, irq } from "hoprt"` gives.
+ */
+import * as kernelTask from "./kernel/task";
+import * as sched from "./kernel/sched";
+import * as kernelTime from "./kernel/time";
+import * as kernelIrq from "./kernel/irq";
+import * as config from "./kernel/config";
+import * as errors from "./kernel/errors";
+import { lock, unlock } from "./kernel/lock";
+import { inIsr, currentId, refuse } from "./kernel/context";
+import * as clock from "./mcu/clock";
+import * as bus from "./mcu/bus";
+import * as probeConsole from "./probe/console";
+import * as trace from "./probe/trace";
+
+export { errors };
+
+/** Builds and spawns a task: task.build().entry(fn).arg(1).priority(8).spawn(). */
+export class TaskBuilder {
+  private entryIndex: u32 = 0;
+  private argument: u32 = 0;
+  private prio: i32 = config.DEFAULT_PRIORITY;
+  private stack: u32 = config.DEFAULT_STACK_BYTES;
+  private taskName: string | null = null;
+
+  entry(fn: (arg: u32) => void): TaskBuilder { this.entryIndex = fn.index; return this; }
+  arg(value: u32): TaskBuilder { this.argument = value; return this; }
+  name(value: string): TaskBuilder { this.taskName = value; return this; }
+  priority(value: i32): TaskBuilder { this.prio = value; return this; }
+  /** A static stack of `bytes` (frames); a save area of the same size is added. */
+  staticStack(bytes: u32): TaskBuilder { this.stack = bytes; return this; }
+  /** Returns the task id, or a negative error code (errors.ERR_*). */
+  spawn(): i32 {
+    return kernelTask.spawn(this.entryIndex, true, this.argument, this.prio, this.stack, this.taskName);
+  }
+}
+
+export namespace task {
+  export function build(): TaskBuilder { return new TaskBuilder(); }
+  /** Let the other ready tasks of the same priority run first. */
+  export function yieldCurrent(): void {
+    if (inIsr()) { refuse(errors.ERR_IN_ISR); return; }
+    sched.rotateCurrent();
+    sched.requestSwitch();
+  }
+  /** The running task's id (-1 in a handler). */
+  export function current(): i32 { return kernelTask.currentTaskId(); }
+  export function exit(): void { kernelTask.exitCurrent(); }
+  /** Change the running task's priority; 0 or a negative error code. */
+  export function setPriority(p: i32): i32 {
+    if (inIsr()) return refuse(errors.ERR_IN_ISR);
+    if (p < 0 || p >= config.PRIORITY_LEVELS) return refuse(errors.ERR_BAD_PRIORITY, <u32>p);
+    lock();
+    const t = sched.current;
+    const old = t.priority;
+    sched.removeReady(t);
+    t.priority = <u8>p;
+    t.basePriority = <u8>p;
+    sched.makeReady(t);
+    trace.emit(trace.EV_PRIORITY, t.id, <u32>p, <u32>old);
+    const yieldNow = sched.highestReadyPriority() < p;
+    unlock();
+    if (yieldNow) sched.requestSwitch();
+    return errors.OK;
+  }
+  export function count(): i32 { return kernelTask.taskCount; }
+}
+
+export namespace time {
+  export function sleepMs(ms: u32): void { kernelTime.sleepMs(ms); }
+  export function sleepTicks(n: u32): void { kernelTime.sleepTicks(n); }
+  export function ticks(): u32 { return kernelTime.ticks; }
+  export function nowMs(): u64 { return kernelTime.msForTicks(kernelTime.ticks64); }
+  export function cycles(): u64 { return <u64>clock.now(); }
+  export function tickHz(): u32 { return kernelTime.tickHz; }
+}
+
+export namespace debug {
+  /** One line to the host console. */
+  export function print(s: string): void {
+    probeConsole.write(probeConsole.REC_LINE, currentId(), changetype<usize>(s));
+  }
+  /** A user mark in the trace. */
+  export function mark(a: u32, b: u32 = 0): void {
+    trace.emit(trace.EV_USER_MARK, currentId(), a, b);
+  }
+}
+
+export namespace irq {
+  export function attach(irqn: i32, handler: () => void, priority: u8): i32 {
+    return kernelIrq.attach(irqn, handler.index, priority);
+  }
+  export function enable(irqn: i32): i32 { return kernelIrq.enable(irqn); }
+  export function disable(irqn: i32): i32 { return kernelIrq.disable(irqn); }
+  export function pend(irqn: i32): i32 { return kernelIrq.pend(irqn); }
+}
+
+export namespace mmio {
+  export function read32(addr: u32): u32 { return bus.read32(addr); }
+  export function write32(addr: u32, value: u32): void { bus.write32(addr, value); }
+}

@@ -1,0 +1,11 @@
+/** Error codes returned (negative) by kernel calls; each is also traced as EV_ERROR. */
+export const OK: i32 = 0;
+export const ERR_BAD_PRIORITY: i32 = -1;
+export const ERR_NO_MEMORY: i32 = -2;
+export const ERR_TASK_LIMIT: i32 = -3;
+export const ERR_BAD_STACK: i32 = -4;
+export const ERR_NO_ENTRY: i32 = -5;
+export const ERR_IN_ISR: i32 = -6;
+export const ERR_BAD_IRQ: i32 = -7;
+export const ERR_RESERVED_IRQ: i32 = -8;
+export const ERR_BAD_ARGUMENT: i32 = -9;

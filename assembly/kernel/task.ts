@@ -1,0 +1,163 @@
+/**
+ * Tasks: creation, the task table, exit and reclamation.
+ *
+ * Invariants:
+ *  - A task id is its slot in `table`; a slot is reused only after the task
+ *    it held was reclaimed.
+ *  - A task's memory (control block, save area and stack) is one region
+ *    registered with the collector from spawn until reclamation.
+ *  - An exited or panicked task becomes a zombie; the PendSV handler frees
+ *    it once it no longer runs, never while its own stack is in use.
+ */
+import { Context, STATE_FRESH, STATE_DEAD } from "../mcu/context";
+import * as core from "../mcu/core";
+import * as trace from "../probe/trace";
+import * as probeConsole from "../probe/console";
+import { heapAlloc, heapFree, heapFits } from "./memory/heap";
+import { addRegion, removeRegion } from "./memory/roots";
+import * as config from "./config";
+import * as errors from "./errors";
+import { lock, unlock } from "./lock";
+import { inIsr, refuse, currentId } from "./context";
+import * as sched from "./sched";
+
+export const TASK_READY: u32 = 1;
+export const TASK_BLOCKED: u32 = 2;
+export const TASK_ZOMBIE: u32 = 3;
+
+@unmanaged export class Task extends Context {
+  taskState: u32;
+  priority: u8;
+  basePriority: u8;
+  entryTakesArg: bool;
+  userEntry: u32;
+  userArg: u32;
+  /** Ready queue / sleep list links. */
+  next: usize;
+  prev: usize;
+  wakeTick: u32;
+  /** The region allocated for this task (control block + save area + stack). */
+  region: usize;
+  regionBytes: u32;
+  stackBytes: u32;
+  switches: u32;
+  cyclesRun: i64;
+  lastSwitchIn: i64;
+  name: usize;
+}
+
+const table: usize = memory.data(config.MAX_TASKS * 4);
+export let taskCount: i32 = 0;
+
+export function taskAt(id: i32): Task | null {
+  if (id < 0 || id >= config.MAX_TASKS) return null;
+  return changetype<Task | null>(load<usize>(table + <usize>id * 4));
+}
+
+function freeSlot(): i32 {
+  for (let i = 0; i < config.MAX_TASKS; i++) if (load<usize>(table + <usize>i * 4) == 0) return i;
+  return -1;
+}
+
+const TASK_BLOCK_BYTES: usize = (offsetof<Task>() + 15) & ~15;
+
+/** The bottom function of every task: runs its entry, then exits it. */
+function taskMain(id: u32): void {
+  const t = changetype<Task>(taskAt(<i32>id));
+  if (t.entryTakesArg) call_indirect<void>(t.userEntry, t.userArg);
+  else call_indirect<void>(t.userEntry);
+  exitCurrent();
+}
+
+/**
+ * Create a task; returns its id or a negative error code. Blocking-free, so
+ * callable from handlers too.
+ */
+export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stackBytes: u32, name: string | null): i32 {
+  if (entry == 0) return refuse(errors.ERR_NO_ENTRY);
+  if (priority < 0 || priority >= config.PRIORITY_LEVELS) return refuse(errors.ERR_BAD_PRIORITY, <u32>priority);
+  if (stackBytes < config.MIN_STACK_BYTES || stackBytes > config.MAX_STACK_BYTES) return refuse(errors.ERR_BAD_STACK, stackBytes);
+  stackBytes = (stackBytes + 15) & ~15;
+  const regionBytes = TASK_BLOCK_BYTES + 2 * <usize>stackBytes;
+  lock();
+  const id = freeSlot();
+  if (id < 0) { unlock(); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
+  if (!heapFits(regionBytes, config.HEAP_RESERVE)) { unlock(); return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes); }
+  const region = heapAlloc(regionBytes);
+  if (!addRegion(region, region + regionBytes)) { heapFree(region); unlock(); return refuse(errors.ERR_TASK_LIMIT); }
+  const t = changetype<Task>(region);
+  memory.fill(region, 0, TASK_BLOCK_BYTES);
+  const save = region + TASK_BLOCK_BYTES;
+  t.entry = taskMain.index;
+  t.arg = <u32>id;
+  t.id = <u32>id;
+  t.saveArea = save;
+  t.saveEnd = save + stackBytes;
+  t.stackLimit = t.saveEnd;
+  t.stackTop = (region + regionBytes) & ~15;
+  t.sp = t.stackTop;
+  t.watermark = t.stackTop;
+  t.state = STATE_FRESH;
+  t.priority = <u8>priority;
+  t.basePriority = <u8>priority;
+  t.entryTakesArg = takesArg;
+  t.userEntry = entry;
+  t.userArg = arg;
+  t.region = region;
+  t.regionBytes = <u32>regionBytes;
+  t.stackBytes = stackBytes;
+  if (name != null) t.name = __pin(changetype<usize>(name));
+  store<usize>(table + <usize>id * 4, region);
+  taskCount++;
+  trace.emit(trace.EV_TASK_CREATE, <u32>id, <u32>priority, stackBytes, entry);
+  if (name != null) probeConsole.write(probeConsole.REC_TASK_NAME, <u32>id, changetype<usize>(name));
+  sched.makeReady(t);
+  unlock();
+  sched.preemptIfHigher(t);
+  return id;
+}
+
+/** End the calling task. Never returns. */
+export function exitCurrent(): void {
+  if (inIsr()) { refuse(errors.ERR_IN_ISR); return; }
+  const t = sched.current;
+  lock();
+  sched.removeReady(t);
+  t.taskState = TASK_ZOMBIE;
+  trace.emit(trace.EV_TASK_EXIT, t.id, stackUsed(t), t.savePeak);
+  sched.addZombie(t);
+  unlock();
+  sched.requestSwitch();
+  unreachable(); // a zombie is never resumed
+}
+
+/** Mark a task that died (panicked) as a zombie: called by the HardFault handler. */
+export function retire(t: Task): void {
+  lock();
+  if (t.taskState == TASK_READY) sched.removeReady(t);
+  else if (t.taskState == TASK_BLOCKED) sched.removeSleeper(t);
+  t.taskState = TASK_ZOMBIE;
+  t.state = STATE_DEAD;
+  sched.addZombie(t);
+  unlock();
+}
+
+/** Free a zombie's memory. Called by the PendSV handler once it no longer runs. */
+export function reclaim(t: Task): void {
+  const id = <i32>t.id;
+  store<usize>(table + <usize>id * 4, 0);
+  taskCount--;
+  if (t.name != 0) __unpin(t.name);
+  removeRegion(t.region);
+  trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes);
+  heapFree(t.region);
+}
+
+/** Bytes of frames the task has used at most (from its stack watermark). */
+export function stackUsed(t: Task): u32 {
+  return <u32>(t.stackTop - t.watermark);
+}
+
+export function currentTaskId(): i32 {
+  return inIsr() ? -1 : <i32>currentId();
+}

@@ -1,0 +1,226 @@
+/**
+ * The firmware's ABI (every export is hoprt_*) and the dispatch loop.
+ *
+ * The dispatch loop is the only code between contexts. It takes pending
+ * exceptions (Cortex-M4 entry 12 cycles, tail-chain 6, exit 10), calls a
+ * handler as a fresh call on the main stack, resumes a suspended context by
+ * rewinding it, and in thread mode runs the kernel's current task. Every
+ * context returns here either finished, suspended (Asyncify unwound it at a
+ * check point) or dead (killed by a fault).
+ */
+import * as clock from "./mcu/clock";
+import * as nvic from "./mcu/nvic";
+import * as core from "./mcu/core";
+import * as vectors from "./mcu/vectors";
+import * as systick from "./mcu/systick";
+import * as dwt from "./mcu/dwt";
+import * as scb from "./mcu/scb";
+import * as trace from "./probe/trace";
+import * as probeConsole from "./probe/console";
+import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE } from "./mcu/context";
+import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
+import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
+
+export const ABI_VERSION: u32 = 1;
+
+export const ENTRY_CYCLES: i64 = 12;
+export const EXIT_CYCLES: i64 = 10;
+export const TAIL_CHAIN_CYCLES: i64 = 6;
+
+const MAX_NESTING: i32 = 32;
+const CONTEXT_BYTES: usize = (offsetof<Context>() + 7) & ~7;
+const handlerContexts: usize = memory.data(<i32>CONTEXT_BYTES * MAX_NESTING);
+let depth: i32 = 0;
+/** An exception return happened and the interrupted context has not resumed yet. */
+let returning: bool = false;
+
+// Hardware comes out of reset before any static initialiser of the kernel runs.
+nvic.reset();
+trace.reset();
+probeConsole.reset();
+systick.reset();
+dwt.reset();
+scb.reset();
+
+function handlerAt(level: i32): Context {
+  return changetype<Context>(handlerContexts + <usize>level * CONTEXT_BYTES);
+}
+
+function takeException(exc: i32): void {
+  const cost = returning ? TAIL_CHAIN_CYCLES : ENTRY_CYCLES;
+  returning = false;
+  clock.advance(cost);
+  nvic.activate(exc);
+  if (depth >= MAX_NESTING) { core.stopRequest = core.STOP_LOCKUP; return; }
+  const ctx = handlerAt(depth);
+  const below = depth == 0 ? __heap_base : handlerAt(depth - 1).saveArea;
+  ctx.entry = vectors.getVector(exc);
+  ctx.arg = <u32>exc;
+  ctx.id = HANDLER_ID_BASE + <u32>exc;
+  ctx.sp = below & ~15;
+  ctx.stackTop = ctx.sp;
+  ctx.stackLimit = __data_end + 256;
+  ctx.watermark = ctx.sp;
+  ctx.saveArea = 0;
+  ctx.saveEnd = 0;
+  ctx.state = STATE_FRESH;
+  depth++;
+  trace.emit(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
+  if (ctx.entry == 0) {
+    // No handler: the default handler returns at once.
+    exceptionReturn(ctx);
+    return;
+  }
+  runContext(changetype<usize>(ctx), true);
+}
+
+function exceptionReturn(ctx: Context): void {
+  const exc = <i32>ctx.arg;
+  nvic.deactivate(exc);
+  depth--;
+  returning = true;
+  trace.emit(trace.EV_ISR_EXIT, ctx.id, <u32>exc);
+}
+
+function runContext(ptr: usize, isHandler: bool): void {
+  const ctx = changetype<Context>(ptr);
+  core.enter(ptr);
+  if (ctx.state == STATE_SUSPENDED) {
+    core.resuming = true;
+    asyncifyStartRewind(ctx.saveArea);
+  }
+  ctx.state = STATE_RUNNING;
+  if (isHandler) call_indirect<void>(ctx.entry);
+  else call_indirect<void>(ctx.entry, ctx.arg);
+  core.current = 0;
+  if (core.unwinding) {
+    asyncifyStopUnwind();
+    core.unwinding = false;
+    if (core.killing) {
+      core.killing = false;
+      contextDied(ctx, isHandler);
+      return;
+    }
+    ctx.state = STATE_SUSPENDED;
+    ctx.sp = __stack_pointer;
+    const saved = <u32>(load<usize>(ctx.saveArea) - ctx.saveArea);
+    if (saved > ctx.savePeak) ctx.savePeak = saved;
+    return;
+  }
+  if (isHandler) exceptionReturn(ctx);
+  else contextDied(ctx, false); // a task's bottom function never returns
+}
+
+function contextDied(ctx: Context, isHandler: bool): void {
+  ctx.state = STATE_DEAD;
+  if (isHandler) {
+    const exc = <i32>ctx.arg;
+    exceptionReturn(ctx);
+    if (exc == nvic.EXC_HARDFAULT) { core.stopRequest = core.STOP_LOCKUP; return; }
+  }
+  core.deadContext = changetype<usize>(ctx);
+  nvic.setPending(nvic.EXC_HARDFAULT);
+}
+
+function dispatch(): u32 {
+  while (true) {
+    if (core.stopRequest != core.STOP_NONE) {
+      const reason = core.stopRequest;
+      core.stopRequest = core.STOP_NONE;
+      return reason;
+    }
+    core.service();
+    const exc = nvic.preempting();
+    if (exc != 0) {
+      takeException(exc);
+      continue;
+    }
+    if (returning) {
+      returning = false;
+      clock.advance(EXIT_CYCLES);
+      continue;
+    }
+    if (clock.now() >= clock.getSliceEnd()) return core.STOP_CYCLES;
+    if (core.mustSuspend()) return core.STOP_PROBE_FULL;
+    if (depth > 0) {
+      runContext(changetype<usize>(handlerAt(depth - 1)), true);
+      continue;
+    }
+    const thread = core.thread;
+    if (thread == 0 || changetype<Context>(thread).state == STATE_DEAD) return core.STOP_LOCKUP;
+    runContext(thread, false);
+  }
+  return core.STOP_NONE;
+}
+
+// ---- the ABI -------------------------------------------------------------------
+
+export function hoprt_abi_version(): u32 { return ABI_VERSION; }
+
+/** Run for `cycles` (> 0); returns why it stopped (core.STOP_*). */
+export function hoprt_run(cycles: i64): u32 {
+  if (cycles <= 0) return core.STOP_NONE;
+  clock.setSliceEnd(clock.now() + cycles);
+  core.dispatching = true;
+  const reason = dispatch();
+  core.dispatching = false;
+  clock.setSliceEnd(i64.MAX_VALUE);
+  trace.emit(trace.EV_RUN_STOP, 0, reason);
+  return reason;
+}
+
+export function hoprt_cycles(): i64 { return clock.now(); }
+export function hoprt_sysclk_hz(): u32 { return clock.sysclkHz; }
+
+function irqException(irq: i32): i32 {
+  return irq >= 0 && irq < nvic.IRQ_LINES ? nvic.IRQ_BASE + irq : -1;
+}
+
+/** Raise IRQ line `irq` (0..81) now; -1 for a bad line. */
+export function hoprt_irq_raise(irq: i32): i32 {
+  const exc = irqException(irq);
+  if (exc < 0) return -1;
+  core.raise(exc, 0);
+  return 0;
+}
+
+export function hoprt_irq_clear(irq: i32): i32 {
+  const exc = irqException(irq);
+  if (exc < 0) return -1;
+  nvic.clearPending(exc);
+  trace.emit(trace.EV_IRQ_CLEAR, 0, <u32>exc, 0);
+  return 0;
+}
+
+/** Raise IRQ `irq` when the clock reaches `cycle`: -1 bad line, -2 past cycle, -3 queue full. */
+export function hoprt_irq_schedule(cycle: i64, irq: i32): i32 {
+  const exc = irqException(irq);
+  if (exc < 0) return -1;
+  if (cycle < clock.now()) return -2;
+  return clock.schedule(cycle, core.ALARM_IRQ, <u16>exc) ? 0 : -3;
+}
+
+/** The host saw a WebAssembly trap inside hoprt_run: panic the context that ran. */
+export function hoprt_fault(): u32 {
+  const ctx = core.current;
+  core.resuming = false;
+  core.unwinding = false;
+  core.killing = false;
+  core.current = 0;
+  core.dispatching = false;
+  if (ctx == 0) return core.STOP_FATAL;
+  const c = changetype<Context>(ctx);
+  trace.emit(trace.EV_PANIC, c.id, core.FAULT_TRAP, 0);
+  contextDied(c, c.id >= HANDLER_ID_BASE);
+  return core.STOP_NONE;
+}
+
+export function hoprt_trace_base(): usize { return TRACE_RING; }
+export function hoprt_console_base(): usize { return CONSOLE_RING; }
+export function hoprt_sram_bytes(): usize { return SRAM_END; }
+
+/** The host consumed trace records / console bytes up to these counters. */
+export function hoprt_probe_ack(traceRecords: u32, consoleBytes: u32): void {
+  store<u32>(TRACE_RING, traceRecords, 4);
+  store<u32>(CONSOLE_RING, consoleBytes, 4);
+}

@@ -1,0 +1,239 @@
+/**
+ * The processor core: the check point's slow path, suspension of the running
+ * context, WFI, PRIMASK, the stack guard and fault capture.
+ *
+ * Invariants:
+ *  - `current` is the context whose code runs now (0 before the dispatch
+ *    loop starts: the boot code on the main stack).
+ *  - A context is suspended only at a check point, by Asyncify unwinding
+ *    from `checkpoint`; the dispatch loop resumes it by rewinding, and the
+ *    first call to `checkpoint` during that rewind ends the rewind.
+ *  - Nothing here runs instrumented code: the core is hardware.
+ */
+import * as clock from "./clock";
+import * as nvic from "./nvic";
+import * as systick from "./systick";
+import * as trace from "../probe/trace";
+import * as probeConsole from "../probe/console";
+import { Context, STATE_DEAD } from "./context";
+import { asyncifyStartUnwind, asyncifyStopRewind } from "./asyncify";
+import { TRACE_CAPACITY, KILL_SCRATCH_BYTES } from "./memmap";
+
+/** Lowest stack pointer before the next prologue calls `stackGuardHit`. */
+export let stackGuard: usize = 0;
+/** The running context, or 0 during boot. */
+export let current: usize = 0;
+/** The context thread mode runs: the kernel's current task (set by its PendSV handler). */
+export let thread: usize = 0;
+export function setThread(ctx: usize): void { thread = ctx; }
+/** True while the dispatch loop is below us on the host call stack. */
+export let dispatching: bool = false;
+/** Set by the dispatch loop before a rewind; cleared by the check point that ends it. */
+export let resuming: bool = false;
+/** Set while a suspension unwinds the running context. */
+export let unwinding: bool = false;
+/** Set while a dying context is unwound into the scratch area. */
+export let killing: bool = false;
+
+// Why a run stops (hoprt_run's result).
+export const STOP_NONE: u32 = 0;
+export const STOP_CYCLES: u32 = 1;      // the requested cycles have elapsed
+export const STOP_PROBE_FULL: u32 = 2;  // the host must drain the trace/console rings
+export const STOP_LOCKUP: u32 = 3;      // a fault in the fault handler: the core is locked up
+export const STOP_FATAL: u32 = 4;       // the firmware cannot go on (boot failed)
+export let stopRequest: u32 = STOP_NONE;
+
+// Fault reasons (EV_PANIC's `a`).
+export const FAULT_NONE: u32 = 0;
+export const FAULT_ABORT: u32 = 1;           // AssemblyScript abort(): assertion, throw
+export const FAULT_STACK_OVERFLOW: u32 = 2;
+export const FAULT_TRAP: u32 = 3;            // a WebAssembly trap reported by the host
+export const FAULT_SAVE_OVERFLOW: u32 = 4;   // the context did not fit its save area
+export const FAULT_OUT_OF_MEMORY: u32 = 5;
+export const FAULT_KERNEL: u32 = 6;          // kernel misuse that panics the caller
+export let faultReason: u32 = FAULT_NONE;
+export let faultContext: u32 = 0;
+export let faultDetail: u32 = 0;
+/** The context that died, for the kernel's HardFault handler. */
+export let deadContext: usize = 0;
+
+let overflowPending: bool = false;
+
+// Alarm kinds the core fires.
+export const ALARM_SYSTICK: u16 = 1;
+export const ALARM_IRQ: u16 = 2;
+
+/** The check point's slow path: called when the budget is spent, and by sync(). */
+export function checkpoint(): void {
+  if (resuming) {
+    resuming = false;
+    asyncifyStopRewind();
+    return;
+  }
+  service();
+  if (!dispatching) return;
+  if (overflowPending) {
+    overflowPending = false;
+    kill(FAULT_STACK_OVERFLOW, faultDetail);
+    return;
+  }
+  if (mustSuspend()) suspend();
+}
+
+/** An explicit check point, for kernel code that has just pended an exception. */
+export function sync(): void {
+  checkpoint();
+}
+
+/** Fire every alarm due now and re-arm the budget. */
+export function service(): void {
+  const t = clock.now();
+  while (true) {
+    const alarm = clock.popDue(t);
+    if (alarm < 0) break;
+    const kind = <u16>(alarm >>> 16);
+    const arg = <u16>(alarm & 0xFFFF);
+    if (kind == ALARM_SYSTICK) systick.onWrap();
+    else if (kind == ALARM_IRQ) raise(<i32>arg, 2);
+  }
+  clock.rearm();
+}
+
+/** Make an exception pending; `source` 0 host, 1 firmware, 2 scheduled. */
+export function raise(exc: i32, source: u32): void {
+  nvic.setPending(exc);
+  trace.emit(trace.EV_IRQ_RAISE, 0, <u32>exc, source);
+  clock.requestCheck();
+}
+
+function probeFull(): bool {
+  return trace.unread() > TRACE_CAPACITY - 512 || probeConsole.free() < 4096;
+}
+
+export function mustSuspend(): bool {
+  if (stopRequest != STOP_NONE) return true;
+  if (clock.now() >= clock.getSliceEnd()) return true;
+  if (probeFull()) return true;
+  return nvic.preempting() != 0;
+}
+
+/** Unwind the running context into its save area. */
+function suspend(): void {
+  const ctx = changetype<Context>(current);
+  if (ctx.saveArea == 0) {
+    // A handler: its save area is carved below its live frames on the main stack.
+    const sp = __stack_pointer;
+    ctx.saveEnd = sp & ~7;
+    ctx.saveArea = (sp - HANDLER_SAVE_BYTES) & ~7;
+  }
+  store<usize>(ctx.saveArea, ctx.saveArea + 8);
+  store<usize>(ctx.saveArea, ctx.saveEnd, 4);
+  unwinding = true;
+  asyncifyStartUnwind(ctx.saveArea);
+}
+
+/** Bytes a suspended handler may need for its saved frames. */
+export const HANDLER_SAVE_BYTES: usize = 2048;
+
+/** Panic the running context: unwind it into the scratch area and discard it. */
+export function kill(reason: u32, detail: u32): void {
+  const ctx = current;
+  faultReason = reason;
+  faultDetail = detail;
+  faultContext = ctx == 0 ? 0 : changetype<Context>(ctx).id;
+  trace.emit(trace.EV_PANIC, faultContext, reason, detail);
+  if (!dispatching || ctx == 0) {
+    stopRequest = STOP_FATAL;
+    unreachable();
+  }
+  deadContext = ctx;
+  changetype<Context>(ctx).state = STATE_DEAD;
+  const scratch = (<usize>memory.size() << 16) - KILL_SCRATCH_BYTES;
+  store<usize>(scratch, scratch + 8);
+  store<usize>(scratch, scratch + KILL_SCRATCH_BYTES, 4);
+  killing = true;
+  unwinding = true;
+  asyncifyStartUnwind(scratch);
+}
+
+/**
+ * The prologue calls this when the stack pointer passes the guard: either a
+ * new depth (move the watermark down) or a real overflow. An overflow is
+ * acted on at the next check point, never inside atomic code such as the
+ * allocator; until then the frames run on into the save area, unused while
+ * the context runs.
+ */
+export function stackGuardHit(): void {
+  const sp = __stack_pointer;
+  if (current == 0) {
+    if (sp < __data_end + 256) {
+      stopRequest = STOP_FATAL;
+      unreachable();
+    }
+    return;
+  }
+  const ctx = changetype<Context>(current);
+  if (sp < ctx.stackLimit) {
+    overflowPending = true;
+    faultDetail = <u32>(ctx.stackTop - sp);
+    stackGuard = 0;
+    clock.requestCheck();
+    return;
+  }
+  const mark = sp & ~63;
+  ctx.watermark = mark;
+  stackGuard = mark > ctx.stackLimit ? mark : ctx.stackLimit;
+}
+
+/** Make `ctx` the running context: its stack, its guard. */
+export function enter(ctx: usize): void {
+  current = ctx;
+  if (ctx == 0) return;
+  const c = changetype<Context>(ctx);
+  __stack_pointer = c.sp;
+  stackGuard = c.watermark > c.stackLimit ? c.watermark : c.stackLimit;
+}
+
+/** WFI: sleep until the next event (an alarm, the end of the slice) unless one is pending. */
+export function wfi(): void {
+  if (nvic.preempting() == 0) {
+    let until = clock.nextDue();
+    const end = clock.getSliceEnd();
+    if (end < until) until = end;
+    trace.emit(trace.EV_IDLE, 0, <u32>until, <u32>(until >>> 32));
+    clock.advanceTo(until);
+  }
+  checkpoint();
+}
+
+/** CPSID i / CPSIE i. */
+export function disableInterrupts(): void {
+  nvic.primask = true;
+}
+
+export function enableInterrupts(): void {
+  nvic.primask = false;
+  if (nvic.highestPending() != 0) clock.requestCheck();
+}
+
+/** BASEPRI writes go through here so a lowered mask is noticed at once. */
+export function setBasepri(value: u8): void {
+  nvic.basepri = value & nvic.PRIORITY_MASK;
+  if (nvic.highestPending() != 0) clock.requestCheck();
+}
+
+export function resetCore(): void {
+  stackGuard = 0;
+  current = 0;
+  thread = 0;
+  dispatching = false;
+  resuming = false;
+  unwinding = false;
+  killing = false;
+  stopRequest = STOP_NONE;
+  faultReason = FAULT_NONE;
+  faultContext = 0;
+  faultDetail = 0;
+  deadContext = 0;
+  overflowPending = false;
+}

@@ -1,0 +1,155 @@
+/**
+ * The exception model of the Cortex-M4 core and the STM32F407's NVIC:
+ * pending, active and enabled state, programmable priorities (4 implemented
+ * bits, the upper nibble of each 8-bit field), PRIMASK and BASEPRI, priority
+ * grouping, and the arbitration that decides whether a pending exception
+ * preempts what runs (ARMv7-M ARM B1.5.4).
+ *
+ * Exception numbers: 1 Reset, 2 NMI, 3 HardFault, 4 MemManage, 5 BusFault,
+ * 6 UsageFault, 11 SVCall, 12 DebugMonitor, 14 PendSV, 15 SysTick,
+ * 16 + n for IRQ n (n < 82 on the STM32F407).
+ */
+
+export const EXC_RESET: i32 = 1;
+export const EXC_NMI: i32 = 2;
+export const EXC_HARDFAULT: i32 = 3;
+export const EXC_MEMMANAGE: i32 = 4;
+export const EXC_BUSFAULT: i32 = 5;
+export const EXC_USAGEFAULT: i32 = 6;
+export const EXC_SVCALL: i32 = 11;
+export const EXC_DEBUGMON: i32 = 12;
+export const EXC_PENDSV: i32 = 14;
+export const EXC_SYSTICK: i32 = 15;
+export const IRQ_BASE: i32 = 16;
+/** External interrupt lines of the STM32F407 (RM0090 table 61). */
+export const IRQ_LINES: i32 = 82;
+export const EXCEPTIONS: i32 = IRQ_BASE + IRQ_LINES;
+/** Implemented priority bits: the upper nibble. */
+export const PRIORITY_MASK: u8 = 0xF0;
+
+// Per exception: priority byte, pending, active, enabled.
+const priority: usize = memory.data(EXCEPTIONS);
+const pendingFlags: usize = memory.data(EXCEPTIONS);
+const activeFlags: usize = memory.data(EXCEPTIONS);
+const enabledFlags: usize = memory.data(EXCEPTIONS);
+
+let pendingCount: i32 = 0;
+let activeCount: i32 = 0;
+export let primask: bool = false;
+export let basepri: u8 = 0;
+/** AIRCR.PRIGROUP: bits [PRIGROUP:0] of a priority are sub-priority. */
+export let prigroup: u32 = 0;
+
+export function reset(): void {
+  for (let e = 0; e < EXCEPTIONS; e++) {
+    store<u8>(priority + e, 0);
+    store<u8>(pendingFlags + e, 0);
+    store<u8>(activeFlags + e, 0);
+    store<u8>(enabledFlags + e, 0);
+  }
+  pendingCount = 0;
+  activeCount = 0;
+  primask = false;
+  basepri = 0;
+  prigroup = 0;
+  // System exceptions are always enabled at the NVIC; their own enables live elsewhere.
+  for (let e = EXC_NMI; e < IRQ_BASE; e++) store<u8>(enabledFlags + e, 1);
+}
+
+export function isValid(exc: i32): bool {
+  return (exc >= EXC_NMI && exc <= EXC_USAGEFAULT) || exc == EXC_SVCALL || exc == EXC_DEBUGMON ||
+    exc == EXC_PENDSV || exc == EXC_SYSTICK || (exc >= IRQ_BASE && exc < EXCEPTIONS);
+}
+
+/** The priority used for arbitration: fixed negatives for NMI/HardFault. */
+export function priorityOf(exc: i32): i32 {
+  if (exc == EXC_RESET) return -3;
+  if (exc == EXC_NMI) return -2;
+  if (exc == EXC_HARDFAULT) return -1;
+  return <i32>load<u8>(priority + exc);
+}
+
+export function getPriority(exc: i32): u8 { return load<u8>(priority + exc); }
+
+export function setPriority(exc: i32, value: u8): void {
+  if (exc <= EXC_HARDFAULT) return; // fixed priorities
+  store<u8>(priority + exc, value & PRIORITY_MASK);
+}
+
+function groupPriority(p: i32): i32 {
+  if (p < 0) return p;
+  const subBits = prigroup + 1;
+  return p & ~((1 << subBits) - 1) & 0xFF;
+}
+
+// @ts-ignore: decorator
+@inline export function isPending(exc: i32): bool { return load<u8>(pendingFlags + exc) != 0; }
+// @ts-ignore: decorator
+@inline export function isActive(exc: i32): bool { return load<u8>(activeFlags + exc) != 0; }
+// @ts-ignore: decorator
+@inline export function isEnabled(exc: i32): bool { return load<u8>(enabledFlags + exc) != 0; }
+
+export function setPending(exc: i32): void {
+  if (!isPending(exc)) { store<u8>(pendingFlags + exc, 1); pendingCount++; }
+}
+
+export function clearPending(exc: i32): void {
+  if (isPending(exc)) { store<u8>(pendingFlags + exc, 0); pendingCount--; }
+}
+
+export function setEnabled(exc: i32, on: bool): void {
+  if (exc < IRQ_BASE) return;
+  store<u8>(enabledFlags + exc, on ? 1 : 0);
+}
+
+export function activate(exc: i32): void {
+  clearPending(exc);
+  if (!isActive(exc)) { store<u8>(activeFlags + exc, 1); activeCount++; }
+}
+
+export function deactivate(exc: i32): void {
+  if (isActive(exc)) { store<u8>(activeFlags + exc, 0); activeCount--; }
+}
+
+export function anyActive(): bool { return activeCount > 0; }
+
+/** Current execution priority (256 = thread mode, nothing boosts it). */
+export function executionPriority(): i32 {
+  let p: i32 = 256;
+  if (activeCount > 0) {
+    for (let e = 1; e < EXCEPTIONS; e++) {
+      if (isActive(e)) {
+        const g = groupPriority(priorityOf(e));
+        if (g < p) p = g;
+      }
+    }
+  }
+  if (basepri != 0) {
+    const g = groupPriority(<i32>basepri);
+    if (g < p) p = g;
+  }
+  if (primask && p > 0) p = 0;
+  return p;
+}
+
+/** The highest-priority pending, enabled exception, or 0. */
+export function highestPending(): i32 {
+  if (pendingCount == 0) return 0;
+  let best = 0;
+  let bestPriority: i32 = 0x7FFF_FFFF;
+  for (let e = 1; e < EXCEPTIONS; e++) {
+    if (isPending(e) && isEnabled(e)) {
+      const p = priorityOf(e);
+      // Lower value wins; on a tie the lower exception number (ARMv7-M B1.5.4).
+      if (p < bestPriority) { best = e; bestPriority = p; }
+    }
+  }
+  return best;
+}
+
+/** The pending exception that preempts the current execution priority, or 0. */
+export function preempting(): i32 {
+  const e = highestPending();
+  if (e == 0) return 0;
+  return groupPriority(priorityOf(e)) < executionPriority() ? e : 0;
+}

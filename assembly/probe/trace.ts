@@ -1,0 +1,65 @@
+/**
+ * The trace writer: fixed-size records in a ring read by the host, the way
+ * SEGGER SystemView streams over RTT. It is part of the debug probe, so it
+ * costs no cycles and never changes timing.
+ *
+ * Header (16 bytes): written (u32, total records ever written), acked (u32,
+ * records the host has consumed), capacity (u32), overflow (u32, records
+ * overwritten before the host read them).
+ * Record (24 bytes): cycle (u64), kind (u16), context (u16), a, b, c (u32).
+ */
+import { TRACE_RING, TRACE_CAPACITY, TRACE_RECORD_BYTES, TRACE_HEADER_BYTES } from "../mcu/memmap";
+import { now } from "../mcu/clock";
+
+// Event kinds (SystemView / Zephyr CTF naming); the host decoder mirrors this list.
+export const EV_TASK_CREATE: u16 = 1;     // ctx = task; a = priority, b = stack bytes, c = entry index
+export const EV_TASK_READY: u16 = 2;
+export const EV_TASK_SWITCH_IN: u16 = 3;
+export const EV_TASK_SWITCH_OUT: u16 = 4;
+export const EV_TASK_BLOCK: u16 = 5;      // a = reason (1 sleep), b = wake tick
+export const EV_TASK_EXIT: u16 = 6;       // a = stack high water, b = save peak
+export const EV_ISR_ENTER: u16 = 7;       // ctx = handler id, a = exception number, b = entry cost (12 or 6)
+export const EV_ISR_EXIT: u16 = 8;        // a = exception number
+export const EV_IDLE: u16 = 9;            // a = cycle the core sleeps until (lo), b = hi
+export const EV_PANIC: u16 = 10;          // ctx = dying context, a = reason, b = detail
+export const EV_IRQ_RAISE: u16 = 11;      // a = exception number, b = source (0 host, 1 firmware, 2 scheduled)
+export const EV_IRQ_CLEAR: u16 = 12;
+export const EV_TICK: u16 = 13;           // a = tick count
+export const EV_USER_MARK: u16 = 14;      // a, b = user values
+export const EV_PRIORITY: u16 = 15;       // a = new priority, b = old
+export const EV_TASK_DELETE: u16 = 16;    // a = bytes reclaimed
+export const EV_ERROR: u16 = 17;          // a = error code, b = detail: a kernel call refused
+export const EV_STACK: u16 = 18;          // a = stack bytes used (new high water)
+export const EV_GC: u16 = 19;             // a = bytes freed, b = bytes live
+export const EV_RUN_STOP: u16 = 20;       // a = stop reason
+
+// @ts-ignore: decorator
+@inline function header(offset: usize): usize { return TRACE_RING + offset; }
+
+export function reset(): void {
+  store<u32>(header(0), 0);
+  store<u32>(header(4), 0);
+  store<u32>(header(8), TRACE_CAPACITY);
+  store<u32>(header(12), 0);
+}
+
+export function emit(kind: u16, context: u32, a: u32 = 0, b: u32 = 0, c: u32 = 0): void {
+  const written = load<u32>(header(0));
+  if (written - load<u32>(header(4)) >= TRACE_CAPACITY) {
+    store<u32>(header(12), load<u32>(header(12)) + 1); // the oldest unread record is lost
+    store<u32>(header(4), load<u32>(header(4)) + 1);
+  }
+  const rec = TRACE_RING + TRACE_HEADER_BYTES + <usize>(written & (TRACE_CAPACITY - 1)) * TRACE_RECORD_BYTES;
+  store<i64>(rec, now());
+  store<u16>(rec, kind, 8);
+  store<u16>(rec, <u16>context, 10);
+  store<u32>(rec, a, 12);
+  store<u32>(rec, b, 16);
+  store<u32>(rec, c, 20);
+  store<u32>(header(0), written + 1);
+}
+
+/** Records written but not yet consumed by the host. */
+export function unread(): u32 {
+  return load<u32>(header(0)) - load<u32>(header(4));
+}

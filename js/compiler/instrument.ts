@@ -1,0 +1,357 @@
+/**
+ * Cycle accounting, check points and stack frames, added to every function
+ * the rule marks instrumented or atomic.
+ *
+ * A region is code that runs unconditionally once control enters it. The
+ * static cost of each region (weights.ts) is subtracted from the budget
+ * global at the region's start. A function's entry and every loop header
+ * are check points: after charging, `if (budget < 0) checkpoint()` hands
+ * control to the MCU model, which fires due events and may suspend the
+ * running context there (Asyncify unwinds from that call).
+ *
+ * Every instrumented or atomic function also gets a modelled stack frame:
+ * `sp -= F; if (sp < limit) stackOverflow()` on entry and `sp += F` on every
+ * way out, where F is what a compiler would reserve (linkage plus locals).
+ * The frame lives on the same stack pointer AssemblyScript uses for its
+ * shadow stack, so one pointer measures a context's real stack use.
+ */
+import binaryen from "assemblyscript/binaryen";
+import { classify, type FunctionClass } from "./rule.js";
+import * as W from "./weights.js";
+
+const b = binaryen as any;
+
+export interface InstrumentNames {
+  budget: string;
+  stackPointer: string;
+  stackLimit: string;
+  checkpoint: string;
+  stackOverflow: string;
+}
+
+export interface FunctionReport {
+  name: string;
+  cls: FunctionClass;
+  frameBytes: number;
+  checkPoints: number;
+}
+
+export interface InstrumentReport {
+  functions: FunctionReport[];
+  violations: string[];
+}
+
+const LINKAGE_BYTES = 8; // saved LR and frame pointer
+
+function typeBytes(type: number): number {
+  if (type === b.i64 || type === b.f64) return 8;
+  return 4;
+}
+
+function localTypes(info: any): number[] {
+  return [...b.expandType(info.params), ...info.vars];
+}
+
+interface Walk {
+  cost: number; // cost of the part that runs whenever the expression runs
+  controlFlow: boolean; // contains a branch, so what follows is a new region
+  expr: number; // the (possibly replaced) expression
+}
+
+class FunctionInstrumenter {
+  checkPoints = 0;
+  private tmpLocals = new Map<number, number>();
+  private nextLocal: number;
+
+  constructor(
+    private readonly module: any,
+    private readonly names: InstrumentNames,
+    private readonly cls: FunctionClass,
+    private readonly frameBytesRef: { value: number },
+    baseLocalCount: number,
+    private readonly isHardware: (callee: string) => boolean,
+  ) {
+    this.nextLocal = baseLocalCount;
+  }
+
+  /** A scratch local of the given type, for carrying a return value past the epilogue. */
+  tmpLocal(type: number): number {
+    let index = this.tmpLocals.get(type);
+    if (index === undefined) {
+      index = this.nextLocal++;
+      this.tmpLocals.set(type, index);
+    }
+    return index;
+  }
+
+  extraVars(): number[] {
+    return [...this.tmpLocals.entries()].sort((x, y) => x[1] - y[1]).map(([type]) => type);
+  }
+
+  charge(cycles: number): number {
+    const m = this.module;
+    return m.global.set(this.names.budget, m.i32.sub(m.global.get(this.names.budget, b.i32), m.i32.const(cycles)));
+  }
+
+  check(): number {
+    const m = this.module;
+    this.checkPoints++;
+    return m.if(
+      m.i32.lt_s(m.global.get(this.names.budget, b.i32), m.i32.const(0)),
+      m.call(this.names.checkpoint, [], b.none),
+    );
+  }
+
+  /** Charge (and check, at a check point) before `expr`. */
+  prefix(cost: number, expr: number, checkPoint: boolean): number {
+    const parts: number[] = [];
+    if (cost > 0 || checkPoint) parts.push(this.charge(cost));
+    if (checkPoint && this.cls === "instrumented") parts.push(this.check());
+    if (parts.length === 0) return expr;
+    parts.push(expr);
+    return this.module.block(null, parts, b.getExpressionType(expr));
+  }
+
+  epilogue(): number {
+    const m = this.module;
+    const sp = this.names.stackPointer;
+    return m.global.set(sp, m.i32.add(m.global.get(sp, b.i32), m.i32.const(this.frameBytesRef.value)));
+  }
+
+  walk(expr: number): Walk {
+    if (expr === 0) return { cost: 0, controlFlow: false, expr };
+    const id = b.getExpressionId(expr);
+    const info = b.getExpressionInfo(expr);
+    switch (id) {
+      case b.BlockId: {
+        const count = b.Block.getNumChildren(expr);
+        const out: number[] = [];
+        let headCost = 0;
+        let inHead = true;
+        let segmentCost = 0;
+        let segmentStart = 0;
+        let controlFlow = false;
+        const closeSegment = () => {
+          if (!inHead && segmentCost > 0) out.splice(segmentStart, 0, this.charge(segmentCost));
+          segmentCost = 0;
+        };
+        for (let i = 0; i < count; i++) {
+          const child = this.walk(b.Block.getChildAt(expr, i));
+          if (inHead) headCost += child.cost;
+          else segmentCost += child.cost;
+          out.push(child.expr);
+          if (child.controlFlow) {
+            controlFlow = true;
+            closeSegment();
+            inHead = false;
+            segmentStart = out.length;
+          }
+        }
+        closeSegment();
+        b.Block.setChildren(expr, out);
+        return { cost: headCost, controlFlow, expr };
+      }
+      case b.IfId: {
+        const cond = this.walk(info.condition);
+        b.If.setCondition(expr, cond.expr);
+        const yes = this.walk(info.ifTrue);
+        b.If.setIfTrue(expr, this.prefix(yes.cost, yes.expr, false));
+        if (info.ifFalse) {
+          const no = this.walk(info.ifFalse);
+          b.If.setIfFalse(expr, this.prefix(no.cost, no.expr, false));
+        }
+        return { cost: cond.cost + W.IF, controlFlow: true, expr };
+      }
+      case b.LoopId: {
+        const body = this.walk(info.body);
+        b.Loop.setBody(expr, this.prefix(body.cost + W.BRANCH, body.expr, true));
+        return { cost: 0, controlFlow: true, expr };
+      }
+      case b.BreakId: {
+        const value = this.walk(info.value);
+        const cond = this.walk(info.condition);
+        if (info.value) b.Break.setValue(expr, value.expr);
+        if (info.condition) b.Break.setCondition(expr, cond.expr);
+        return { cost: value.cost + cond.cost + W.BRANCH, controlFlow: true, expr };
+      }
+      case b.SwitchId: {
+        const value = this.walk(info.value);
+        const cond = this.walk(info.condition);
+        if (info.value) b.Switch.setValue(expr, value.expr);
+        b.Switch.setCondition(expr, cond.expr);
+        return { cost: value.cost + cond.cost + W.BRANCH + 2, controlFlow: true, expr };
+      }
+      case b.ReturnId: {
+        const m = this.module;
+        if (!info.value) {
+          return { cost: 0, controlFlow: true, expr: m.block(null, [this.epilogue(), expr], b.unreachable) };
+        }
+        const value = this.walk(info.value);
+        const type = b.getExpressionType(value.expr);
+        if (type === b.unreachable) {
+          b.Return.setValue(expr, value.expr);
+          return { cost: value.cost, controlFlow: true, expr };
+        }
+        const tmp = this.tmpLocal(type);
+        const carried = m.block(null, [m.local.set(tmp, value.expr), this.epilogue(), m.local.get(tmp, type)], type);
+        b.Return.setValue(expr, carried);
+        return { cost: value.cost, controlFlow: true, expr };
+      }
+      case b.CallId: {
+        let cost = this.isHardware(info.target) ? W.HARDWARE_ACCESS : W.CALL;
+        const n = b.Call.getNumOperands(expr);
+        for (let i = 0; i < n; i++) {
+          const op = this.walk(b.Call.getOperandAt(expr, i));
+          b.Call.setOperandAt(expr, i, op.expr);
+          cost += op.cost;
+        }
+        return { cost, controlFlow: false, expr };
+      }
+      case b.CallIndirectId: {
+        let cost = W.CALL_INDIRECT;
+        const target = this.walk(info.target);
+        b.CallIndirect.setTarget(expr, target.expr);
+        cost += target.cost;
+        const n = b.CallIndirect.getNumOperands(expr);
+        for (let i = 0; i < n; i++) {
+          const op = this.walk(b.CallIndirect.getOperandAt(expr, i));
+          b.CallIndirect.setOperandAt(expr, i, op.expr);
+          cost += op.cost;
+        }
+        return { cost, controlFlow: false, expr };
+      }
+      case b.LocalSetId:
+        return this.unary(expr, info.value, 0, (e, v) => b.LocalSet.setValue(e, v));
+      case b.GlobalSetId:
+        return this.unary(expr, info.value, W.GLOBAL_SET, (e, v) => b.GlobalSet.setValue(e, v));
+      case b.LoadId:
+        return this.unary(expr, info.ptr, W.loadCost(info.bytes), (e, v) => b.Load.setPtr(e, v));
+      case b.UnaryId:
+        return this.unary(expr, info.value, W.unaryCost(info.op), (e, v) => b.Unary.setValue(e, v));
+      case b.DropId:
+        return this.unary(expr, info.value, 0, (e, v) => b.Drop.setValue(e, v));
+      case b.MemoryGrowId:
+        return this.unary(expr, info.delta, W.MEMORY_GROW, (e, v) => b.MemoryGrow.setDelta(e, v));
+      case b.StoreId: {
+        const ptr = this.walk(info.ptr);
+        const value = this.walk(info.value);
+        b.Store.setPtr(expr, ptr.expr);
+        b.Store.setValue(expr, value.expr);
+        return { cost: ptr.cost + value.cost + W.storeCost(info.bytes), controlFlow: ptr.controlFlow || value.controlFlow, expr };
+      }
+      case b.BinaryId: {
+        const left = this.walk(info.left);
+        const right = this.walk(info.right);
+        b.Binary.setLeft(expr, left.expr);
+        b.Binary.setRight(expr, right.expr);
+        return { cost: left.cost + right.cost + W.binaryCost(info.op), controlFlow: left.controlFlow || right.controlFlow, expr };
+      }
+      case b.SelectId: {
+        const yes = this.walk(info.ifTrue);
+        const no = this.walk(info.ifFalse);
+        const cond = this.walk(info.condition);
+        b.Select.setIfTrue(expr, yes.expr);
+        b.Select.setIfFalse(expr, no.expr);
+        b.Select.setCondition(expr, cond.expr);
+        return { cost: yes.cost + no.cost + cond.cost + W.SELECT, controlFlow: yes.controlFlow || no.controlFlow || cond.controlFlow, expr };
+      }
+      case b.MemoryCopyId:
+      case b.MemoryFillId: {
+        const kids = id === b.MemoryCopyId ? ["Dest", "Source", "Size"] : ["Dest", "Value", "Size"];
+        const cls = id === b.MemoryCopyId ? b.MemoryCopy : b.MemoryFill;
+        let cost = W.BULK_MEMORY;
+        for (const k of kids) {
+          const child = this.walk(cls["get" + k](expr));
+          cls["set" + k](expr, child.expr);
+          cost += child.cost;
+        }
+        return { cost, controlFlow: false, expr };
+      }
+      case b.GlobalGetId:
+        return { cost: W.GLOBAL_GET, controlFlow: false, expr };
+      case b.MemorySizeId:
+        return { cost: W.MEMORY_SIZE, controlFlow: false, expr };
+      case b.UnreachableId:
+        return { cost: 0, controlFlow: true, expr };
+      case b.ConstId:
+      case b.LocalGetId:
+      case b.NopId:
+        return { cost: 0, controlFlow: false, expr };
+      default:
+        throw new Error(`hoprt transform: unsupported expression kind ${id} (${b.emitText ? "" : ""}enable only the MVP, sign-extension, mutable-globals and nontrapping-f2i features)`);
+    }
+  }
+
+  private unary(expr: number, child: number, own: number, set: (e: number, v: number) => void): Walk {
+    const c = this.walk(child);
+    set(expr, c.expr);
+    return { cost: c.cost + own, controlFlow: c.controlFlow, expr };
+  }
+}
+
+/** Instrument every non-hardware function of `module` in place. */
+export function instrumentModule(module: any, names: InstrumentNames): InstrumentReport {
+  const functions: FunctionReport[] = [];
+  const violations: string[] = [];
+  const count = module.getNumFunctions();
+  const all: any[] = [];
+  for (let i = 0; i < count; i++) all.push(b.getFunctionInfo(module.getFunctionByIndex(i)));
+  const hardware = new Set(all.filter((f) => classify(f.name) === "hardware").map((f) => f.name));
+  const isHardware = (name: string) => hardware.has(name);
+
+  for (const info of all) {
+    if (info.module !== "") continue; // an import
+    const cls = classify(info.name);
+    if (cls === "hardware") {
+      for (const callee of directCallees(info.body)) {
+        if (!hardware.has(callee)) violations.push(`${info.name} (hardware) calls ${callee} (${classify(callee)})`);
+      }
+      functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0 });
+      continue;
+    }
+    const locals = localTypes(info);
+    const frame = { value: 0 };
+    const fi = new FunctionInstrumenter(module, names, cls, frame, locals.length, isHardware);
+    const walked = fi.walk(info.body);
+    const extra = fi.extraVars();
+    const localBytes = [...locals, ...extra].reduce((sum, t) => sum + typeBytes(t), 0);
+    frame.value = (LINKAGE_BYTES + localBytes + 7) & ~7;
+    const m = module;
+    const sp = names.stackPointer;
+    const resultType = info.results;
+    const prologue = [
+      m.global.set(sp, m.i32.sub(m.global.get(sp, b.i32), m.i32.const(frame.value))),
+      m.if(m.i32.lt_u(m.global.get(sp, b.i32), m.global.get(names.stackLimit, b.i32)), m.call(names.stackOverflow, [], b.none)),
+      fi.charge(walked.cost + W.RETURN),
+    ];
+    if (cls === "instrumented") prologue.push(fi.check());
+    let body: number;
+    if (resultType === b.none) {
+      body = m.block(null, [...prologue, walked.expr, fi.epilogue()], b.none);
+    } else {
+      const tmp = fi.tmpLocal(resultType);
+      body = m.block(null, [...prologue, m.local.set(tmp, walked.expr), fi.epilogue(), m.local.get(tmp, resultType)], resultType);
+    }
+    const vars = [...info.vars, ...fi.extraVars()];
+    // Re-adding under the same name keeps every reference (calls, table, exports) valid.
+    module.removeFunction(info.name);
+    module.addFunction(info.name, info.params, resultType, vars, body);
+    functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints });
+  }
+  return { functions, violations };
+}
+
+function directCallees(expr: number, out = new Set<string>()): Set<string> {
+  if (!expr) return out;
+  const id = b.getExpressionId(expr);
+  if (id === b.ConstId) return out; // its `value` is a literal, not a child
+  const info = b.getExpressionInfo(expr);
+  if (id === b.CallId) out.add(info.target);
+  for (const key of ["children", "operands"]) {
+    if (Array.isArray(info[key])) for (const c of info[key]) directCallees(c, out);
+  }
+  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+    if (typeof info[key] === "number" && info[key]) directCallees(info[key], out);
+  }
+  return out;
+}

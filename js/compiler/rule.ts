@@ -1,0 +1,26 @@
+/**
+ * The one rule that decides how each function of the firmware is treated,
+ * by the source path the AssemblyScript compiler gives its internal name.
+ *
+ *  - hardware: the MCU model, the debug probe (trace and console writers)
+ *    and the dispatch loop. They are the silicon and the debugger: they cost
+ *    no cycles, have no check points and never call instrumented code.
+ *  - atomic: the allocator and garbage collector (AssemblyScript's TLSF
+ *    and our collector). Charged like any code, but without check points,
+ *    so no context is ever suspended inside the heap, which is therefore
+ *    never entered twice at once.
+ *  - instrumented: everything else: kernel, application, standard library.
+ */
+export type FunctionClass = "hardware" | "atomic" | "instrumented";
+
+/** The library prefix under which the firmware build mounts `assembly/`. */
+export const PACKAGE_PREFIX = "~lib/hoprt/";
+
+const HARDWARE = /^~lib\/hoprt\/(mcu\/|probe\/|machine\/)/;
+const ATOMIC = /^(~lib\/rt\/|~lib\/util\/memory\/|~lib\/hoprt\/kernel\/memory\/|~stack_check$)/;
+
+export function classify(functionName: string): FunctionClass {
+  if (HARDWARE.test(functionName)) return "hardware";
+  if (ATOMIC.test(functionName)) return "atomic";
+  return "instrumented";
+}

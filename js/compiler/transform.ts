@@ -1,0 +1,98 @@
+/**
+ * The HopRT transform for asc (`asc --transform hoprt/transform`).
+ *
+ * After AssemblyScript compiles the firmware it:
+ *  1. optimizes the module (Binaryen -O3), so costs and check points are
+ *     those of optimized code, as a C compiler's would be;
+ *  2. instruments it (instrument.ts): cycle charges, check points, frames;
+ *  3. applies Asyncify, so any context can be suspended at a check point;
+ *  4. optimizes again and removes the helper exports.
+ * The same source always gives the same module: every step is
+ * deterministic.
+ */
+import { Transform } from "assemblyscript/transform";
+import binaryen from "assemblyscript/binaryen";
+import { instrumentModule, type InstrumentNames, type InstrumentReport } from "./instrument.js";
+import { PACKAGE_PREFIX } from "./rule.js";
+
+const b = binaryen as any;
+
+export const NAMES: InstrumentNames = {
+  budget: PACKAGE_PREFIX + "mcu/clock/budget",
+  stackPointer: "~lib/memory/__stack_pointer",
+  stackLimit: PACKAGE_PREFIX + "mcu/core/stackGuard",
+  checkpoint: PACKAGE_PREFIX + "mcu/core/checkpoint",
+  stackOverflow: PACKAGE_PREFIX + "mcu/core/stackGuardHit",
+};
+
+const KEEP_PREFIX = "__hoprt_keep_";
+export const ASYNCIFY_RESET_EXPORT = "hoprt_asyncify_reset";
+
+function requireFunction(module: any, name: string): void {
+  if (!module.getFunction(name)) throw new Error(`hoprt transform: the firmware has no function ${name}; is it built from the hoprt package?`);
+}
+
+function requireGlobal(module: any, name: string): void {
+  if (!module.getGlobal(name)) throw new Error(`hoprt transform: the firmware has no global ${name}; is it built from the hoprt package?`);
+}
+
+export interface PipelineOptions {
+  optimizeLevel?: number;
+}
+
+/** Run the whole pipeline on a Binaryen module; returns the instrumentation report. */
+export function runPipeline(module: any, options: PipelineOptions = {}): InstrumentReport {
+  requireFunction(module, NAMES.checkpoint);
+  requireFunction(module, NAMES.stackOverflow);
+  requireGlobal(module, NAMES.budget);
+  requireGlobal(module, NAMES.stackPointer);
+  requireGlobal(module, NAMES.stackLimit);
+  // Keep what the instrumentation will call or write from being removed or inlined.
+  if (!module.getExport(KEEP_PREFIX + "checkpoint")) module.addFunctionExport(NAMES.checkpoint, KEEP_PREFIX + "checkpoint");
+  if (!module.getExport(KEEP_PREFIX + "guard")) module.addFunctionExport(NAMES.stackOverflow, KEEP_PREFIX + "guard");
+  module.addGlobalExport(NAMES.stackLimit, KEEP_PREFIX + "limit");
+  module.addGlobalExport(NAMES.budget, KEEP_PREFIX + "budget");
+
+  b.setOptimizeLevel(options.optimizeLevel ?? 3);
+  b.setShrinkLevel(0);
+  b.setDebugInfo(false);
+  // A function called once must stay a function: inlining it into a caller
+  // of another class (hardware into kernel) would move its cost.
+  b.setOneCallerInlineMaxSize(b.getFlexibleInlineMaxSize());
+  module.optimize();
+
+  const report = instrumentModule(module, NAMES);
+  if (report.violations.length > 0) {
+    throw new Error("hoprt transform: hardware code calls instrumented code:\n  " + report.violations.join("\n  "));
+  }
+
+  b.clearPassArguments();
+  b.setPassArgument("asyncify-ignore-imports", "");
+  module.runPasses(["asyncify"]);
+  b.clearPassArguments();
+  module.optimize();
+
+  for (const name of ["checkpoint", "guard", "limit", "budget"]) module.removeExport(KEEP_PREFIX + name);
+  for (const name of ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state"]) {
+    if (module.getExport(name)) module.removeExport(name);
+  }
+  // The ABI is hoprt_* and the memory; runtime helpers and constants stay inside.
+  for (let i = module.getNumExports() - 1; i >= 0; i--) {
+    const name = b.getExportInfo(module.getExportByIndex(i)).name as string;
+    if (name !== "memory" && !name.startsWith("hoprt_")) module.removeExport(name);
+  }
+  // After a trap the host must be able to put Asyncify back to normal.
+  module.addFunction(ASYNCIFY_RESET_EXPORT, b.none, b.none, [], module.global.set("__asyncify_state", module.i32.const(0)));
+  module.addFunctionExport(ASYNCIFY_RESET_EXPORT, ASYNCIFY_RESET_EXPORT);
+  if (!module.validate()) throw new Error("hoprt transform: the instrumented module does not validate");
+  return report;
+}
+
+/** Set by the build driver to receive the report. */
+export const reports: InstrumentReport[] = [];
+
+export default class HopRTTransform extends Transform {
+  afterCompile(module: any): void {
+    reports.push(runPipeline(module));
+  }
+}
