@@ -20,12 +20,15 @@ import * as probeConsole from "./probe/console";
 import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE } from "./mcu/context";
 import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
+import { Task, TASK_TABLE } from "./kernel/task";
+import { MAX_TASKS } from "./kernel/config";
+import { heapUsed, heapPeak, heapCapacity } from "./kernel/memory/heap";
 
-export const ABI_VERSION: u32 = 1;
+const ABI_VERSION: u32 = 1;
 
-export const ENTRY_CYCLES: i64 = 12;
-export const EXIT_CYCLES: i64 = 10;
-export const TAIL_CHAIN_CYCLES: i64 = 6;
+const ENTRY_CYCLES: i64 = 12;
+const EXIT_CYCLES: i64 = 10;
+const TAIL_CHAIN_CYCLES: i64 = 6;
 
 const MAX_NESTING: i32 = 32;
 const CONTEXT_BYTES: usize = (offsetof<Context>() + 7) & ~7;
@@ -223,4 +226,39 @@ export function hoprt_sram_bytes(): usize { return SRAM_END; }
 export function hoprt_probe_ack(traceRecords: u32, consoleBytes: u32): void {
   store<u32>(TRACE_RING, traceRecords, 4);
   store<u32>(CONSOLE_RING, consoleBytes, 4);
+}
+
+export function hoprt_entry_cycles(): u32 { return <u32>ENTRY_CYCLES; }
+export function hoprt_max_tasks(): i32 { return MAX_TASKS; }
+
+// Task statistics, read straight from the kernel's task table (no kernel code runs).
+export function hoprt_task_info(id: i32, field: i32): i64 {
+  if (id < 0 || id >= MAX_TASKS) return -1;
+  const ptr = load<usize>(TASK_TABLE + <usize>id * 4);
+  if (ptr == 0) return field == 0 ? 0 : -1;
+  const t = changetype<Task>(ptr);
+  switch (field) {
+    case 0: return 1;
+    case 1: return <i64>t.priority;
+    case 2: return <i64>t.taskState;
+    case 3: return <i64>t.switches;
+    case 4: return core.thread == ptr ? t.cyclesRun + (clock.now() - t.lastSwitchIn) : t.cyclesRun;
+    case 5: return <i64>(t.stackTop - t.watermark);
+    case 6: return <i64>t.stackBytes;
+    case 7: return <i64>t.savePeak;
+    case 8: return <i64>t.regionBytes;
+    case 9: return core.thread == ptr ? 1 : 0;
+  }
+  return -1;
+}
+
+/** 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes. */
+export function hoprt_memory_info(field: i32): i64 {
+  switch (field) {
+    case 0: return <i64>heapUsed;
+    case 1: return <i64>heapPeak;
+    case 2: return <i64>heapCapacity();
+    case 3: return <i64>SRAM_END;
+  }
+  return -1;
 }

@@ -46,7 +46,9 @@ export const TASK_ZOMBIE: u32 = 3;
   name: usize;
 }
 
-const table: usize = memory.data(config.MAX_TASKS * 4);
+/** The task table: MAX_TASKS pointers (0 = free slot); the ABI reads it. */
+export const TASK_TABLE: usize = memory.data(config.MAX_TASKS * 4);
+const table = TASK_TABLE;
 export let taskCount: i32 = 0;
 
 export function taskAt(id: i32): Task | null {

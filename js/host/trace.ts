@@ -1,0 +1,114 @@
+/**
+ * Trace events: decoding the firmware's trace ring, and exporting to the
+ * Chrome / Perfetto JSON trace format (one track per task and per IRQ).
+ */
+
+/** Event kinds; mirrors assembly/probe/trace.ts. */
+export const EVENT_KINDS = [
+  "", "task_create", "task_ready", "task_switch_in", "task_switch_out", "task_block", "task_exit",
+  "isr_enter", "isr_exit", "idle", "panic", "irq_raise", "irq_clear", "tick", "user_mark",
+  "priority", "task_delete", "error", "stack", "gc", "run_stop",
+] as const;
+
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export interface TraceEvent {
+  cycle: bigint;
+  kind: EventKind;
+  /** Task id, or 0x100 + exception number for a handler. */
+  context: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+export const RECORD_BYTES = 24;
+export const HEADER_BYTES = 16;
+
+export function decodeRecord(view: DataView, at: number): TraceEvent {
+  const kindId = view.getUint16(at + 8, true);
+  return {
+    cycle: view.getBigInt64(at, true),
+    kind: EVENT_KINDS[kindId] ?? ("" as EventKind),
+    context: view.getUint16(at + 10, true),
+    a: view.getUint32(at + 12, true),
+    b: view.getUint32(at + 16, true),
+    c: view.getUint32(at + 20, true),
+  };
+}
+
+export const EXCEPTION_NAMES: Record<number, string> = {
+  2: "NMI", 3: "HardFault", 4: "MemManage", 5: "BusFault", 6: "UsageFault",
+  11: "SVCall", 12: "DebugMon", 14: "PendSV", 15: "SysTick",
+};
+
+export function exceptionName(exc: number): string {
+  return EXCEPTION_NAMES[exc] ?? (exc >= 16 ? `IRQ${exc - 16}` : `exception ${exc}`);
+}
+
+interface PerfettoOptions {
+  sysclkHz: number;
+  taskNames: Map<number, string>;
+}
+
+/** Chrome trace-event JSON: complete events per task run and per handler. */
+export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): string {
+  const us = (cycle: bigint) => Number(cycle) / (options.sysclkHz / 1e6);
+  const out: object[] = [
+    { ph: "M", pid: 1, name: "process_name", args: { name: "tasks" } },
+    { ph: "M", pid: 2, name: "process_name", args: { name: "interrupts" } },
+  ];
+  const named = new Set<string>();
+  const nameTrack = (pid: number, tid: number, name: string) => {
+    const key = `${pid}/${tid}`;
+    if (named.has(key)) return;
+    named.add(key);
+    out.push({ ph: "M", pid, tid, name: "thread_name", args: { name } });
+  };
+  const taskName = (id: number) => options.taskNames.get(id) ?? `task ${id}`;
+  const runningSince = new Map<number, bigint>();
+  const isrSince = new Map<number, bigint[]>();
+  for (const e of events) {
+    switch (e.kind) {
+      case "task_create":
+        nameTrack(1, e.context, taskName(e.context));
+        break;
+      case "task_switch_in":
+        nameTrack(1, e.context, taskName(e.context));
+        runningSince.set(e.context, e.cycle);
+        break;
+      case "task_switch_out": {
+        const start = runningSince.get(e.context);
+        if (start !== undefined) {
+          out.push({ ph: "X", pid: 1, tid: e.context, name: "running", ts: us(start), dur: us(e.cycle) - us(start) });
+          runningSince.delete(e.context);
+        }
+        break;
+      }
+      case "isr_enter": {
+        nameTrack(2, e.a, exceptionName(e.a));
+        const stack = isrSince.get(e.a) ?? [];
+        stack.push(e.cycle);
+        isrSince.set(e.a, stack);
+        break;
+      }
+      case "isr_exit": {
+        const start = isrSince.get(e.a)?.pop();
+        if (start !== undefined) out.push({ ph: "X", pid: 2, tid: e.a, name: exceptionName(e.a), ts: us(start), dur: us(e.cycle) - us(start) });
+        break;
+      }
+      case "task_block":
+      case "task_exit":
+      case "panic":
+      case "user_mark":
+      case "error":
+        out.push({ ph: "i", s: "t", pid: e.context >= 0x100 ? 2 : 1, tid: e.context >= 0x100 ? e.context - 0x100 : e.context, name: e.kind, ts: us(e.cycle), args: { a: e.a, b: e.b } });
+        break;
+    }
+  }
+  const end = events.length ? events[events.length - 1].cycle : 0n;
+  for (const [tid, start] of runningSince) {
+    out.push({ ph: "X", pid: 1, tid, name: "running", ts: us(start), dur: us(end) - us(start) });
+  }
+  return JSON.stringify({ traceEvents: out, displayTimeUnit: "ns" });
+}
