@@ -81,6 +81,7 @@ function exceptionReturn(ctx: Context): void {
   const exc = <i32>ctx.arg;
   nvic.deactivate(exc);
   depth--;
+  core.mainStackFloor = depth == 0 ? __heap_base : handlerAt(depth - 1).saveArea;
   returning = true;
   trace.emit(trace.EV_ISR_EXIT, ctx.id, <u32>exc);
 }
@@ -106,6 +107,7 @@ function runContext(ptr: usize, isHandler: bool): void {
     }
     ctx.state = STATE_SUSPENDED;
     ctx.sp = __stack_pointer;
+    if (isHandler) core.mainStackFloor = ctx.saveArea;
     const saved = <u32>(load<usize>(ctx.saveArea) - ctx.saveArea);
     if (saved > ctx.savePeak) ctx.savePeak = saved;
     return;

@@ -4,7 +4,7 @@
  * Invariants:
  *  - A task id is its slot in `table`; a slot is reused only after the task
  *    it held was reclaimed.
- *  - A task's memory (control block, save area and stack) is one region
+ *  - A task's memory (control block, save area and stack) is one block,
  *    registered with the collector from spawn until reclamation.
  *  - An exited or panicked task becomes a zombie; the PendSV handler frees
  *    it once it no longer runs, never while its own stack is in use.
@@ -14,7 +14,7 @@ import * as core from "../mcu/core";
 import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
 import { heapAlloc, heapFree, heapFits } from "./memory/heap";
-import { addRegion, removeRegion } from "./memory/roots";
+import { addContext, removeContext } from "./memory/roots";
 import * as config from "./config";
 import * as errors from "./errors";
 import { lock, unlock } from "./lock";
@@ -86,7 +86,7 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   if (id < 0) { unlock(); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
   if (!heapFits(regionBytes, config.HEAP_RESERVE)) { unlock(); return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes); }
   const region = heapAlloc(regionBytes);
-  if (!addRegion(region, region + regionBytes)) { heapFree(region); unlock(); return refuse(errors.ERR_TASK_LIMIT); }
+  if (!addContext(region)) { heapFree(region); unlock(); return refuse(errors.ERR_TASK_LIMIT); }
   const t = changetype<Task>(region);
   memory.fill(region, 0, TASK_BLOCK_BYTES);
   const save = region + TASK_BLOCK_BYTES;
@@ -150,7 +150,7 @@ export function reclaim(t: Task): void {
   store<usize>(table + <usize>id * 4, 0);
   taskCount--;
   if (t.name != 0) __unpin(t.name);
-  removeRegion(t.region);
+  removeContext(t.region);
   trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes);
   heapFree(t.region);
 }

@@ -30,7 +30,11 @@ const MAX_STEP: i64 = 1 << 30;
 /** Spend `cycles` outside instrumented code (exception entry, WFI). */
 export function advance(cycles: i64): void {
   // A crossed deadline leaves the budget negative: the next check point fires it.
-  budget -= <i32>cycles;
+  const left = <i64>budget - cycles;
+  if (left >= <i64>i32.MIN_VALUE) { budget = <i32>left; return; }
+  // Too far for the i32 budget (a long WFI): move the epoch and force a check.
+  epoch = now() + cycles - 1;
+  budget = -1;
 }
 
 /** Jump the clock forward to `cycle` (WFI sleeping until the next event). */
@@ -141,7 +145,11 @@ function removeAt(i: i32): void {
 export function cancel(kind: u16, arg: u16 = 0xFFFF): void {
   for (let i = heapCount - 1; i >= 0; i--) {
     const s = slot(i);
-    if (load<u16>(s, 12) == kind && (arg == 0xFFFF || load<u16>(s, 14) == arg)) removeAt(i);
+    if (load<u16>(s, 12) == kind && (arg == 0xFFFF || load<u16>(s, 14) == arg)) {
+      removeAt(i);
+      // removeAt may sift an unvisited ancestor down into slot i: rescan from the end.
+      i = heapCount;
+    }
   }
   rearm();
 }

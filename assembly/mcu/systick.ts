@@ -51,7 +51,10 @@ function period(): i64 { return (<i64>reload + 1) * divider(); }
 
 function currentValue(): u32 {
   if (!enabled() || reload == 0) return stoppedValue;
-  const counts = ((clock.now() - anchor) / divider()) % (<i64>reload + 1);
+  const t = clock.now();
+  // Still counting down a value above LOAD (LOAD was lowered mid-count).
+  if (t < anchor) return <u32>((nextWrap - t + divider() - 1) / divider());
+  const counts = ((t - anchor) / divider()) % (<i64>reload + 1);
   return counts == 0 ? 0 : reload + 1 - <u32>counts;
 }
 

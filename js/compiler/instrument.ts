@@ -112,10 +112,26 @@ class FunctionInstrumenter {
     return this.module.block(null, parts, b.getExpressionType(expr));
   }
 
+  /** Frame-size constants emitted before the frame size is known; patched by `finishFrame`. */
+  private frameConstants: number[] = [];
+
   epilogue(): number {
     const m = this.module;
     const sp = this.names.stackPointer;
-    return m.global.set(sp, m.i32.add(m.global.get(sp, b.i32), m.i32.const(this.frameBytesRef.value)));
+    const size = m.i32.const(0);
+    this.frameConstants.push(size);
+    return m.global.set(sp, m.i32.add(m.global.get(sp, b.i32), size));
+  }
+
+  frameConstant(): number {
+    const size = this.module.i32.const(0);
+    this.frameConstants.push(size);
+    return size;
+  }
+
+  finishFrame(bytes: number): void {
+    this.frameBytesRef.value = bytes;
+    for (const c of this.frameConstants) b.Const.setValueI32(c, bytes);
   }
 
   walk(expr: number): Walk {
@@ -313,14 +329,12 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     const frame = { value: 0 };
     const fi = new FunctionInstrumenter(module, names, cls, frame, locals.length, isHardware);
     const walked = fi.walk(info.body);
-    const extra = fi.extraVars();
-    const localBytes = [...locals, ...extra].reduce((sum, t) => sum + typeBytes(t), 0);
-    frame.value = (LINKAGE_BYTES + localBytes + 7) & ~7;
     const m = module;
     const sp = names.stackPointer;
     const resultType = info.results;
+    const prologueSize = fi.frameConstant();
     const prologue = [
-      m.global.set(sp, m.i32.sub(m.global.get(sp, b.i32), m.i32.const(frame.value))),
+      m.global.set(sp, m.i32.sub(m.global.get(sp, b.i32), prologueSize)),
       m.if(m.i32.lt_u(m.global.get(sp, b.i32), m.global.get(names.stackLimit, b.i32)), m.call(names.stackOverflow, [], b.none)),
       fi.charge(walked.cost + W.RETURN),
     ];
@@ -333,6 +347,8 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
       body = m.block(null, [...prologue, m.local.set(tmp, walked.expr), fi.epilogue(), m.local.get(tmp, resultType)], resultType);
     }
     const vars = [...info.vars, ...fi.extraVars()];
+    const localBytes = [...locals, ...fi.extraVars()].reduce((sum, t) => sum + typeBytes(t), 0);
+    fi.finishFrame((LINKAGE_BYTES + localBytes + 7) & ~7);
     // Re-adding under the same name keeps every reference (calls, table, exports) valid.
     module.removeFunction(info.name);
     module.addFunction(info.name, info.params, resultType, vars, body);

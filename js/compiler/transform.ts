@@ -62,6 +62,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Instrum
   module.optimize();
 
   const report = instrumentModule(module, NAMES);
+  if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWatInstrumented = module.emitText();
   if (report.violations.length > 0) {
     throw new Error("hoprt transform: hardware code calls instrumented code:\n  " + report.violations.join("\n  "));
   }
@@ -85,6 +86,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Instrum
   module.addFunction(ASYNCIFY_RESET_EXPORT, b.none, b.none, [], module.global.set("__asyncify_state", module.i32.const(0)));
   module.addFunctionExport(ASYNCIFY_RESET_EXPORT, ASYNCIFY_RESET_EXPORT);
   if (!module.validate()) throw new Error("hoprt transform: the instrumented module does not validate");
+  if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWat = module.emitText();
   return report;
 }
 

@@ -1,34 +1,54 @@
 /**
- * Memory regions the collector scans conservatively for references: every
- * task's stack (its live frames and AssemblyScript's shadow-stack slots, and
- * the frames saved there while it is suspended). The main stack is always
- * scanned. A region is registered when its stack is allocated and removed
- * when it is freed.
+ * The stacks the collector scans conservatively for references: every
+ * task's context (registered at spawn, removed at reclamation) and the main
+ * stack. Only the live part of each is scanned: the frames between its
+ * stack pointer and its top, and, while it is suspended, the frames
+ * Asyncify saved at the bottom of its stack.
  */
-export const MAX_REGIONS: i32 = 64;
-const regions: usize = memory.data(MAX_REGIONS * 8);
-export let regionCount: i32 = 0;
+import { Context, STATE_SUSPENDED } from "../../mcu/context";
+import * as core from "../../mcu/core";
 
-export function addRegion(start: usize, end: usize): bool {
-  if (regionCount >= MAX_REGIONS) return false;
-  store<usize>(regions + <usize>regionCount * 8, start);
-  store<usize>(regions + <usize>regionCount * 8, end, 4);
-  regionCount++;
+export const MAX_CONTEXTS: i32 = 64;
+const contexts: usize = memory.data(MAX_CONTEXTS * 4);
+export let contextCount: i32 = 0;
+
+export function addContext(ctx: usize): bool {
+  if (contextCount >= MAX_CONTEXTS) return false;
+  store<usize>(contexts + <usize>contextCount * 4, ctx);
+  contextCount++;
   return true;
 }
 
-export function removeRegion(start: usize): void {
-  for (let i = 0; i < regionCount; i++) {
-    const at = regions + <usize>i * 8;
-    if (load<usize>(at) == start) {
-      regionCount--;
-      const last = regions + <usize>regionCount * 8;
-      store<usize>(at, load<usize>(last));
-      store<usize>(at, load<usize>(last, 4), 4);
+export function removeContext(ctx: usize): void {
+  for (let i = 0; i < contextCount; i++) {
+    const at = contexts + <usize>i * 4;
+    if (load<usize>(at) == ctx) {
+      contextCount--;
+      store<usize>(at, load<usize>(contexts + <usize>contextCount * 4));
       return;
     }
   }
 }
 
-export function regionStart(i: i32): usize { return load<usize>(regions + <usize>i * 8); }
-export function regionEnd(i: i32): usize { return load<usize>(regions + <usize>i * 8, 4); }
+/** Call `scan(start, end)` for every live stack range. */
+export function forEachLiveRange(scan: (start: usize, end: usize) => void): void {
+  const running = core.current;
+  // The main stack: handlers, suspended handlers' saved frames, boot code.
+  const mainLow = running == 0 || !isTask(running) ? __stack_pointer : core.mainStackFloor;
+  scan(mainLow, __heap_base);
+  for (let i = 0; i < contextCount; i++) {
+    const ptr = load<usize>(contexts + <usize>i * 4);
+    const ctx = changetype<Context>(ptr);
+    if (ptr == running) {
+      scan(__stack_pointer, ctx.stackTop);
+    } else if (ctx.state == STATE_SUSPENDED) {
+      scan(ctx.sp, ctx.stackTop);
+      scan(ctx.saveArea + 8, load<usize>(ctx.saveArea));
+    }
+  }
+}
+
+function isTask(ptr: usize): bool {
+  for (let i = 0; i < contextCount; i++) if (load<usize>(contexts + <usize>i * 4) == ptr) return true;
+  return false;
+}

@@ -5,7 +5,7 @@
  * Why our own: AssemblyScript's collectors find stack roots in one shadow
  * stack, but here every context has its own stack. This collector marks
  * from the globals (precisely, through the compiler's __visit_globals), from
- * pinned objects, and from every registered stack region and the main stack
+ * pinned objects, and from the live part of every context's stack
  * (conservatively: a word counts only if it is the address of a live object,
  * which a bitmap of object starts answers in O(1)). AssemblyScript spills
  * every managed local that lives across a call to the shadow stack, and
@@ -22,12 +22,13 @@ import { OBJECT, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD
 import { E_ALLOCATION_TOO_LARGE } from "util/error";
 import { SRAM_END } from "../../mcu/memmap";
 import { heapAlloc, heapFree, heapRealloc, heapUsed, heapCapacity } from "./heap";
-import { regionCount, regionStart, regionEnd } from "./roots";
+import { forEachLiveRange } from "./roots";
 import * as trace from "../../probe/trace";
 
 const FLAG_MARK: u32 = 1;
 const FLAG_PIN: u32 = 2;
-const FLAGS: u32 = 15;
+// Headers are 4-byte aligned (16n + 12), so only the two low bits of a link are free.
+const FLAGS: u32 = 3;
 
 /** Head of the list of objects (gcInfo = next, gcInfo2 = prev | flags). */
 let objects: usize = 0;
@@ -147,8 +148,7 @@ export function __collect(): void {
     if ((obj.gcInfo2 & FLAG_PIN) != 0) mark(it + TOTAL_OVERHEAD);
     it = nextOf(obj);
   }
-  scanRegion(__data_end, __heap_base); // the main stack
-  for (let i = 0; i < regionCount; i++) scanRegion(regionStart(i), regionEnd(i));
+  forEachLiveRange(scanRegion);
   drain();
   // Sweep.
   it = objects;
