@@ -161,10 +161,14 @@ export function nextDue(): i64 {
   return heapCount > 0 ? alarmDue(0) : i64.MAX_VALUE;
 }
 
+/** The cycle the alarm popDue returned last was due at. */
+export let lastDue: i64 = 0;
+
 /** Pop the earliest alarm if it is due at `t`: returns (kind << 16 | arg), or -1. */
 export function popDue(t: i64): i32 {
   if (heapCount == 0 || alarmDue(0) > t) return -1;
   const s = slot(0);
+  lastDue = alarmDue(0);
   const result = (<i32>load<u16>(s, 12) << 16) | <i32>load<u16>(s, 14);
   removeAt(0);
   return result;

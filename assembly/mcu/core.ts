@@ -96,7 +96,10 @@ export function service(): void {
     const kind = <u16>(alarm >>> 16);
     const arg = <u16>(alarm & 0xFFFF);
     if (kind == ALARM_SYSTICK) systick.onWrap();
-    else if (kind == ALARM_IRQ) raise(<i32>arg, 2);
+    else if (kind == ALARM_IRQ) {
+      nvic.setPending(<i32>arg);
+      trace.emitAt(clock.lastDue, trace.EV_IRQ_RAISE, 0, <u32>arg, 2);
+    }
   }
   clock.rearm();
 }

@@ -74,7 +74,7 @@ export function onWrap(): void {
   ctrl |= CTRL_COUNTFLAG;
   if ((ctrl & CTRL_TICKINT) != 0) {
     nvic.setPending(nvic.EXC_SYSTICK);
-    trace.emit(trace.EV_IRQ_RAISE, 0, <u32>nvic.EXC_SYSTICK, 1);
+    trace.emitAt(nextWrap, trace.EV_IRQ_RAISE, 0, <u32>nvic.EXC_SYSTICK, 1);
   }
   anchor = nextWrap;
   nextWrap += period();

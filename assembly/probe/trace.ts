@@ -44,13 +44,18 @@ export function reset(): void {
 }
 
 export function emit(kind: u16, context: u32, a: u32 = 0, b: u32 = 0, c: u32 = 0): void {
+  emitAt(now(), kind, context, a, b, c);
+}
+
+/** An event that happened at `cycle` (an alarm noticed a little later, at a check point). */
+export function emitAt(cycle: i64, kind: u16, context: u32, a: u32 = 0, b: u32 = 0, c: u32 = 0): void {
   const written = load<u32>(header(0));
   if (written - load<u32>(header(4)) >= TRACE_CAPACITY) {
     store<u32>(header(12), load<u32>(header(12)) + 1); // the oldest unread record is lost
     store<u32>(header(4), load<u32>(header(4)) + 1);
   }
   const rec = TRACE_RING + TRACE_HEADER_BYTES + <usize>(written & (TRACE_CAPACITY - 1)) * TRACE_RECORD_BYTES;
-  store<i64>(rec, now());
+  store<i64>(rec, cycle);
   store<u16>(rec, kind, 8);
   store<u16>(rec, <u16>context, 10);
   store<u32>(rec, a, 12);

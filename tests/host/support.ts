@@ -1,0 +1,59 @@
+/**
+ * Test support: build small applications into firmware (cached by content,
+ * so a suite builds each app once) and load them.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createHash } from "node:crypto";
+import { build } from "../../js/compiler/build.js";
+import { Machine } from "../../js/host/machine.js";
+import type { TraceEvent } from "../../js/host/trace.js";
+
+const ROOT = path.resolve(__dirname, "../..");
+const CACHE = path.join(ROOT, "build", "test-firmware");
+
+let fingerprint: string | null = null;
+
+/** A hash of everything that shapes a firmware: the package's AssemblyScript and the compiler. */
+function toolchainFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const hash = createHash("sha256");
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (/\.(ts|js)$/.test(entry.name)) hash.update(p).update(fs.readFileSync(p));
+    }
+  };
+  walk(path.join(ROOT, "assembly"));
+  walk(path.join(ROOT, "js", "compiler"));
+  fingerprint = hash.digest("hex").slice(0, 16);
+  return fingerprint;
+}
+
+/** Build `source` (an application exporting main()) into firmware bytes. */
+export async function firmware(name: string, source: string): Promise<Uint8Array> {
+  const key = createHash("sha256").update(toolchainFingerprint()).update(source).digest("hex").slice(0, 16);
+  const dir = path.join(CACHE, `${name}-${key}`);
+  const wasmFile = path.join(dir, "app.wasm");
+  if (fs.existsSync(wasmFile)) return new Uint8Array(fs.readFileSync(wasmFile));
+  fs.mkdirSync(dir, { recursive: true });
+  const appFile = path.join(dir, "app.ts");
+  fs.writeFileSync(appFile, source);
+  const result = await build({ app: appFile });
+  fs.writeFileSync(wasmFile, result.wasm);
+  return result.wasm;
+}
+
+export async function machine(name: string, source: string): Promise<Machine> {
+  return Machine.loadSync(await firmware(name, source));
+}
+
+export function ofKind(events: TraceEvent[], ...kinds: string[]): TraceEvent[] {
+  return events.filter((e) => kinds.includes(e.kind));
+}
+
+/** SysTick period at the default 168 MHz and 1 kHz tick. */
+export const TICK_CYCLES = 168_000n;
+export const SYSTICK_EXCEPTION = 15;
+export const PENDSV_EXCEPTION = 14;
