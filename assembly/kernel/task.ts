@@ -126,7 +126,7 @@ export function exitCurrent(): void {
   lock();
   sched.removeReady(t);
   t.taskState = TASK_ZOMBIE;
-  trace.emit(trace.EV_TASK_EXIT, t.id, stackUsed(t), t.savePeak);
+  trace.emit(trace.EV_TASK_EXIT, t.id, stackUsed(t));
   sched.addZombie(t);
   unlock();
   sched.requestSwitch();

@@ -199,14 +199,19 @@ export function enter(ctx: usize): void {
   stackGuard = c.watermark > c.stackLimit ? c.watermark : c.stackLimit;
 }
 
+let lastIdleUntil: i64 = -1;
+
 /** WFI: sleep until the next event (an alarm, the end of the slice) unless one is pending. */
 export function wfi(): void {
   if (nvic.preempting() == 0) {
-    let until = clock.nextDue();
+    const due = clock.nextDue();
+    // The trace names the event the core waits for; where the host ends a run is not part of the model.
+    if (due != lastIdleUntil) {
+      lastIdleUntil = due;
+      trace.emit(trace.EV_IDLE, 0, <u32>due, <u32>(due >>> 32));
+    }
     const end = clock.getSliceEnd();
-    if (end < until) until = end;
-    trace.emit(trace.EV_IDLE, 0, <u32>until, <u32>(until >>> 32));
-    clock.advanceTo(until);
+    clock.advanceTo(end < due ? end : due);
   }
   checkpoint();
 }

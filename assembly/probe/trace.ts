@@ -17,10 +17,10 @@ export const EV_TASK_READY: u16 = 2;
 export const EV_TASK_SWITCH_IN: u16 = 3;
 export const EV_TASK_SWITCH_OUT: u16 = 4;
 export const EV_TASK_BLOCK: u16 = 5;      // a = reason (1 sleep), b = wake tick
-export const EV_TASK_EXIT: u16 = 6;       // a = stack high water, b = save peak
+export const EV_TASK_EXIT: u16 = 6;       // a = stack high water (bytes)
 export const EV_ISR_ENTER: u16 = 7;       // ctx = handler id, a = exception number, b = entry cost (12 or 6)
 export const EV_ISR_EXIT: u16 = 8;        // a = exception number
-export const EV_IDLE: u16 = 9;            // a = cycle the core sleeps until (lo), b = hi
+export const EV_IDLE: u16 = 9;            // a, b = cycle of the event the core waits for (lo, hi)
 export const EV_PANIC: u16 = 10;          // ctx = dying context, a = reason, b = detail
 export const EV_IRQ_RAISE: u16 = 11;      // a = exception number, b = source (0 host, 1 firmware, 2 scheduled)
 export const EV_IRQ_CLEAR: u16 = 12;
