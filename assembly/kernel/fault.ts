@@ -28,7 +28,7 @@ export function onHardFault(): void {
 /** AssemblyScript's abort(): report, then panic the running context. */
 export function onAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
   probeConsole.write(probeConsole.REC_PANIC, currentId(), changetype<usize>(message));
-  if (fileName != null) probeConsole.write(probeConsole.REC_PANIC, currentId(), changetype<usize>(fileName));
+  if (fileName != null) probeConsole.write(probeConsole.REC_PANIC_FILE, currentId(), changetype<usize>(fileName));
   core.kill(core.FAULT_ABORT, line);
 }
 

@@ -12,6 +12,7 @@ import { CONSOLE_RING, CONSOLE_CAPACITY, CONSOLE_HEADER_BYTES } from "../mcu/mem
 export const REC_LINE: u8 = 1;
 export const REC_TASK_NAME: u8 = 2;
 export const REC_PANIC: u8 = 3;
+export const REC_PANIC_FILE: u8 = 4; // the source file of the REC_PANIC before it
 
 // @ts-ignore: decorator
 @inline function header(offset: usize): usize { return CONSOLE_RING + offset; }

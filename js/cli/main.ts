@@ -50,8 +50,10 @@ export async function main(argv: string[]): Promise<number> {
       machine.console.on("line", (line) => process.stdout.write(line + "\n"));
       const start = machine.cycles;
       const result = machine.runFor(/^\d+$/.test(opts.for) ? BigInt(opts.for) : opts.for);
-      for (const p of machine.console.panics) process.stderr.write(`hoprt: panic: ${p}\n`);
-      for (const f of result.faults) process.stderr.write(`hoprt: fault: ${f}\n`);
+      for (const p of machine.panics()) {
+        process.stderr.write(`hoprt: panic in ${p.where} at cycle ${p.cycle}: ${p.reason}${p.message ? ": " + p.message : ""}\n`);
+      }
+      for (const f of result.faults) process.stderr.write(`hoprt: trap: ${f}\n`);
       if (opts.trace) fs.writeFileSync(opts.trace, machine.trace.toPerfetto());
       if (opts.stats) process.stderr.write(formatStats(machine, result.cycles - start));
       if (result.reason === "lockup" || result.reason === "fatal") {

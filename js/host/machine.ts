@@ -2,7 +2,7 @@
  * The host side of a HopRT machine: loads a firmware, drives its clock,
  * injects interrupts, and drains the debug probe (console and trace).
  */
-import { decodeRecord, toPerfetto, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
+import { decodeRecord, toPerfetto, exceptionName, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
 import { parseDuration } from "./units.js";
 
 export const SUPPORTED_ABI = 1;
@@ -31,6 +31,24 @@ export interface TaskStats {
 }
 
 type LineListener = (line: string, context: number) => void;
+
+/** Why a context panicked (EV_PANIC's reason; assembly/mcu/core.ts FAULT_*). */
+export const PANIC_REASONS: Record<number, string> = {
+  1: "abort", 2: "stack overflow", 3: "trap", 4: "save area overflow", 5: "out of memory", 6: "kernel misuse", 7: "bus fault",
+};
+
+export interface Panic {
+  cycle: bigint;
+  /** Task id, or 0x100 + exception number for a handler. */
+  context: number;
+  /** The task's name or the handler's exception. */
+  where: string;
+  reason: string;
+  /** For a stack overflow the bytes in use, for a bus fault the address, for an abort the line. */
+  detail: number;
+  /** An abort's message and source file. */
+  message?: string;
+}
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -122,6 +140,8 @@ export class Machine {
   private traceRead = 0;
   private consoleRead = 0;
   private started = false;
+  /** The source file of each abort message in console.panics, by index. */
+  private panicFiles: string[] = [];
 
   private constructor(private readonly module: WebAssembly.Module) {
     this.trace = new Trace(this);
@@ -173,6 +193,7 @@ export class Machine {
     this.instantiate();
     this.console.lines.length = 0;
     this.console.panics.length = 0;
+    this.panicFiles.length = 0;
     this.taskNames.clear();
     this.trace.overflow = 0;
     (this.trace as any).store.length = 0;
@@ -252,9 +273,29 @@ export class Machine {
       if (kind === 1) this.console.emit(text, context);
       else if (kind === 2) this.taskNames.set(context, text);
       else if (kind === 3) this.console.panics.push(text);
+      else if (kind === 4) this.panicFiles[this.console.panics.length - 1] = text;
     }
     this.consoleRead = cwritten;
     this.exports.hoprt_probe_ack(written, cwritten);
+  }
+
+  /** Every panic so far: which context, why. */
+  panics(): Panic[] {
+    let abortIndex = 0;
+    const abortMessage = (line: number) => {
+      const i = abortIndex++;
+      const text = this.console.panics[i];
+      if (text === undefined) return undefined;
+      return this.panicFiles[i] ? `${text} (${this.panicFiles[i]}:${line})` : text;
+    };
+    return this.trace.events().filter((e) => e.kind === "panic").map((e) => ({
+      cycle: e.cycle,
+      context: e.context,
+      where: e.context >= 0x100 ? `handler ${exceptionName(e.context - 0x100)}` : `task ${this.taskNames.get(e.context) ?? e.context}`,
+      reason: PANIC_REASONS[e.a] ?? `reason ${e.a}`,
+      detail: e.b,
+      message: e.a === 1 ? abortMessage(e.b) : undefined,
+    }));
   }
 
   /** Per-task statistics for the live tasks. */
