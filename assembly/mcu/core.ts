@@ -89,6 +89,7 @@ export function sync(): void {
 
 /** Fire every alarm due now and re-arm the budget. */
 export function service(): void {
+  if (clock.budget > 0) return; // nothing is due before the epoch
   const t = clock.now();
   while (true) {
     const alarm = clock.popDue(t);
@@ -223,13 +224,13 @@ export function disableInterrupts(): void {
 
 export function enableInterrupts(): void {
   nvic.primask = false;
-  if (nvic.highestPending() != 0) clock.requestCheck();
+  if (nvic.anyPending()) clock.requestCheck();
 }
 
 /** BASEPRI writes go through here so a lowered mask is noticed at once. */
 export function setBasepri(value: u8): void {
   nvic.basepri = value & nvic.PRIORITY_MASK;
-  if (nvic.highestPending() != 0) clock.requestCheck();
+  if (nvic.anyPending()) clock.requestCheck();
 }
 
 export function resetCore(): void {

@@ -27,33 +27,44 @@ export const EXCEPTIONS: i32 = IRQ_BASE + IRQ_LINES;
 /** Implemented priority bits: the upper nibble. */
 export const PRIORITY_MASK: u8 = 0xF0;
 
-// Per exception: priority byte, pending, active, enabled.
+// Per exception: its priority byte; pending, active and enabled as bitmaps
+// (4 words cover exceptions 0..127), so arbitration visits only set bits.
 const priority: usize = memory.data(EXCEPTIONS);
-const pendingFlags: usize = memory.data(EXCEPTIONS);
-const activeFlags: usize = memory.data(EXCEPTIONS);
-const enabledFlags: usize = memory.data(EXCEPTIONS);
+const WORDS: i32 = 4;
+const pendingBits: usize = memory.data(WORDS * 4);
+const activeBits: usize = memory.data(WORDS * 4);
+const enabledBits: usize = memory.data(WORDS * 4);
 
-let pendingCount: i32 = 0;
 let activeCount: i32 = 0;
 export let primask: bool = false;
 export let basepri: u8 = 0;
 /** AIRCR.PRIGROUP: bits [PRIGROUP:0] of a priority are sub-priority. */
 export let prigroup: u32 = 0;
 
+// @ts-ignore: decorator
+@inline function wordOf(bits: usize, exc: i32): usize { return bits + (<usize>(exc >>> 5) << 2); }
+// @ts-ignore: decorator
+@inline function maskOf(exc: i32): u32 { return 1 << <u32>(exc & 31); }
+// @ts-ignore: decorator
+@inline function testBit(bits: usize, exc: i32): bool { return (load<u32>(wordOf(bits, exc)) & maskOf(exc)) != 0; }
+// @ts-ignore: decorator
+@inline function setBit(bits: usize, exc: i32): void { const w = wordOf(bits, exc); store<u32>(w, load<u32>(w) | maskOf(exc)); }
+// @ts-ignore: decorator
+@inline function clearBit(bits: usize, exc: i32): void { const w = wordOf(bits, exc); store<u32>(w, load<u32>(w) & ~maskOf(exc)); }
+
 export function reset(): void {
-  for (let e = 0; e < EXCEPTIONS; e++) {
-    store<u8>(priority + e, 0);
-    store<u8>(pendingFlags + e, 0);
-    store<u8>(activeFlags + e, 0);
-    store<u8>(enabledFlags + e, 0);
+  for (let e = 0; e < EXCEPTIONS; e++) store<u8>(priority + e, 0);
+  for (let w = 0; w < WORDS; w++) {
+    store<u32>(pendingBits + (<usize>w << 2), 0);
+    store<u32>(activeBits + (<usize>w << 2), 0);
+    store<u32>(enabledBits + (<usize>w << 2), 0);
   }
-  pendingCount = 0;
   activeCount = 0;
   primask = false;
   basepri = 0;
   prigroup = 0;
   // System exceptions are always enabled at the NVIC; their own enables live elsewhere.
-  for (let e = EXC_NMI; e < IRQ_BASE; e++) store<u8>(enabledFlags + e, 1);
+  for (let e = EXC_NMI; e < IRQ_BASE; e++) setBit(enabledBits, e);
 }
 
 export function isValid(exc: i32): bool {
@@ -82,33 +93,26 @@ function groupPriority(p: i32): i32 {
   return p & ~((1 << subBits) - 1) & 0xFF;
 }
 
-// @ts-ignore: decorator
-@inline export function isPending(exc: i32): bool { return load<u8>(pendingFlags + exc) != 0; }
-// @ts-ignore: decorator
-@inline export function isActive(exc: i32): bool { return load<u8>(activeFlags + exc) != 0; }
-// @ts-ignore: decorator
-@inline export function isEnabled(exc: i32): bool { return load<u8>(enabledFlags + exc) != 0; }
+export function isPending(exc: i32): bool { return testBit(pendingBits, exc); }
+export function isActive(exc: i32): bool { return testBit(activeBits, exc); }
+export function isEnabled(exc: i32): bool { return testBit(enabledBits, exc); }
 
-export function setPending(exc: i32): void {
-  if (!isPending(exc)) { store<u8>(pendingFlags + exc, 1); pendingCount++; }
-}
-
-export function clearPending(exc: i32): void {
-  if (isPending(exc)) { store<u8>(pendingFlags + exc, 0); pendingCount--; }
-}
+export function setPending(exc: i32): void { setBit(pendingBits, exc); }
+export function clearPending(exc: i32): void { clearBit(pendingBits, exc); }
 
 export function setEnabled(exc: i32, on: bool): void {
   if (exc < IRQ_BASE) return;
-  store<u8>(enabledFlags + exc, on ? 1 : 0);
+  if (on) setBit(enabledBits, exc);
+  else clearBit(enabledBits, exc);
 }
 
 export function activate(exc: i32): void {
   clearPending(exc);
-  if (!isActive(exc)) { store<u8>(activeFlags + exc, 1); activeCount++; }
+  if (!isActive(exc)) { setBit(activeBits, exc); activeCount++; }
 }
 
 export function deactivate(exc: i32): void {
-  if (isActive(exc)) { store<u8>(activeFlags + exc, 0); activeCount--; }
+  if (isActive(exc)) { clearBit(activeBits, exc); activeCount--; }
 }
 
 export function anyActive(): bool { return activeCount > 0; }
@@ -117,8 +121,11 @@ export function anyActive(): bool { return activeCount > 0; }
 export function executionPriority(): i32 {
   let p: i32 = 256;
   if (activeCount > 0) {
-    for (let e = 1; e < EXCEPTIONS; e++) {
-      if (isActive(e)) {
+    for (let w = 0; w < WORDS; w++) {
+      let bits = load<u32>(activeBits + (<usize>w << 2));
+      while (bits != 0) {
+        const e = (w << 5) + <i32>ctz(bits);
+        bits &= bits - 1;
         const g = groupPriority(priorityOf(e));
         if (g < p) p = g;
       }
@@ -132,15 +139,24 @@ export function executionPriority(): i32 {
   return p;
 }
 
+/** Whether any enabled exception is pending (cheap: four words). */
+export function anyPending(): bool {
+  let any: u32 = 0;
+  for (let w = 0; w < WORDS; w++) any |= load<u32>(pendingBits + (<usize>w << 2)) & load<u32>(enabledBits + (<usize>w << 2));
+  return any != 0;
+}
+
 /** The highest-priority pending, enabled exception, or 0. */
 export function highestPending(): i32 {
-  if (pendingCount == 0) return 0;
   let best = 0;
   let bestPriority: i32 = 0x7FFF_FFFF;
-  for (let e = 1; e < EXCEPTIONS; e++) {
-    if (isPending(e) && isEnabled(e)) {
+  for (let w = 0; w < WORDS; w++) {
+    let bits = load<u32>(pendingBits + (<usize>w << 2)) & load<u32>(enabledBits + (<usize>w << 2));
+    while (bits != 0) {
+      const e = (w << 5) + <i32>ctz(bits);
+      bits &= bits - 1;
       const p = priorityOf(e);
-      // Lower value wins; on a tie the lower exception number (ARMv7-M B1.5.4).
+      // Lower value wins; on a tie the lower exception number (ARMv7-M B1.5.4), visited first.
       if (p < bestPriority) { best = e; bestPriority = p; }
     }
   }
@@ -149,6 +165,7 @@ export function highestPending(): i32 {
 
 /** The pending exception that preempts the current execution priority, or 0. */
 export function preempting(): i32 {
+  if (!anyPending()) return 0;
   const e = highestPending();
   if (e == 0) return 0;
   return groupPriority(priorityOf(e)) < executionPriority() ? e : 0;

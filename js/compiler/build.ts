@@ -113,6 +113,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     "--use", `HOPRT_SRAM_BYTES=${sram}`,
     "--noColors",
   ];
+  if (process.env.HOPRT_DEBUG_NAMES) args.push("--debug"); // a name section, for profilers
   const result = await asc.main(args, {
     readFile,
     writeFile: (name: string, contents: Uint8Array | string) => {

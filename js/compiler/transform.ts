@@ -55,7 +55,8 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Instrum
 
   b.setOptimizeLevel(options.optimizeLevel ?? 3);
   b.setShrinkLevel(0);
-  b.setDebugInfo(false);
+  // HOPRT_DEBUG_NAMES=1 keeps function names in the binary, for profilers.
+  b.setDebugInfo(Boolean(process.env.HOPRT_DEBUG_NAMES));
   // A function called once must stay a function: inlining it into a caller
   // of another class (hardware into kernel) would move its cost.
   b.setOneCallerInlineMaxSize(b.getFlexibleInlineMaxSize());

@@ -1,5 +1,5 @@
 export { Machine, Console, Trace, Irq, SUPPORTED_ABI, IRQ_LINES, PANIC_REASONS } from "./machine.js";
-export type { RunResult, StopReason, TaskStats, Panic } from "./machine.js";
+export type { RunResult, StopReason, TaskStats, Panic, MachineOptions } from "./machine.js";
 export { toPerfetto, decodeRecord, EVENT_KINDS, exceptionName } from "./trace.js";
 export type { TraceEvent, EventKind } from "./trace.js";
 export { parseDuration } from "./units.js";

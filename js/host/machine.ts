@@ -129,6 +129,11 @@ export class Irq {
   }
 }
 
+export interface MachineOptions {
+  /** Keep decoded trace events (default true). Off, the ring is still drained, so nothing stalls. */
+  collectTrace?: boolean;
+}
+
 export class Machine {
   readonly console = new Console();
   readonly trace: Trace;
@@ -143,18 +148,21 @@ export class Machine {
   /** The source file of each abort message in console.panics, by index. */
   private panicFiles: string[] = [];
 
-  private constructor(private readonly module: WebAssembly.Module) {
+  private readonly collectTrace: boolean;
+
+  private constructor(private readonly module: WebAssembly.Module, options: MachineOptions) {
+    this.collectTrace = options.collectTrace ?? true;
     this.trace = new Trace(this);
     this.irq = new Irq(this);
     this.instantiate();
   }
 
   /** Load a firmware (.wasm bytes); throws a clear Error if it is not one this host understands. */
-  static async load(bytes: Uint8Array | ArrayBuffer): Promise<Machine> {
-    return Machine.loadSync(bytes);
+  static async load(bytes: Uint8Array | ArrayBuffer, options: MachineOptions = {}): Promise<Machine> {
+    return Machine.loadSync(bytes, options);
   }
 
-  static loadSync(bytes: Uint8Array | ArrayBuffer): Machine {
+  static loadSync(bytes: Uint8Array | ArrayBuffer, options: MachineOptions = {}): Machine {
     const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
     if (data.length < 8 || data[0] !== 0x00 || data[1] !== 0x61 || data[2] !== 0x73 || data[3] !== 0x6d) {
       throw new Error("Machine.load: not a WebAssembly module (missing the \\0asm header)");
@@ -172,7 +180,7 @@ export class Machine {
     const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
     const missing = REQUIRED_EXPORTS.filter((n) => !names.has(n));
     if (missing.length > 0) throw new Error(`Machine.load: not a HopRT firmware (missing exports ${missing.join(", ")})`);
-    return new Machine(module);
+    return new Machine(module, options);
   }
 
   private instantiate(): void {
@@ -253,8 +261,10 @@ export class Machine {
     this.trace.overflow = lostInRing;
     let from = this.traceRead;
     if (written - from > capacity) from = written - capacity;
-    for (let i = from; i < written; i++) {
-      this.trace.push(decodeRecord(view, tb + HEADER_BYTES + (i % capacity) * RECORD_BYTES));
+    if (this.collectTrace) {
+      for (let i = from; i < written; i++) {
+        this.trace.push(decodeRecord(view, tb + HEADER_BYTES + (i % capacity) * RECORD_BYTES));
+      }
     }
     this.traceRead = written;
 

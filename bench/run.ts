@@ -1,0 +1,113 @@
+/**
+ * npm run bench [-- --json]
+ *
+ * cpuLoop       the same AssemblyScript loop, instrumented inside the machine
+ *               and as plain WebAssembly, in one process: modelled MHz and the
+ *               ratio of the two speeds.
+ * contextSwitch two equal-priority tasks yielding to each other: wall-clock ns
+ *               and modelled cycles per switch.
+ * irq           a task pends an IRQ in a loop: wall-clock ns per interrupt
+ *               round trip, and the modelled entry cost.
+ */
+import * as path from "node:path";
+import * as fs from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as asc from "assemblyscript/asc";
+import { build, PACKAGE_ROOT } from "../js/compiler/build.js";
+import { Machine } from "../js/host/machine.js";
+
+const APPS = path.join(PACKAGE_ROOT, "bench", "apps");
+const CPU_ITERATIONS = 2000 * 10000;
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+async function plainLoop(): Promise<(n: number, seed: number) => number> {
+  let wasm: Uint8Array | null = null;
+  const result = await asc.main(
+    [path.join(APPS, "plain.ts"), "--outFile", "plain.wasm", "-O3", "--runtime", "stub", "--noAssert"],
+    { writeFile: (name: string, contents: Uint8Array) => { if (name.endsWith(".wasm")) wasm = contents; }, stdout: { write: () => true } as any, stderr: { write: (s: any) => { process.stderr.write(s); return true; } } as any } as any,
+  );
+  if (result.error || !wasm) throw new Error("bench: plain loop did not compile");
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), { env: { abort: () => { throw new Error("abort"); } } });
+  const run = instance.exports.run as (n: number, seed: number) => number;
+  return (n, seed) => run(n, seed) >>> 0;
+}
+
+async function cpuLoop() {
+  const plain = await plainLoop();
+  // Plain: the same rounds as the firmware's task.
+  plain(10000, 1); // warm up
+  const plainStart = process.hrtime.bigint();
+  let x = 1;
+  for (let r = 0; r < 2000; r++) x = plain(10000, x);
+  const plainSeconds = seconds(plainStart);
+
+  const machine = Machine.loadSync((await build({ app: path.join(APPS, "cpu.ts") })).wasm, { collectTrace: false });
+  machine.runFor(1000); // boot
+  const startCycles = machine.cycles;
+  const start = process.hrtime.bigint();
+  while (machine.console.lines.length === 0) machine.runFor("10ms");
+  const wall = seconds(start);
+  const cycles = Number(machine.cycles - startCycles);
+  if (Number(machine.console.lines[0]) !== x) throw new Error(`bench: the machine computed ${machine.console.lines[0]}, plain wasm ${x}`);
+  return {
+    modeledMHz: cycles / wall / 1e6,
+    instrumentedOverPlain: plainSeconds / wall,
+    cyclesPerIteration: cycles / CPU_ITERATIONS,
+    wallSeconds: wall,
+    plainSeconds,
+  };
+}
+
+async function contextSwitch() {
+  const machine = Machine.loadSync((await build({ app: path.join(APPS, "switch.ts") })).wasm);
+  machine.runFor("1ms");
+  const before = machine.trace.events().filter((e) => e.kind === "task_switch_in");
+  const gap = before[before.length - 1].cycle - before[before.length - 2].cycle;
+  const fast = Machine.loadSync((await build({ app: path.join(APPS, "switch.ts") })).wasm, { collectTrace: false });
+  fast.runFor("1ms");
+  const startCycles = fast.cycles;
+  const start = process.hrtime.bigint();
+  fast.runFor("200ms");
+  const wall = seconds(start);
+  const switches = Number(fast.cycles - startCycles) / Number(gap);
+  return { nsWall: (wall * 1e9) / switches, cycles: Number(gap), switches: Math.round(switches) };
+}
+
+async function irq() {
+  const wasm = (await build({ app: path.join(APPS, "irq.ts") })).wasm;
+  const traced = Machine.loadSync(wasm);
+  traced.runFor("1ms");
+  const enters = traced.trace.events().filter((e) => e.kind === "isr_enter" && e.a === 16 + 5);
+  const entryCycles = enters[enters.length - 1].b;
+  const roundTrip = Number(enters[enters.length - 1].cycle - enters[enters.length - 2].cycle);
+  const fast = Machine.loadSync(wasm, { collectTrace: false });
+  fast.runFor("1ms");
+  const startCycles = fast.cycles;
+  const start = process.hrtime.bigint();
+  fast.runFor("200ms");
+  const wall = seconds(start);
+  const count = Number(fast.cycles - startCycles) / roundTrip;
+  return { nsWall: (wall * 1e9) / count, entryCycles, roundTripCycles: roundTrip, interrupts: Math.round(count) };
+}
+
+async function main() {
+  const json = process.argv.includes("--json");
+  const results = { cpuLoop: await cpuLoop(), contextSwitch: await contextSwitch(), irq: await irq() };
+  const flat: Record<string, number> = {};
+  for (const [group, values] of Object.entries(results)) {
+    for (const [key, value] of Object.entries(values)) flat[`${group}.${key}`] = Number(value.toFixed(3));
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify(flat) + "\n");
+    return;
+  }
+  const width = Math.max(...Object.keys(flat).map((k) => k.length));
+  for (const [k, v] of Object.entries(flat)) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((e) => { process.stderr.write(String(e?.stack ?? e) + "\n"); process.exitCode = 1; });
+}
