@@ -72,7 +72,7 @@ export function highestReadyPriority(): i32 {
 /** Pend PendSV and take it at once if nothing of higher priority runs. */
 export function requestSwitch(): void {
   bus.write32(scb.SCB_BASE + scb.ICSR, scb.ICSR_PENDSVSET);
-  if (!inIsr()) core.sync();
+  if (!inIsr()) core.checkpoint();
 }
 
 /** After `t` became ready: switch to it if it beats the running task. */

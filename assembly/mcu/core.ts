@@ -65,7 +65,11 @@ let overflowPending: bool = false;
 export const ALARM_SYSTICK: u16 = 1;
 export const ALARM_IRQ: u16 = 2;
 
-/** The check point's slow path: called when the budget is spent, and by sync(). */
+/**
+ * The check point's slow path: called when the budget is spent, and directly
+ * by kernel code that has just pended an exception (an explicit check point,
+ * like the ISB after setting PENDSVSET on silicon).
+ */
 export function checkpoint(): void {
   if (resuming) {
     resuming = false;
@@ -80,11 +84,6 @@ export function checkpoint(): void {
     return;
   }
   if (mustSuspend()) suspend();
-}
-
-/** An explicit check point, for kernel code that has just pended an exception. */
-export function sync(): void {
-  checkpoint();
 }
 
 /** Fire every alarm due now and re-arm the budget. */
@@ -219,17 +218,17 @@ export function wfi(): void {
 
 /** CPSID i / CPSIE i. */
 export function disableInterrupts(): void {
-  nvic.primask = true;
+  nvic.setPrimask(true);
 }
 
 export function enableInterrupts(): void {
-  nvic.primask = false;
+  nvic.setPrimask(false);
   if (nvic.anyPending()) clock.requestCheck();
 }
 
 /** BASEPRI writes go through here so a lowered mask is noticed at once. */
 export function setBasepri(value: u8): void {
-  nvic.basepri = value & nvic.PRIORITY_MASK;
+  nvic.setBasepri(value);
   if (nvic.anyPending()) clock.requestCheck();
 }
 

@@ -36,10 +36,22 @@ const activeBits: usize = memory.data(WORDS * 4);
 const enabledBits: usize = memory.data(WORDS * 4);
 
 let activeCount: i32 = 0;
-export let primask: bool = false;
-export let basepri: u8 = 0;
+let primaskBit: bool = false;
+let basepriValue: u8 = 0;
 /** AIRCR.PRIGROUP: bits [PRIGROUP:0] of a priority are sub-priority. */
-export let prigroup: u32 = 0;
+let prigroupValue: u32 = 0;
+
+/** The arbitration result (preempting()), or -1 when any input changed since. */
+let cachedPreempting: i32 = -1;
+// @ts-ignore: decorator
+@inline function changed(): void { cachedPreempting = -1; }
+
+export function primask(): bool { return primaskBit; }
+export function setPrimask(on: bool): void { primaskBit = on; changed(); }
+export function basepri(): u8 { return basepriValue; }
+export function setBasepri(value: u8): void { basepriValue = value & PRIORITY_MASK; changed(); }
+export function prigroup(): u32 { return prigroupValue; }
+export function setPrigroup(value: u32): void { prigroupValue = value & 7; changed(); }
 
 // @ts-ignore: decorator
 @inline function wordOf(bits: usize, exc: i32): usize { return bits + (<usize>(exc >>> 5) << 2); }
@@ -60,9 +72,10 @@ export function reset(): void {
     store<u32>(enabledBits + (<usize>w << 2), 0);
   }
   activeCount = 0;
-  primask = false;
-  basepri = 0;
-  prigroup = 0;
+  primaskBit = false;
+  basepriValue = 0;
+  prigroupValue = 0;
+  changed();
   // System exceptions are always enabled at the NVIC; their own enables live elsewhere.
   for (let e = EXC_NMI; e < IRQ_BASE; e++) setBit(enabledBits, e);
 }
@@ -85,11 +98,12 @@ export function getPriority(exc: i32): u8 { return load<u8>(priority + exc); }
 export function setPriority(exc: i32, value: u8): void {
   if (exc <= EXC_HARDFAULT) return; // fixed priorities
   store<u8>(priority + exc, value & PRIORITY_MASK);
+  changed();
 }
 
 function groupPriority(p: i32): i32 {
   if (p < 0) return p;
-  const subBits = prigroup + 1;
+  const subBits = prigroupValue + 1;
   return p & ~((1 << subBits) - 1) & 0xFF;
 }
 
@@ -97,22 +111,25 @@ export function isPending(exc: i32): bool { return testBit(pendingBits, exc); }
 export function isActive(exc: i32): bool { return testBit(activeBits, exc); }
 export function isEnabled(exc: i32): bool { return testBit(enabledBits, exc); }
 
-export function setPending(exc: i32): void { setBit(pendingBits, exc); }
-export function clearPending(exc: i32): void { clearBit(pendingBits, exc); }
+export function setPending(exc: i32): void { setBit(pendingBits, exc); changed(); }
+export function clearPending(exc: i32): void { clearBit(pendingBits, exc); changed(); }
 
 export function setEnabled(exc: i32, on: bool): void {
   if (exc < IRQ_BASE) return;
   if (on) setBit(enabledBits, exc);
   else clearBit(enabledBits, exc);
+  changed();
 }
 
 export function activate(exc: i32): void {
   clearPending(exc);
   if (!isActive(exc)) { setBit(activeBits, exc); activeCount++; }
+  changed();
 }
 
 export function deactivate(exc: i32): void {
   if (isActive(exc)) { clearBit(activeBits, exc); activeCount--; }
+  changed();
 }
 
 export function anyActive(): bool { return activeCount > 0; }
@@ -131,11 +148,11 @@ export function executionPriority(): i32 {
       }
     }
   }
-  if (basepri != 0) {
-    const g = groupPriority(<i32>basepri);
+  if (basepriValue != 0) {
+    const g = groupPriority(<i32>basepriValue);
     if (g < p) p = g;
   }
-  if (primask && p > 0) p = 0;
+  if (primaskBit && p > 0) p = 0;
   return p;
 }
 
@@ -165,8 +182,12 @@ export function highestPending(): i32 {
 
 /** The pending exception that preempts the current execution priority, or 0. */
 export function preempting(): i32 {
-  if (!anyPending()) return 0;
-  const e = highestPending();
-  if (e == 0) return 0;
-  return groupPriority(priorityOf(e)) < executionPriority() ? e : 0;
+  if (cachedPreempting >= 0) return cachedPreempting;
+  let result = 0;
+  if (anyPending()) {
+    const e = highestPending();
+    if (e != 0 && groupPriority(priorityOf(e)) < executionPriority()) result = e;
+  }
+  cachedPreempting = result;
+  return result;
 }

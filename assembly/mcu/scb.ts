@@ -115,7 +115,7 @@ export function readScb(offset: u32): u32 {
     case CPUID: return CPUID_VALUE;
     case ICSR: return readIcsr();
     case VTOR: return vtor;
-    case AIRCR: return (AIRCR_VECTKEYSTAT << 16) | (nvic.prigroup << 8);
+    case AIRCR: return (AIRCR_VECTKEYSTAT << 16) | (nvic.prigroup() << 8);
     case SCR: return scr;
     case CCR: return ccr;
     case SHPR1: return readShpr(4);
@@ -132,7 +132,7 @@ export function writeScb(offset: u32, value: u32): void {
     case VTOR: vtor = value & 0xFFFF_FE00; break;
     case AIRCR: {
       // Writes without the key are ignored (B3.2.6).
-      if ((value >> 16) == AIRCR_VECTKEY) { nvic.prigroup = (value >> 8) & 7; clock.requestCheck(); }
+      if ((value >> 16) == AIRCR_VECTKEY) { nvic.setPrigroup(value >> 8); clock.requestCheck(); }
       break;
     }
     case SCR: scr = value & 0x16; break;
@@ -188,8 +188,10 @@ export function writeNvic(addr: u32, value: u32): void {
   }
   const bank = addr & ~0x7F;
   const word = <i32>((addr & 0x7F) >> 2);
-  for (let bit = 0; bit < 32; bit++) {
-    if ((value & (1 << <u32>bit)) == 0) continue;
+  let bits = value;
+  while (bits != 0) {
+    const bit = <i32>ctz(bits);
+    bits &= bits - 1;
     const irq = word * 32 + bit;
     if (irq >= nvic.IRQ_LINES) break;
     const exc = nvic.IRQ_BASE + irq;

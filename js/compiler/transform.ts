@@ -13,7 +13,7 @@
 import { Transform } from "assemblyscript/transform";
 import binaryen from "assemblyscript/binaryen";
 import { instrumentModule, type InstrumentNames, type InstrumentReport } from "./instrument.js";
-import { PACKAGE_PREFIX } from "./rule.js";
+import { PACKAGE_PREFIX, classify } from "./rule.js";
 
 const b = binaryen as any;
 
@@ -53,6 +53,18 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Instrum
   module.addGlobalExport(NAMES.stackLimit, KEEP_PREFIX + "limit");
   module.addGlobalExport(NAMES.budget, KEEP_PREFIX + "budget");
 
+  // Hardware must not be inlined into instrumented code, where its instructions
+  // would be charged: exported for the first optimization, a function that
+  // makes calls is never inlined, and one without is at most a register access.
+  const shield: string[] = [];
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = b.getFunctionInfo(module.getFunctionByIndex(i));
+    if (info.module === "" && classify(info.name) === "hardware") {
+      const name = KEEP_PREFIX + "hw" + shield.length;
+      module.addFunctionExport(info.name, name);
+      shield.push(name);
+    }
+  }
   b.setOptimizeLevel(options.optimizeLevel ?? 3);
   b.setShrinkLevel(0);
   // HOPRT_DEBUG_NAMES=1 keeps function names in the binary, for profilers.
@@ -61,6 +73,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Instrum
   // of another class (hardware into kernel) would move its cost.
   b.setOneCallerInlineMaxSize(b.getFlexibleInlineMaxSize());
   module.optimize();
+  for (const name of shield) module.removeExport(name);
 
   const report = instrumentModule(module, NAMES);
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWatInstrumented = module.emitText();

@@ -24,18 +24,18 @@ describe("nvic", () => {
   it("has nothing pending or active after reset", () => {
     pendIrq(3, 0x40);
     nvic.activate(irq(4));
-    nvic.primask = true;
-    nvic.basepri = 0x80;
-    nvic.prigroup = 5;
+    nvic.setPrimask(true);
+    nvic.setBasepri(0x80);
+    nvic.setPrigroup(5);
     nvic.reset();
     expect(nvic.highestPending()).toBe(0);
     expect(nvic.preempting()).toBe(0);
     expect(nvic.isPending(irq(3))).toBe(false);
     expect(nvic.isActive(irq(4))).toBe(false);
     expect(nvic.anyActive()).toBe(false);
-    expect(nvic.primask).toBe(false);
-    expect(nvic.basepri).toBe(0);
-    expect(nvic.prigroup).toBe(0);
+    expect(nvic.primask()).toBe(false);
+    expect(nvic.basepri()).toBe(0);
+    expect(nvic.prigroup()).toBe(0);
     expect(nvic.getPriority(irq(3))).toBe(0);
     expect(nvic.executionPriority()).toBe(256);
     // IRQs start disabled, system exceptions enabled.
@@ -140,7 +140,7 @@ describe("nvic", () => {
 
   it("PRIMASK blocks every configurable priority but not HardFault or NMI", () => {
     const e = pendIrq(0, 0x00);
-    nvic.primask = true;
+    nvic.setPrimask(true);
     expect(nvic.executionPriority()).toBe(0);
     expect(nvic.highestPending()).toBe(e);
     expect(nvic.preempting()).toBe(0);
@@ -154,12 +154,12 @@ describe("nvic", () => {
 
     nvic.clearPending(nvic.EXC_NMI);
     nvic.clearPending(nvic.EXC_HARDFAULT);
-    nvic.primask = false;
+    nvic.setPrimask(false);
     expect(nvic.preempting()).toBe(e);
   });
 
   it("BASEPRI masks priorities numerically >= BASEPRI", () => {
-    nvic.basepri = 0x40;
+    nvic.setBasepri(0x40);
     expect(nvic.executionPriority()).toBe(0x40);
     const equal = pendIrq(1, 0x40);
     expect(nvic.preempting()).toBe(0);
@@ -170,19 +170,19 @@ describe("nvic", () => {
     expect(nvic.preempting()).toBe(higher);
     nvic.clearPending(higher);
     // BASEPRI = 0 masks nothing.
-    nvic.basepri = 0;
+    nvic.setBasepri(0);
     expect(nvic.preempting()).toBe(lower);
   });
 
   it("BASEPRI does not lower a higher active priority", () => {
     nvic.setPriority(irq(5), 0x20);
     nvic.activate(irq(5));
-    nvic.basepri = 0x80;
+    nvic.setBasepri(0x80);
     expect(nvic.executionPriority()).toBe(0x20);
   });
 
   it("PRIGROUP = 4: bits [4:0] are sub-priority, so 0x20 and 0x30 share a group", () => {
-    nvic.prigroup = 4;
+    nvic.setPrigroup(4);
     const running = irq(8);
     nvic.setPriority(running, 0x30);
     nvic.activate(running);
@@ -198,13 +198,13 @@ describe("nvic", () => {
     nvic.clearPending(higherGroup);
 
     // With PRIGROUP = 0 (bit 0 only is sub-priority), 0x20 preempts 0x30.
-    nvic.prigroup = 0;
+    nvic.setPrigroup(0);
     expect(nvic.executionPriority()).toBe(0x30);
     expect(nvic.preempting()).toBe(sameGroup);
   });
 
   it("PRIGROUP: sub-priority orders pending exceptions of the same group", () => {
-    nvic.prigroup = 4;
+    nvic.setPrigroup(4);
     pendIrq(30, 0x30);
     const sub = pendIrq(31, 0x20);
     // Same group (0x20), but sub-priority 0x00 < 0x10 wins over the lower number.
@@ -212,8 +212,8 @@ describe("nvic", () => {
   });
 
   it("PRIGROUP applies to BASEPRI", () => {
-    nvic.prigroup = 5; // bits [5:0] are sub-priority: group = priority & 0xC0
-    nvic.basepri = 0x70;
+    nvic.setPrigroup(5); // bits [5:0] are sub-priority: group = priority & 0xC0
+    nvic.setBasepri(0x70);
     expect(nvic.executionPriority()).toBe(0x40);
     pendIrq(1, 0x40);
     expect(nvic.preempting()).toBe(0);
