@@ -15,6 +15,7 @@ import * as probeConsole from "./probe/console";
 import * as trace from "./probe/trace";
 
 export { errors };
+export * from "./hal/index";
 
 /** Builds and spawns a task: task.build().entry(fn).arg(1).priority(8).spawn(). */
 export class TaskBuilder {

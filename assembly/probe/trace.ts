@@ -32,6 +32,8 @@ export const EV_ERROR: u16 = 17;          // a = error code, b = detail: a kerne
 export const EV_STACK: u16 = 18;          // a = stack bytes used (new high water)
 export const EV_GC: u16 = 19;             // a = bytes freed, b = bytes live
 export const EV_RUN_STOP: u16 = 20;       // a = stop reason
+// 21..49: synchronisation objects and scheduling (kernel/sync, kernel/sched).
+// 50..79: peripherals (GPIO, EXTI, USART, timers, RCC).
 
 // @ts-ignore: decorator
 @inline function header(offset: usize): usize { return TRACE_RING + offset; }
