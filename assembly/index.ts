@@ -16,6 +16,13 @@ import * as trace from "./probe/trace";
 
 export { errors };
 export * from "./hal/index";
+export { Semaphore } from "./kernel/sync/semaphore";
+export { Mutex, POISONED } from "./kernel/sync/mutex";
+export { Channel, ISR_FAILED, ISR_DONE, ISR_DONE_SWITCH } from "./kernel/sync/channel";
+export { Mailbox } from "./kernel/sync/mailbox";
+export { CondVar } from "./kernel/sync/condvar";
+export { WakeOrder } from "./kernel/sync/waitqueue";
+export { Config, Policy, TickSource } from "./kernel/config";
 
 /** Builds and spawns a task: task.build().entry(fn).arg(1).priority(8).spawn(). */
 export class TaskBuilder {
@@ -24,16 +31,19 @@ export class TaskBuilder {
   private prio: i32 = config.DEFAULT_PRIORITY;
   private stack: u32 = config.DEFAULT_STACK_BYTES;
   private taskName: string | null = null;
+  private slice: i32 = -1;
 
   entry(fn: (arg: u32) => void): TaskBuilder { this.entryIndex = fn.index; return this; }
   arg(value: u32): TaskBuilder { this.argument = value; return this; }
   name(value: string): TaskBuilder { this.taskName = value; return this; }
   priority(value: i32): TaskBuilder { this.prio = value; return this; }
+  /** Ticks per timeslice (0: never rotated by time); default: the scheduler's default timeslice. */
+  timeslice(ticks: u16): TaskBuilder { this.slice = ticks; return this; }
   /** A static stack of `bytes` (frames); a save area of the same size is added. */
   staticStack(bytes: u32): TaskBuilder { this.stack = bytes; return this; }
   /** Returns the task id, or a negative error code (errors.ERR_*). */
   spawn(): i32 {
-    return kernelTask.spawn(this.entryIndex, true, this.argument, this.prio, this.stack, this.taskName);
+    return kernelTask.spawn(this.entryIndex, true, this.argument, this.prio, this.stack, this.taskName, this.slice);
   }
 }
 
@@ -54,18 +64,51 @@ export namespace task {
     if (p < 0 || p >= config.PRIORITY_LEVELS) return refuse(errors.ERR_BAD_PRIORITY, <u32>p);
     lock();
     const t = sched.current;
-    const old = t.priority;
-    sched.removeReady(t);
-    t.priority = <u8>p;
     t.basePriority = <u8>p;
-    sched.makeReady(t);
-    trace.emit(trace.EV_PRIORITY, t.id, <u32>p, <u32>old);
-    const yieldNow = sched.highestReadyPriority() < p;
+    // An inherited priority above the new base stays until the mutex is released.
+    if (t.heldMutexes == 0 || <u8>p < t.priority) sched.setEffectivePriority(t, <u8>p);
+    const yieldNow = sched.higherReady();
     unlock();
     if (yieldNow) sched.requestSwitch();
     return errors.OK;
   }
   export function count(): i32 { return kernelTask.taskCount; }
+  /** The most tasks that can exist at once (idle and main included). */
+  export function maxTasks(): i32 { return config.MAX_TASKS; }
+  /** A task's effective priority, or -1 if there is no such task. */
+  export function priorityOf(id: i32): i32 {
+    const t = kernelTask.taskAt(id);
+    return t == null ? -1 : <i32>t.priority;
+  }
+  /** A task's timeslice in ticks, or -1 if there is no such task. */
+  export function timesliceOf(id: i32): i32 {
+    const t = kernelTask.taskAt(id);
+    return t == null ? -1 : <i32>t.timeslice;
+  }
+}
+
+export namespace scheduler {
+  /** Takes effect at the next scheduling decision. */
+  export function setPolicy(p: config.Policy): void {
+    config.setPolicy(p);
+    trace.emit(trace.EV_POLICY, currentId(), <u32>p, config.defaultTimeslice);
+  }
+  export function policy(): config.Policy { return config.policy; }
+  /** For tasks spawned from now on. */
+  export function setDefaultTimeslice(ticks: u16): void {
+    config.setDefaultTimeslice(ticks);
+    trace.emit(trace.EV_POLICY, currentId(), <u32>config.policy, ticks);
+  }
+  export function defaultTimeslice(): u16 { return config.defaultTimeslice; }
+  export function priorityLevels(): i32 { return config.PRIORITY_LEVELS; }
+}
+
+export namespace version {
+  export const VERSION: string = "0.1.0";
+  export const NUMBER: u32 = 0x00_01_00; // major.minor.patch, a byte each
+  export const PORT: string = "wasm";
+  export const PORT_ID: u32 = 1;
+  export const ABI: u32 = 1;
 }
 
 export namespace time {
@@ -75,6 +118,8 @@ export namespace time {
   export function nowMs(): u64 { return kernelTime.msForTicks(kernelTime.ticks64); }
   export function cycles(): u64 { return <u64>clock.now(); }
   export function tickHz(): u32 { return kernelTime.tickHz; }
+  /** An external tick from an ISR; returns whether a switch is needed (ignored, and traced, under SysTick). */
+  export function tickFromIsr(): bool { return kernelTime.tickFromIsr(); }
 }
 
 export namespace debug {

@@ -21,7 +21,7 @@ import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDL
 import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
 import { Task, TASK_TABLE } from "./kernel/task";
-import { MAX_TASKS } from "./kernel/config";
+import { MAX_TASKS, tickSource, TickSource } from "./kernel/config";
 import { heapUsed, heapPeak, heapCapacity } from "./kernel/memory/heap";
 
 const ABI_VERSION: u32 = 1;
@@ -263,4 +263,18 @@ export function hoprt_memory_info(field: i32): i64 {
     case 3: return <i64>SRAM_END;
   }
   return -1;
+}
+
+/**
+ * An external tick from the host: taken as the SysTick exception when the
+ * kernel's tick source is External; ignored, with a trace event, under SysTick.
+ * Returns 1 if taken, 0 if ignored.
+ */
+export function hoprt_tick(): i32 {
+  if (tickSource != TickSource.External) {
+    trace.emit(trace.EV_TICK_IGNORED, 0, 0);
+    return 0;
+  }
+  core.raise(nvic.EXC_SYSTICK, 0);
+  return 1;
 }

@@ -16,9 +16,15 @@ import { onHardFault } from "./fault";
 
 let mainIndex: u32 = 0;
 export let booted: bool = false;
+const settings = new config.Config();
 
 export function registerMain(main: () => void): void {
   mainIndex = main.index;
+}
+
+/** Run the application's configure(cfg) hook, before main and before the kernel starts. */
+export function runConfigure(configure: (cfg: config.Config) => void): void {
+  configure(settings);
 }
 
 function idle(arg: u32): void {
@@ -32,9 +38,15 @@ export function boot(): void {
   vectors.setVector(nvic.EXC_PENDSV, sched.onPendSV.index);
   vectors.setVector(nvic.EXC_SYSTICK, time.onSysTick.index);
   vectors.setVector(nvic.EXC_HARDFAULT, onHardFault.index);
+  config.setDefaultTimeslice(settings.defaultTimeslice);
   spawn(idle.index, true, 0, config.IDLE_PRIORITY, config.IDLE_STACK_BYTES, "idle");
   if (mainIndex != 0) spawn(mainIndex, false, 0, config.MAIN_PRIORITY, config.DEFAULT_STACK_BYTES, "main");
-  time.startTick(time.tickHz);
+  config.setPolicy(settings.policy);
+  config.setDefaultTimeslice(settings.defaultTimeslice);
+  config.setTickSource(settings.tickSource);
+  time.setStartTick(settings.startTick);
+  time.setTickHz(settings.tickHz);
+  if (settings.tickSource == config.TickSource.SysTick) time.startTick(time.tickHz);
   sched.start();
   booted = true;
 }

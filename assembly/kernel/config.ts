@@ -1,4 +1,7 @@
-/** Kernel limits and defaults. */
+/**
+ * Kernel limits, defaults, and the settings an application may choose in
+ * its configure() hook (run before main) or change at run time.
+ */
 export const MAX_TASKS: i32 = 32;
 export const PRIORITY_LEVELS: i32 = 16;
 export const IDLE_PRIORITY: u8 = 15;
@@ -13,3 +16,44 @@ export const IDLE_STACK_BYTES: u32 = 512;
 export const KERNEL_EXCEPTION_PRIORITY: u8 = 0xF0;
 /** Heap kept free for the application's objects when spawning. */
 export const HEAP_RESERVE: usize = 1024;
+
+/** Scheduling policies. */
+export enum Policy {
+  /** Preemptive by priority, FIFO within a level, no time slicing. */
+  Priority = 0,
+  /**
+   * Timeslice rotation within the running task's level; a task that becomes
+   * ready at a higher priority waits for the next scheduling point (a block,
+   * a yield or the end of the running task's slice) instead of preempting.
+   */
+  RoundRobin = 1,
+  /** Both: preemptive by priority, timeslice rotation within a level. */
+  PriorityRR = 2,
+}
+
+/** Where the tick comes from. */
+export enum TickSource {
+  /** SysTick at tickHz. */
+  SysTick = 0,
+  /** The host (Machine.tick()) or an application ISR (time.tickFromIsr()). */
+  External = 1,
+}
+
+export let policy: Policy = Policy.PriorityRR;
+/** Ticks per slice for tasks spawned without .timeslice(); 0 = cooperative within a level. */
+export let defaultTimeslice: u16 = 5;
+export let tickSource: TickSource = TickSource.SysTick;
+
+export function setPolicy(p: Policy): void { policy = p; }
+export function setDefaultTimeslice(ticks: u16): void { defaultTimeslice = ticks; }
+export function setTickSource(source: TickSource): void { tickSource = source; }
+
+/** What configure(cfg) may set before main runs. */
+export class Config {
+  tickHz: u32 = 1000;
+  policy: Policy = Policy.PriorityRR;
+  defaultTimeslice: u16 = 5;
+  tickSource: TickSource = TickSource.SysTick;
+  /** The tick counter's first value (to test behaviour across the 32-bit wrap). */
+  startTick: u32 = 0;
+}

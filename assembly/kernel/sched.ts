@@ -7,7 +7,11 @@
  *    task stays at the head of its queue, so a preempted task resumes before
  *    its peers, and a yield moves it to the tail (FIFO within a level).
  *  - Bit p of `readyMask` is set iff queue p is not empty.
- *  - A BLOCKED task is in the sleep list, ordered by wake tick (ties FIFO).
+ *  - A BLOCKED task is in the sleep list (ordered by wake tick, ties FIFO)
+ *    when it sleeps or waits with a timeout, and in its wait queue when it
+ *    waits on an object: waitQueue == 0 || waitTimed <=> in the sleep list.
+ *  - Under RoundRobin, waking a higher-priority task never preempts; the
+ *    scheduling points are blocks, yields and slice ends.
  *  - `current` is the task thread mode runs; only the PendSV handler
  *    changes it, and it always names the head of the highest ready queue
  *    after the handler runs.
@@ -21,6 +25,9 @@ import { Task, TASK_READY, TASK_BLOCKED, reclaim } from "./task";
 import * as config from "./config";
 import { lock, unlock } from "./lock";
 import { inIsr } from "./context";
+import { Policy, policy } from "./config";
+import * as waitqueue from "./sync/waitqueue";
+import { WAIT_TIMEOUT } from "./sync/waitqueue";
 
 export let current: Task = changetype<Task>(0);
 export let contextSwitches: u32 = 0;
@@ -75,10 +82,71 @@ export function requestSwitch(): void {
   if (!inIsr()) core.checkpoint();
 }
 
+/** Whether `t`, just made ready, should take the CPU from the running task now. */
+export function beats(t: Task): bool {
+  if (changetype<usize>(current) == 0) return false; // not started yet
+  return policy != Policy.RoundRobin && t.priority < current.priority;
+}
+
+/** Whether a ready task should preempt the running one right now (after a priority drop). */
+export function higherReady(): bool {
+  if (changetype<usize>(current) == 0 || policy == Policy.RoundRobin) return false;
+  return highestReadyPriority() < <i32>current.priority;
+}
+
 /** After `t` became ready: switch to it if it beats the running task. */
 export function preemptIfHigher(t: Task): void {
-  if (changetype<usize>(current) == 0) return; // not started yet
-  if (t.priority < current.priority) requestSwitch();
+  if (beats(t)) requestSwitch();
+}
+
+/** Put the running task at the head of its (new) level: it keeps the CPU among its peers. */
+function makeReadyFront(t: Task): void {
+  const p = <i32>t.priority;
+  const self = changetype<usize>(t);
+  t.taskState = TASK_READY;
+  t.prev = 0;
+  t.next = headOf(p);
+  if (t.next != 0) changetype<Task>(t.next).prev = self;
+  else setTail(p, self);
+  setHead(p, self);
+  readyMask |= 1 << <u32>p;
+}
+
+/** Change a task's effective priority (inheritance, setPriority), keeping every queue ordered. */
+export function setEffectivePriority(t: Task, p: u8): void {
+  if (t.priority == p) return;
+  const old = t.priority;
+  if (t.taskState == TASK_READY) {
+    removeReady(t);
+    t.priority = p;
+    if (t == current) makeReadyFront(t);
+    else makeReady(t);
+  } else {
+    t.priority = p;
+    if (t.taskState == TASK_BLOCKED && t.waitQueue != 0) waitqueue.reposition(t);
+  }
+  trace.emit(trace.EV_PRIORITY, t.id, <u32>p, <u32>old);
+}
+
+/**
+ * The tick's share of scheduling: the running task's timeslice. Returns
+ * whether the tick must end with a switch.
+ */
+export function tickSlice(): bool {
+  if (policy == Policy.Priority || changetype<usize>(current) == 0) return false;
+  const c = current;
+  if (c.taskState != TASK_READY || c.timeslice == 0) return false;
+  if (--c.sliceLeft > 0) return false;
+  c.sliceLeft = c.timeslice;
+  let rotate = false;
+  if (c.next != 0 || c.prev != 0) {
+    removeReady(c);
+    makeReady(c);
+    rotate = true;
+    trace.emit(trace.EV_TIMESLICE, c.id, <u32>c.timeslice);
+  }
+  // Under RoundRobin the end of a slice is also when a higher level gets the CPU.
+  return rotate || highestReadyPriority() < <i32>c.priority;
 }
 
 /** Move the running task behind its peers. */
@@ -120,17 +188,30 @@ export function removeSleeper(t: Task): void {
   t.prev = 0;
 }
 
-/** Wake every sleeper due at `now`; true if one beats the running task. */
+/** Wake every sleeper due at `now` (a waiter's timeout expiring too); true if one beats the running task. */
 export function wakeDue(now: u32): bool {
   let preempt = false;
   while (sleepHead != 0) {
     const t = changetype<Task>(sleepHead);
     if (<i32>(t.wakeTick - now) > 0) break;
     removeSleeper(t);
+    if (t.waitQueue != 0) {
+      trace.emit(trace.EV_TIMEOUT, t.id, <u32>changetype<usize>(t.waitQueue));
+      waitqueue.remove(t);
+      t.waitResult = WAIT_TIMEOUT;
+      t.waitTimed = false;
+    }
     makeReady(t);
-    if (changetype<usize>(current) != 0 && t.priority < current.priority) preempt = true;
+    if (beats(t)) preempt = true;
   }
   return preempt;
+}
+
+/** Take a blocked task out of the sleep list and its wait queue (it died). */
+export function unblock(t: Task): void {
+  if (t.waitQueue == 0 || t.waitTimed) removeSleeper(t);
+  if (t.waitQueue != 0) waitqueue.remove(t);
+  t.waitTimed = false;
 }
 
 // ---- zombies and the switch ---------------------------------------------------
@@ -162,6 +243,7 @@ function switchTo(next: Task): void {
   }
   next.switches++;
   next.lastSwitchIn = now;
+  next.sliceLeft = next.timeslice; // a fresh slice each time it gets the CPU
   contextSwitches++;
   current = next;
   core.setThread(changetype<usize>(next));

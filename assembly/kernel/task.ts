@@ -20,10 +20,13 @@ import * as errors from "./errors";
 import { lock, unlock } from "./lock";
 import { inIsr, refuse, currentId } from "./context";
 import * as sched from "./sched";
+import { releaseAll } from "./sync/mutex";
 
 export const TASK_READY: u32 = 1;
 export const TASK_BLOCKED: u32 = 2;
 export const TASK_ZOMBIE: u32 = 3;
+
+export function taskCountLimit(): i32 { return config.MAX_TASKS; }
 
 @unmanaged export class Task extends Context {
   taskState: u32;
@@ -44,6 +47,20 @@ export const TASK_ZOMBIE: u32 = 3;
   cyclesRun: i64;
   lastSwitchIn: i64;
   name: usize;
+  /** Ticks per slice (0 = never rotated by time) and what is left of the current slice. */
+  timeslice: u16;
+  sliceLeft: u16;
+  /** The wait queue this task is blocked on (0 if none), and its links there. */
+  waitQueue: usize;
+  waitNext: usize;
+  waitPrev: usize;
+  /** Why the wait ended (sync/wait.ts WAIT_*), and a value handed over (a message). */
+  waitResult: i32;
+  waitValue: u64;
+  /** The task also sits in the sleep list until wakeTick (a blocking call with a timeout). */
+  waitTimed: bool;
+  /** Mutexes this task holds (a list through Mutex.nextHeld), for priority inheritance. */
+  heldMutexes: usize;
 }
 
 /** The task table: MAX_TASKS pointers (0 = free slot); the ABI reads it. */
@@ -75,10 +92,11 @@ function taskMain(id: u32): void {
  * Create a task; returns its id or a negative error code. Blocking-free, so
  * callable from handlers too.
  */
-export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stackBytes: u32, name: string | null): i32 {
+export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stackBytes: u32, name: string | null, timeslice: i32 = -1): i32 {
   if (entry == 0) return refuse(errors.ERR_NO_ENTRY);
   if (priority < 0 || priority >= config.PRIORITY_LEVELS) return refuse(errors.ERR_BAD_PRIORITY, <u32>priority);
   if (stackBytes < config.MIN_STACK_BYTES || stackBytes > config.MAX_STACK_BYTES) return refuse(errors.ERR_BAD_STACK, stackBytes);
+  if (timeslice > 0xFFFF) return refuse(errors.ERR_BAD_ARGUMENT, <u32>timeslice);
   stackBytes = (stackBytes + 15) & ~15;
   const regionBytes = TASK_BLOCK_BYTES + 2 * <usize>stackBytes;
   lock();
@@ -108,6 +126,8 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   t.region = region;
   t.regionBytes = <u32>regionBytes;
   t.stackBytes = stackBytes;
+  t.timeslice = timeslice < 0 ? config.defaultTimeslice : <u16>timeslice;
+  t.sliceLeft = t.timeslice;
   if (name != null) t.name = __pin(changetype<usize>(name));
   store<usize>(table + <usize>id * 4, region);
   taskCount++;
@@ -137,7 +157,8 @@ export function exitCurrent(): void {
 export function retire(t: Task): void {
   lock();
   if (t.taskState == TASK_READY) sched.removeReady(t);
-  else if (t.taskState == TASK_BLOCKED) sched.removeSleeper(t);
+  else if (t.taskState == TASK_BLOCKED) sched.unblock(t);
+  releaseAll(t);
   t.taskState = TASK_ZOMBIE;
   t.state = STATE_DEAD;
   sched.addZombie(t);

@@ -14,6 +14,7 @@ import * as errors from "./errors";
 import * as sched from "./sched";
 import { lock, unlock } from "./lock";
 import { inIsr, refuse } from "./context";
+import * as config from "./config";
 
 export let tickHz: u32 = 1000;
 export let ticks: u32 = 0;
@@ -48,15 +49,39 @@ export function sleepMs(ms: u32): i32 {
   return sleepTicks(ticksForMs(ms));
 }
 
-/** The SysTick handler: advance the tick and wake due sleepers. */
-export function onSysTick(): void {
+/** One tick: wake due sleepers and timeouts, account the running task's slice. Whether a switch is needed. */
+function tick(): bool {
   lock();
   ticks++;
   ticks64++;
   trace.emit(trace.EV_TICK, 0, ticks);
-  const preempt = sched.wakeDue(ticks);
+  let preempt = sched.wakeDue(ticks);
+  if (sched.tickSlice()) preempt = true;
   unlock();
   if (preempt) sched.requestSwitch();
+  return preempt;
+}
+
+/** The SysTick handler (also taken for the host's external ticks). */
+export function onSysTick(): void {
+  tick();
+}
+
+/** An external tick from an application ISR (a timer, say). Ignored, and traced, when SysTick drives time. */
+export function tickFromIsr(): bool {
+  if (config.tickSource != config.TickSource.External) {
+    trace.emit(trace.EV_TICK_IGNORED, 0, 1);
+    return false;
+  }
+  return tick();
+}
+
+export function setTickHz(hz: u32): void {
+  tickHz = hz == 0 ? 1000 : hz;
+}
+
+export function setStartTick(value: u32): void {
+  ticks = value;
 }
 
 /** Program SysTick for `hz` ticks per second from the core clock. */

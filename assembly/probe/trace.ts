@@ -33,6 +33,21 @@ export const EV_STACK: u16 = 18;          // a = stack bytes used (new high wate
 export const EV_GC: u16 = 19;             // a = bytes freed, b = bytes live
 export const EV_RUN_STOP: u16 = 20;       // a = stop reason
 // 21..49: synchronisation objects and scheduling (kernel/sync, kernel/sched).
+// For objects: ctx = the acting context, a = object id (its address), b, c as noted.
+export const EV_TIMESLICE: u16 = 21;      // ctx = task rotated behind its peers, a = slice ticks
+export const EV_TIMEOUT: u16 = 22;        // ctx = task whose wait timed out, a = object
+export const EV_WAIT: u16 = 23;           // ctx = task that blocks, a = object, b = object kind, c = timeout ticks (0 none)
+export const EV_WAKE: u16 = 24;           // ctx = context that wakes it, a = object, b = woken task, c = object kind
+export const EV_SEM_GIVE: u16 = 25;       // a = semaphore, b = count after, c = 1 if saturated (the give was refused)
+export const EV_SEM_TAKE: u16 = 26;       // a = semaphore, b = count after, c = 1 if it failed
+export const EV_MUTEX_LOCK: u16 = 27;     // a = mutex, b = result code
+export const EV_MUTEX_UNLOCK: u16 = 28;   // a = mutex, b = result code, c = task it was handed to (0xFFFF none)
+export const EV_CHAN_SEND: u16 = 29;      // a = channel, b = count after, c = 1 if it failed
+export const EV_CHAN_RECV: u16 = 30;      // a = channel, b = count after, c = 1 if it failed
+export const EV_NOTIFY: u16 = 31;         // a = mailbox or condvar, b = pending notifications / woken count
+export const EV_INHERIT: u16 = 32;        // ctx = owner, a = mutex, b = new priority, c = old priority
+export const EV_TICK_IGNORED: u16 = 33;   // an external tick while SysTick drives time; a = source (0 host, 1 ISR)
+export const EV_POLICY: u16 = 34;         // a = policy, b = default timeslice
 // 50..79: peripherals (GPIO, EXTI, USART, timers, RCC).
 
 // @ts-ignore: decorator

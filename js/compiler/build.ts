@@ -51,9 +51,12 @@ export interface BuildResult {
 
 export class BuildError extends Error {}
 
-function entrySource(appImport: string): string {
+function entrySource(appImport: string, hasConfigure: boolean): string {
   return [
     `export * from "hoprt/machine";`,
+    ...(hasConfigure
+      ? [`import { configure } from "${appImport}";`, `import { runConfigure } from "hoprt/kernel/boot";`, `runConfigure(configure);`]
+      : []),
     // Compiled only when referenced; the transform calls them from every function.
     `export { checkpoint as __hoprt_keep_checkpoint, stackGuardHit as __hoprt_keep_guard } from "hoprt/mcu/core";`,
     `import { main } from "${appImport}";`,
@@ -75,6 +78,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const pages = Math.ceil((sram + PROBE_BYTES) / 65536);
   const baseDir = path.dirname(appPath);
   const appImport = "./" + path.basename(appPath, ".ts");
+  // configure(cfg: Config) is optional: the kernel runs it before main.
+  const hasConfigure = /export\s+function\s+configure\s*\(/.test(fs.readFileSync(appPath, "utf8"));
   let wasm: Uint8Array | null = null;
   let stderr = "";
   const assemblyDir = path.join(PACKAGE_ROOT, "assembly");
@@ -82,7 +87,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const readFile = (name: string, dir: string): string | null => {
     const normalized = name.replace(/\\/g, "/");
     let file: string;
-    if (normalized === ENTRY_NAME) return entrySource(appImport);
+    if (normalized === ENTRY_NAME) return entrySource(appImport, hasConfigure);
     const virtual = normalized.indexOf(VIRTUAL_DIR + "/hoprt/");
     if (virtual >= 0) file = path.join(assemblyDir, normalized.slice(virtual + VIRTUAL_DIR.length + 7));
     else if (normalized.startsWith("~lib/hoprt/")) file = path.join(assemblyDir, normalized.slice(11));

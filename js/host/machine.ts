@@ -69,6 +69,7 @@ interface Exports {
   hoprt_task_info(id: number, field: number): bigint;
   hoprt_memory_info(field: number): bigint;
   hoprt_entry_cycles(): number;
+  hoprt_tick(): number;
 }
 
 const REQUIRED_EXPORTS = [
@@ -194,6 +195,16 @@ export class Machine {
     this.traceRead = 0;
     this.consoleRead = 0;
     this.started = false;
+  }
+
+  /**
+   * An external tick (for firmware configured with TickSource.External): the
+   * kernel's tick handler runs at the start of the next run. Returns false,
+   * and the trace says so, when SysTick drives time.
+   */
+  tick(): boolean {
+    this.boot();
+    return this.exports.hoprt_tick() === 1;
   }
 
   /** Back to the state right after loading: fresh memory, cycle 0. */

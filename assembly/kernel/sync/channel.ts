@@ -1,0 +1,197 @@
+/**
+ * Channel<T>: a fixed-capacity FIFO queue of values, its storage allocated
+ * once in SRAM. Blocked senders and receivers are served FIFO, with direct
+ * hand-off: a value sent to a waiting receiver goes straight to it, and a
+ * receive that frees a slot moves the first blocked sender's value in.
+ *
+ * Invariants: 0 <= count <= capacity; receivers wait only while count == 0,
+ * senders only while count == capacity.
+ */
+import { Task } from "../task";
+import * as sched from "../sched";
+import * as time from "../time";
+import * as errors from "../errors";
+import { lock, unlock } from "../lock";
+import { inIsr, refuse, currentId } from "../context";
+import * as trace from "../../probe/trace";
+import { WaitQueue, WakeOrder, KIND_CHANNEL_SEND, KIND_CHANNEL_RECEIVE, WAIT_OK, waitOn, wakeFirst, switchFor, first } from "./waitqueue";
+
+/** Results of the FromIsr calls. */
+export const ISR_FAILED: i32 = -1;
+export const ISR_DONE: i32 = 0;
+export const ISR_DONE_SWITCH: i32 = 1;
+
+// @ts-ignore: decorator
+@inline function pack<T>(value: T): u64 {
+  const slot = memory.data(8);
+  store<u64>(slot, 0);
+  store<T>(slot, value);
+  return load<u64>(slot);
+}
+
+// @ts-ignore: decorator
+@inline function unpack<T>(bits: u64): T {
+  const slot = memory.data(8);
+  store<u64>(slot, bits);
+  return load<T>(slot);
+}
+
+export class Channel<T> {
+  private readonly slots: StaticArray<T>;
+  private head: i32 = 0;
+  private size: i32 = 0;
+  private readonly senders: WaitQueue;
+  private readonly receivers: WaitQueue;
+  /** The value the last successful tryReceive / receiveTimeout / receiveFromIsr got. */
+  received: T;
+
+  constructor(capacity: i32) {
+    if (sizeof<T>() > 8) ERROR("Channel<T>: T must be at most 8 bytes (numbers, bools, references)");
+    const c = capacity < 1 ? 1 : capacity;
+    this.slots = new StaticArray<T>(c);
+    this.senders = new WaitQueue(WakeOrder.Fifo, KIND_CHANNEL_SEND);
+    this.receivers = new WaitQueue(WakeOrder.Fifo, KIND_CHANNEL_RECEIVE);
+    this.senders.owner = changetype<usize>(this);
+    this.receivers.owner = changetype<usize>(this);
+    this.received = changetype<T>(0);
+  }
+
+  get capacity(): i32 { return this.slots.length; }
+  count(): i32 { return this.size; }
+
+  /** Send, waiting for room as long as it takes. 0, or ERR_IN_ISR. */
+  send(value: T): i32 {
+    if (inIsr()) return refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this));
+    this.put(value, 0, true);
+    return errors.OK;
+  }
+
+  trySend(value: T): bool { return this.put(value, 0, false); }
+
+  sendTimeout(value: T, ms: u32): bool {
+    if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return false; }
+    return this.put(value, time.ticksForMs(ms), true);
+  }
+
+  /** From a handler: ISR_FAILED (full), ISR_DONE, or ISR_DONE_SWITCH (a woken receiver should run). */
+  sendFromIsr(value: T): i32 {
+    lock();
+    const woken = this.deliver(value);
+    const ok = woken != null || this.size < this.slots.length;
+    if (woken == null && ok) this.push(value);
+    this.traceSend(!ok);
+    unlock();
+    if (!ok) return ISR_FAILED;
+    return switchFor(woken) ? ISR_DONE_SWITCH : ISR_DONE;
+  }
+
+  /** Receive, waiting as long as it takes. */
+  receive(): T {
+    if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return changetype<T>(0); }
+    this.take(0, true);
+    return this.received;
+  }
+
+  /** Receive into `received` if a value is there now. */
+  tryReceive(): bool { return this.take(0, false); }
+
+  receiveTimeout(ms: u32): bool {
+    if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return false; }
+    return this.take(time.ticksForMs(ms), true);
+  }
+
+  /** From a handler, into `received`: ISR_FAILED (empty), ISR_DONE, or ISR_DONE_SWITCH (a woken sender should run). */
+  receiveFromIsr(): i32 {
+    lock();
+    if (this.size == 0) {
+      this.traceReceive(true);
+      unlock();
+      return ISR_FAILED;
+    }
+    this.received = this.pop();
+    const woken = this.admitSender();
+    this.traceReceive(false);
+    unlock();
+    return switchFor(woken) ? ISR_DONE_SWITCH : ISR_DONE;
+  }
+
+  private put(value: T, timeoutTicks: u32, block: bool): bool {
+    lock();
+    const woken = this.deliver(value);
+    if (woken != null) {
+      this.traceSend(false);
+      unlock();
+      switchFor(woken);
+      return true;
+    }
+    if (this.size < this.slots.length) {
+      this.push(value);
+      this.traceSend(false);
+      unlock();
+      return true;
+    }
+    if (!block) {
+      this.traceSend(true);
+      unlock();
+      return false;
+    }
+    sched.current.waitValue = pack<T>(value);
+    // The receiver that makes room moves our value in before waking us.
+    return waitOn(this.senders, timeoutTicks) == WAIT_OK;
+  }
+
+  private take(timeoutTicks: u32, block: bool): bool {
+    lock();
+    if (this.size > 0) {
+      this.received = this.pop();
+      const woken = this.admitSender();
+      this.traceReceive(false);
+      unlock();
+      switchFor(woken);
+      return true;
+    }
+    if (!block) {
+      this.traceReceive(true);
+      unlock();
+      return false;
+    }
+    const me = sched.current;
+    if (waitOn(this.receivers, timeoutTicks) != WAIT_OK) return false;
+    this.received = unpack<T>(me.waitValue);
+    return true;
+  }
+
+  /** Hand `value` to the first waiting receiver, if any. */
+  private deliver(value: T): Task | null {
+    return wakeFirst(this.receivers, WAIT_OK, pack<T>(value));
+  }
+
+  /** After a receive freed a slot: move the first blocked sender's value in and wake it. */
+  private admitSender(): Task | null {
+    const sender = first(this.senders);
+    if (sender == null) return null;
+    this.push(unpack<T>(sender.waitValue));
+    return wakeFirst(this.senders, WAIT_OK);
+  }
+
+  private push(value: T): void {
+    const n = this.slots.length;
+    unchecked(this.slots[(this.head + this.size) % n] = value);
+    this.size++;
+  }
+
+  private pop(): T {
+    const value = unchecked(this.slots[this.head]);
+    this.head = (this.head + 1) % this.slots.length;
+    this.size--;
+    return value;
+  }
+
+  private traceSend(failed: bool): void {
+    trace.emit(trace.EV_CHAN_SEND, currentId(), <u32>changetype<usize>(this), <u32>this.size, failed ? 1 : 0);
+  }
+
+  private traceReceive(failed: bool): void {
+    trace.emit(trace.EV_CHAN_RECV, currentId(), <u32>changetype<usize>(this), <u32>this.size, failed ? 1 : 0);
+  }
+}

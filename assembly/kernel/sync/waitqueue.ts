@@ -1,0 +1,140 @@
+/**
+ * Wait queues and the block/wake protocol every synchronisation object uses.
+ *
+ * Invariants (under the kernel lock):
+ *  - A task is in at most one wait queue; t.waitQueue names it.
+ *  - FIFO queues keep arrival order; priority queues keep priority order,
+ *    arrival order among equals.
+ *  - A woken task gets its result (WAIT_OK, WAIT_TIMEOUT) and, for a
+ *    hand-off, the value in t.waitValue before it runs again: the token or
+ *    message is the woken task's, no other task can take it in between.
+ */
+import { Task, TASK_BLOCKED } from "../task";
+import * as sched from "../sched";
+import * as time from "../time";
+import { unlock } from "../lock";
+import { currentId } from "../context";
+import * as trace from "../../probe/trace";
+
+export const WAIT_OK: i32 = 0;
+export const WAIT_TIMEOUT: i32 = 1;
+const WAIT_PENDING: i32 = 2;
+
+/** Who is woken first. */
+export enum WakeOrder {
+  Fifo = 0,
+  Priority = 1,
+}
+
+// Object kinds, for the trace.
+export const KIND_SEMAPHORE: u8 = 1;
+export const KIND_MUTEX: u8 = 2;
+export const KIND_CHANNEL_SEND: u8 = 3;
+export const KIND_CHANNEL_RECEIVE: u8 = 4;
+export const KIND_MAILBOX: u8 = 5;
+export const KIND_CONDVAR: u8 = 6;
+
+export class WaitQueue {
+  head: usize = 0;
+  tail: usize = 0;
+  /** The object this queue belongs to (its address names it in the trace). */
+  owner: usize = 0;
+  constructor(public order: WakeOrder, public kind: u8) {}
+}
+
+function insert(q: WaitQueue, t: Task): void {
+  const self = changetype<usize>(t);
+  let after: usize = q.tail;
+  if (q.order == WakeOrder.Priority) {
+    // After the last waiter of equal or higher priority.
+    after = 0;
+    let it = q.head;
+    while (it != 0 && changetype<Task>(it).priority <= t.priority) {
+      after = it;
+      it = changetype<Task>(it).waitNext;
+    }
+  }
+  t.waitPrev = after;
+  t.waitNext = after != 0 ? changetype<Task>(after).waitNext : q.head;
+  if (after != 0) changetype<Task>(after).waitNext = self;
+  else q.head = self;
+  if (t.waitNext != 0) changetype<Task>(t.waitNext).waitPrev = self;
+  else q.tail = self;
+  t.waitQueue = changetype<usize>(q);
+}
+
+/** Take `t` out of the queue it waits in. */
+export function remove(t: Task): void {
+  const q = changetype<WaitQueue>(t.waitQueue);
+  if (t.waitPrev != 0) changetype<Task>(t.waitPrev).waitNext = t.waitNext;
+  else q.head = t.waitNext;
+  if (t.waitNext != 0) changetype<Task>(t.waitNext).waitPrev = t.waitPrev;
+  else q.tail = t.waitPrev;
+  t.waitNext = 0;
+  t.waitPrev = 0;
+  t.waitQueue = 0;
+}
+
+/** Re-sort a waiter whose priority changed. */
+export function reposition(t: Task): void {
+  const q = changetype<WaitQueue>(t.waitQueue);
+  if (q.order != WakeOrder.Priority) return;
+  remove(t);
+  insert(q, t);
+}
+
+export function first(q: WaitQueue): Task | null {
+  return changetype<Task | null>(q.head);
+}
+
+export function isEmpty(q: WaitQueue): bool {
+  return q.head == 0;
+}
+
+/**
+ * Block the running task on `q`, for at most `timeoutTicks` (0: no limit).
+ * The caller holds the kernel lock; this releases it, switches away, and
+ * returns the wait's result once the task runs again.
+ */
+export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
+  const t = sched.current;
+  sched.removeReady(t);
+  t.taskState = TASK_BLOCKED;
+  insert(q, t);
+  t.waitResult = WAIT_PENDING;
+  if (timeoutTicks > 0) {
+    sched.addSleeper(t, time.ticks + timeoutTicks, time.ticks);
+    t.waitTimed = true;
+  }
+  trace.emit(trace.EV_WAIT, t.id, <u32>q.owner, q.kind, timeoutTicks);
+  unlock();
+  sched.requestSwitch();
+  return t.waitResult;
+}
+
+/** Wake the first waiter with `result` (and a handed-over value); the caller holds the lock. */
+export function wakeFirst(q: WaitQueue, result: i32, value: u64 = 0): Task | null {
+  const t = first(q);
+  if (t == null) return null;
+  remove(t);
+  if (t.waitTimed) {
+    sched.removeSleeper(t);
+    t.waitTimed = false;
+  }
+  t.waitResult = result;
+  t.waitValue = value;
+  sched.makeReady(t);
+  trace.emit(trace.EV_WAKE, currentId(), <u32>q.owner, t.id, q.kind);
+  return t;
+}
+
+/**
+ * After waking `t` (lock released): take the CPU for it if it beats the
+ * running task. In a handler the switch happens when the handler returns;
+ * returns whether one is needed.
+ */
+export function switchFor(t: Task | null): bool {
+  if (t == null || !sched.beats(t)) return false;
+  sched.requestSwitch();
+  return true;
+}
