@@ -118,6 +118,10 @@ export namespace time {
   export function nowMs(): u64 { return kernelTime.msForTicks(kernelTime.ticks64); }
   export function cycles(): u64 { return <u64>clock.now(); }
   export function tickHz(): u32 { return kernelTime.tickHz; }
+  /** Milliseconds of `ticks` at the configured tick rate. */
+  export function ticksToMs(ticks: u64): u64 { return kernelTime.msForTicks(ticks); }
+  /** Ticks a sleep of `ms` lasts at the configured tick rate (rounded up, at least 1). */
+  export function msToTicks(ms: u32): u32 { return kernelTime.ticksForMs(ms); }
   /** An external tick from an ISR; returns whether a switch is needed (ignored, and traced, under SysTick). */
   export function tickFromIsr(): bool { return kernelTime.tickFromIsr(); }
 }

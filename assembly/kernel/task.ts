@@ -131,8 +131,9 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   if (name != null) t.name = __pin(changetype<usize>(name));
   store<usize>(table + <usize>id * 4, region);
   taskCount++;
+  // The name first: its stamp is then never later than the create event.
+  if (name != null) probeConsole.writeTaskName(<u32>id, changetype<usize>(name));
   trace.emit(trace.EV_TASK_CREATE, <u32>id, <u32>priority, stackBytes, entry);
-  if (name != null) probeConsole.write(probeConsole.REC_TASK_NAME, <u32>id, changetype<usize>(name));
   sched.makeReady(t);
   unlock();
   sched.preemptIfHigher(t);

@@ -5,9 +5,11 @@
  * Header (16 bytes): written (u32 bytes ever written), acked (u32 bytes the
  * host has consumed), capacity (u32), dropped (u32 records that did not fit).
  * Record: kind (u8), pad (u8), context (u16), length (u32, payload bytes),
- * payload (UTF-16LE text; for TASK_NAME the name of task `context`).
+ * payload (UTF-16LE text; for TASK_NAME the creation cycle (u64) then the
+ * name of task `context`).
  */
 import { CONSOLE_RING, CONSOLE_CAPACITY, CONSOLE_HEADER_BYTES } from "../mcu/memmap";
+import { now } from "../mcu/clock";
 
 export const REC_LINE: u8 = 1;
 export const REC_TASK_NAME: u8 = 2;
@@ -34,7 +36,17 @@ function putByte(position: u32, value: u8): void {
 
 /** Write a record whose payload is the UTF-16 code units of `text`. */
 export function write(kind: u8, context: u32, text: usize): bool {
-  const length: u32 = text == 0 ? 0 : load<u32>(text - 4); // the string's byte length (rtSize)
+  return writeStamped(kind, context, text, false);
+}
+
+/** A task's name: the payload starts with the cycle the task was created (ids are reused). */
+export function writeTaskName(id: u32, text: usize): bool {
+  return writeStamped(REC_TASK_NAME, id, text, true);
+}
+
+function writeStamped(kind: u8, context: u32, text: usize, stamped: bool): bool {
+  const textBytes: u32 = text == 0 ? 0 : load<u32>(text - 4); // the string's byte length (rtSize)
+  const length: u32 = textBytes + (stamped ? 8 : 0);
   const total: u32 = 8 + length;
   if (total > free()) {
     store<u32>(header(12), load<u32>(header(12)) + 1);
@@ -49,7 +61,11 @@ export function write(kind: u8, context: u32, text: usize): bool {
   putByte(w++, <u8>(length >> 8));
   putByte(w++, <u8>(length >> 16));
   putByte(w++, <u8>(length >> 24));
-  for (let i: u32 = 0; i < length; i++) putByte(w++, load<u8>(text + i));
+  if (stamped) {
+    const cycle = now();
+    for (let i: i64 = 0; i < 64; i += 8) putByte(w++, <u8>(cycle >> i));
+  }
+  for (let i: u32 = 0; i < textBytes; i++) putByte(w++, load<u8>(text + i));
   store<u32>(header(0), w);
   return true;
 }

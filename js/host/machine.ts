@@ -139,7 +139,10 @@ export class Machine {
   readonly console = new Console();
   readonly trace: Trace;
   readonly irq: Irq;
+  /** The latest name of each task id (ids are reused once a task is reclaimed). */
   readonly taskNames = new Map<number, string>();
+  /** Every name given, with the cycle: the trace's task_create events say which task had it when. */
+  private readonly nameHistory: Array<{ id: number; name: string; created: bigint }> = [];
   /** @internal */
   exports!: Exports;
   private view!: DataView;
@@ -214,6 +217,7 @@ export class Machine {
     this.console.panics.length = 0;
     this.panicFiles.length = 0;
     this.taskNames.clear();
+    this.nameHistory.length = 0;
     this.trace.overflow = 0;
     (this.trace as any).store.length = 0;
   }
@@ -273,9 +277,7 @@ export class Machine {
     let from = this.traceRead;
     if (written - from > capacity) from = written - capacity;
     if (this.collectTrace) {
-      for (let i = from; i < written; i++) {
-        this.trace.push(decodeRecord(view, tb + HEADER_BYTES + (i % capacity) * RECORD_BYTES));
-      }
+      for (let i = from; i < written; i++) this.trace.push(decodeRecord(view, tb + HEADER_BYTES + (i % capacity) * RECORD_BYTES));
     }
     this.traceRead = written;
 
@@ -288,16 +290,35 @@ export class Machine {
       const kind = byteAt(p);
       const context = byteAt(p + 2) | (byteAt(p + 3) << 8);
       const length = byteAt(p + 4) | (byteAt(p + 5) << 8) | (byteAt(p + 6) << 16) | (byteAt(p + 7) << 24);
+      // A task name starts with its task's creation cycle.
+      const skip = kind === 2 ? 8 : 0;
+      let stamp = 0n;
+      for (let i = 0; i < skip; i++) stamp |= BigInt(byteAt(p + 8 + i)) << BigInt(8 * i);
       let text = "";
-      for (let i = 0; i < length; i += 2) text += String.fromCharCode(byteAt(p + 8 + i) | (byteAt(p + 9 + i) << 8));
+      for (let i = skip; i < length; i += 2) text += String.fromCharCode(byteAt(p + 8 + i) | (byteAt(p + 9 + i) << 8));
       p += 8 + length;
       if (kind === 1) this.console.emit(text, context);
-      else if (kind === 2) this.taskNames.set(context, text);
+      else if (kind === 2) {
+        this.taskNames.set(context, text);
+        this.nameHistory.push({ id: context, name: text, created: stamp });
+      }
       else if (kind === 3) this.console.panics.push(text);
       else if (kind === 4) this.panicFiles[this.console.panics.length - 1] = text;
     }
     this.consoleRead = cwritten;
     this.exports.hoprt_probe_ack(written, cwritten);
+  }
+
+  /** The ids that carried `name`, oldest first (a name can outlive one task: ids are reused). */
+  idsNamed(name: string): number[] {
+    return this.nameHistory.filter((h) => h.name === name).map((h) => h.id);
+  }
+
+  /** The name task `id` had at `cycle`. */
+  nameAt(id: number, cycle: bigint): string | undefined {
+    let found: string | undefined;
+    for (const h of this.nameHistory) if (h.id === id && h.created <= cycle) found = h.name;
+    return found;
   }
 
   /** Every panic so far: which context, why. */
@@ -312,7 +333,7 @@ export class Machine {
     return this.trace.events().filter((e) => e.kind === "panic").map((e) => ({
       cycle: e.cycle,
       context: e.context,
-      where: e.context >= 0x100 ? `handler ${exceptionName(e.context - 0x100)}` : `task ${this.taskNames.get(e.context) ?? e.context}`,
+      where: e.context >= 0x100 ? `handler ${exceptionName(e.context - 0x100)}` : `task ${this.nameAt(e.context, e.cycle) ?? e.context}`,
       reason: PANIC_REASONS[e.a] ?? `reason ${e.a}`,
       detail: e.b,
       message: e.a === 1 ? abortMessage(e.b) : undefined,

@@ -8,6 +8,9 @@ export const EVENT_KINDS = [
   "", "task_create", "task_ready", "task_switch_in", "task_switch_out", "task_block", "task_exit",
   "isr_enter", "isr_exit", "idle", "panic", "irq_raise", "irq_clear", "tick", "user_mark",
   "priority", "task_delete", "error", "stack", "gc", "run_stop",
+  // 21..49: synchronisation objects and scheduling
+  "timeslice", "timeout", "wait", "wake", "sem_give", "sem_take", "mutex_lock", "mutex_unlock",
+  "chan_send", "chan_recv", "notify", "inherit", "tick_ignored", "policy",
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];

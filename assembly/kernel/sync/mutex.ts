@@ -32,10 +32,14 @@ export class Mutex {
   poisoned: bool = false;
   readonly waiters: WaitQueue;
 
-  constructor(order: WakeOrder = WakeOrder.Fifo) {
+  /** `inheritance` off gives a plain mutex (to show priority inversion, or as a baseline). */
+  constructor(order: WakeOrder = WakeOrder.Fifo, public readonly inheritance: bool = true) {
     this.waiters = new WaitQueue(order, KIND_MUTEX);
     this.waiters.owner = changetype<usize>(this);
   }
+
+  /** The owner's task id, or -1 when unlocked. */
+  ownerId(): i32 { return this.owner == 0 ? -1 : <i32>changetype<Task>(this.owner).id; }
 
   /** Lock, waiting as long as it takes: OK, POISONED, ERR_RECURSIVE_LOCK or ERR_IN_ISR. */
   lock(): i32 {
@@ -77,7 +81,7 @@ export class Mutex {
       unlock();
       return errors.ERR_WOULD_BLOCK;
     }
-    inherit(this, t.priority);
+    if (this.inheritance) inherit(this, t.priority);
     if (waitOn(this.waiters, timeoutTicks) == WAIT_OK) {
       // unlock() made us the owner before waking us.
       return this.poisoned ? POISONED : errors.OK;
@@ -135,7 +139,7 @@ function handOff(m: Mutex): Task | null {
   wakeFirst(m.waiters, WAIT_OK);
   // The new owner inherits from those still waiting.
   const waiting = first(m.waiters);
-  if (waiting != null) inherit(m, waiting.priority);
+  if (waiting != null && m.inheritance) inherit(m, waiting.priority);
   return next;
 }
 
@@ -144,7 +148,7 @@ function inherit(m: Mutex, p: u8): void {
   let mutex = m;
   for (let depth = 0; depth < MAX_CHAIN && mutex.owner != 0; depth++) {
     const owner = changetype<Task>(mutex.owner);
-    if (owner.priority <= p) return;
+    if (!mutex.inheritance || owner.priority <= p) return;
     const old = owner.priority;
     sched.setEffectivePriority(owner, p);
     trace.emit(trace.EV_INHERIT, owner.id, <u32>changetype<usize>(mutex), <u32>p, <u32>old);
@@ -163,7 +167,7 @@ function restore(t: Task): void {
   while (it != 0) {
     const held = changetype<Mutex>(it);
     const w = first(held.waiters);
-    if (w != null && w.priority < p) p = w.priority;
+    if (held.inheritance && w != null && w.priority < p) p = w.priority;
     it = held.nextHeld;
   }
   if (p != t.priority) sched.setEffectivePriority(t, p);
