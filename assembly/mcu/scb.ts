@@ -80,8 +80,14 @@ function readIcsr(): u32 {
   return value;
 }
 
+/**
+ * A pend written by the firmware (ICSR, ISPR, STIR): as on silicon, the
+ * exception is taken right after the store if it beats what runs, so this
+ * is a check point.
+ */
 function pend(exc: i32): void {
   core.raise(exc, 1);
+  if (core.dispatching && core.current != 0) core.checkpoint();
 }
 
 function writeIcsr(value: u32): void {

@@ -1,0 +1,63 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { machine, ofKind } from "./support.js";
+import type { Machine } from "../../js/host/machine.js";
+
+const APP = fs.readFileSync(path.join(__dirname, "apps", "sync.ts"), "utf8");
+let m: Machine;
+const tagged = (tag: string) => m.console.lines.filter((l) => l.startsWith(tag + ":")).map((l) => l.slice(tag.length + 1));
+
+beforeAll(async () => {
+  m = await machine("sync", APP);
+  m.runFor("300ms");
+  expect(m.panics()).toEqual([]);
+});
+
+describe("priority inversion", () => {
+  it("with inheritance the high task gets the mutex before the medium task finishes", () => {
+    expect(tagged("inherit")).toEqual(["low-unlocks high-locked medium-done"]);
+    const events = m.trace.events();
+    const boost = ofKind(events, "inherit").find((e) => m.nameAt(e.context, e.cycle) === "inv-low")!;
+    expect(boost.b).toBe(2); // low runs at high's priority
+    expect(boost.c).toBe(10);
+  });
+
+  it("without it the medium task runs first: the classic inversion", () => {
+    expect(tagged("plain")).toEqual(["medium-done low-unlocks high-locked"]);
+  });
+
+  it("follows a chain of two mutexes: the last owner runs at the first waiter's priority", () => {
+    expect(tagged("chain")).toEqual(["c ran at 1"]);
+  });
+});
+
+describe("timeouts", () => {
+  it("takeTimeout, receiveTimeout, sendTimeout and lockTimeout give up after exactly their ticks", () => {
+    expect(tagged("timeout")).toEqual([
+      "sem F after 5",
+      "recv F after 3",
+      "send F after 4 count 1",
+      "lock F after 4 holder priority 3", // the inherited priority is dropped with the waiter
+    ]);
+    expect(ofKind(m.trace.events(), "timeout").length).toBe(5); // and the mailbox's waitTimeout(1) below
+  });
+});
+
+describe("Mailbox and CondVar", () => {
+  it("a mailbox counts notifications from tasks and ISRs for one waiter and refuses a second", () => {
+    expect(tagged("mailbox")).toEqual(["rival -15", "got 3 pending 0 second waiter F"]);
+  });
+
+  it("condition variables wake one or all, each waiter holding the mutex again", () => {
+    expect(tagged("condvar")).toEqual(["w1+ w2+ w3+"]);
+  });
+});
+
+describe("blocking in a handler", () => {
+  it("is refused with ERR_IN_ISR and a trace event, never a hang", () => {
+    expect(tagged("isr")).toEqual(["-6 -6 -6 F codes -6"]);
+    const refused = ofKind(m.trace.events(), "error").filter((e) => (e.a | 0) === -6 && e.context === 0x100 + 16 + 8);
+    expect(refused.length).toBe(4);
+  });
+});
