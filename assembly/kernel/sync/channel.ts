@@ -14,7 +14,7 @@ import * as errors from "../errors";
 import { lock, unlock } from "../lock";
 import { inIsr, refuse, currentId } from "../context";
 import * as trace from "../../probe/trace";
-import { WaitQueue, WakeOrder, KIND_CHANNEL_SEND, KIND_CHANNEL_RECEIVE, WAIT_OK, waitOn, wakeFirst, switchFor, first } from "./waitqueue";
+import { WaitQueue, WakeOrder, KIND_CHANNEL_SEND, KIND_CHANNEL_RECEIVE, WAIT_OK, waitOn, wakeFirst, switchFor, first, length } from "./waitqueue";
 
 /** Results of the FromIsr calls. */
 export const ISR_FAILED: i32 = -1;
@@ -58,6 +58,9 @@ export class Channel<T> {
 
   get capacity(): i32 { return this.slots.length; }
   count(): i32 { return this.size; }
+  /** Tasks blocked in receive() / send(). */
+  receiversWaiting(): i32 { return length(this.receivers); }
+  sendersWaiting(): i32 { return length(this.senders); }
 
   /** Send, waiting for room as long as it takes. 0, or ERR_IN_ISR. */
   send(value: T): i32 {

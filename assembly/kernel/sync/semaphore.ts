@@ -11,7 +11,7 @@ import * as errors from "../errors";
 import { lock, unlock } from "../lock";
 import { inIsr, refuse, currentId } from "../context";
 import * as trace from "../../probe/trace";
-import { WaitQueue, WakeOrder, KIND_SEMAPHORE, WAIT_OK, waitOn, wakeFirst, switchFor } from "./waitqueue";
+import { WaitQueue, WakeOrder, KIND_SEMAPHORE, WAIT_OK, waitOn, wakeFirst, switchFor, length } from "./waitqueue";
 
 export class Semaphore {
   private value: u32;
@@ -28,6 +28,9 @@ export class Semaphore {
   }
 
   count(): u32 { return this.value; }
+
+  /** Tasks blocked in take(). */
+  waiting(): i32 { return length(this.waiters); }
 
   /** Take a token, waiting as long as it takes. 0, or ERR_IN_ISR. */
   take(): i32 {

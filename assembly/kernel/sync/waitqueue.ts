@@ -91,6 +91,12 @@ export function isEmpty(q: WaitQueue): bool {
   return q.head == 0;
 }
 
+export function length(q: WaitQueue): i32 {
+  let n = 0;
+  for (let it = q.head; it != 0; it = changetype<Task>(it).waitNext) n++;
+  return n;
+}
+
 /**
  * Block the running task on `q`, for at most `timeoutTicks` (0: no limit).
  * The caller holds the kernel lock; this releases it, switches away, and
