@@ -13,7 +13,20 @@ export const EVENT_KINDS = [
   "chan_send", "chan_recv", "notify", "inherit", "tick_ignored", "policy",
 ] as const;
 
-export type EventKind = (typeof EVENT_KINDS)[number];
+/** Peripheral event kinds 50..79 (assembly/probe/trace.ts), kept apart from the dense list above. */
+export const PERIPHERAL_KINDS = {
+  50: "gpio", 51: "exti", 52: "uart_tx", 53: "uart_rx", 54: "tim_update", 55: "clock", 56: "gated", 57: "gpio_lock",
+} as const;
+
+export type PeripheralKind = (typeof PERIPHERAL_KINDS)[keyof typeof PERIPHERAL_KINDS];
+
+export type EventKind = (typeof EVENT_KINDS)[number] | PeripheralKind;
+
+/** The name of event kind `id`. */
+export function kindName(id: number): EventKind {
+  if (id >= 50 && id < 80) return (PERIPHERAL_KINDS as Record<number, PeripheralKind>)[id] ?? ("" as EventKind);
+  return EVENT_KINDS[id] ?? ("" as EventKind);
+}
 
 export interface TraceEvent {
   cycle: bigint;
@@ -32,7 +45,7 @@ export function decodeRecord(view: DataView, at: number): TraceEvent {
   const kindId = view.getUint16(at + 8, true);
   return {
     cycle: view.getBigInt64(at, true),
-    kind: EVENT_KINDS[kindId] ?? ("" as EventKind),
+    kind: kindName(kindId),
     context: view.getUint16(at + 10, true),
     a: view.getUint32(at + 12, true),
     b: view.getUint32(at + 16, true),
@@ -49,12 +62,24 @@ export function exceptionName(exc: number): string {
   return EXCEPTION_NAMES[exc] ?? (exc >= 16 ? `IRQ${exc - 16}` : `exception ${exc}`);
 }
 
+/** Object kinds in wait/wake events (assembly/kernel/sync/waitqueue.ts KIND_*). */
+const OBJECT_KINDS: Record<number, string> = { 1: "semaphore", 2: "mutex", 3: "channel (send)", 4: "channel (receive)", 5: "mailbox", 6: "condvar" };
+
+function hex(n: number): string {
+  return "0x" + n.toString(16);
+}
+
 interface PerfettoOptions {
   sysclkHz: number;
   taskNames: Map<number, string>;
 }
 
-/** Chrome trace-event JSON: complete events per task run and per handler. */
+/**
+ * Chrome trace-event JSON: a track per task (its runs, and the periods it is
+ * blocked or sleeping) and per exception (its handler runs), instant events
+ * for panics, errors, timeouts, inheritance and slices, and flow arrows from
+ * whoever woke a task (give, unlock, send, notify) to that task's next run.
+ */
 export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): string {
   const us = (cycle: bigint) => Number(cycle) / (options.sysclkHz / 1e6);
   const out: object[] = [
@@ -71,6 +96,10 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
   const taskName = (id: number) => options.taskNames.get(id) ?? `task ${id}`;
   const runningSince = new Map<number, bigint>();
   const isrSince = new Map<number, bigint[]>();
+  const blockedSince = new Map<number, { cycle: bigint; why: string }>();
+  const pendingFlows = new Map<number, number>();
+  let nextFlow = 1;
+  const track = (context: number): [number, number] => (context >= 0x100 ? [2, context - 0x100] : [1, context]);
   for (const e of events) {
     switch (e.kind) {
       case "task_create":
@@ -101,12 +130,42 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
         break;
       }
       case "task_block":
+        blockedSince.set(e.context, { cycle: e.cycle, why: "sleeping" });
+        break;
+      case "wait":
+        blockedSince.set(e.context, { cycle: e.cycle, why: `blocked on ${OBJECT_KINDS[e.b] ?? "object"} ${hex(e.a)}` });
+        break;
+      case "wake": {
+        // A flow arrow from the waker (a task or a handler) to the woken task's next run.
+        const id = nextFlow++;
+        const [pid, tid] = track(e.context);
+        out.push({ ph: "s", id, pid, tid, name: "wake", cat: "sync", ts: us(e.cycle) });
+        pendingFlows.set(e.b, id);
+        break;
+      }
       case "task_exit":
       case "panic":
       case "user_mark":
       case "error":
-        out.push({ ph: "i", s: "t", pid: e.context >= 0x100 ? 2 : 1, tid: e.context >= 0x100 ? e.context - 0x100 : e.context, name: e.kind, ts: us(e.cycle), args: { a: e.a, b: e.b } });
+      case "timeout":
+      case "inherit":
+      case "timeslice": {
+        const [pid, tid] = track(e.context);
+        out.push({ ph: "i", s: "t", pid, tid, name: e.kind, ts: us(e.cycle), args: { a: e.a, b: e.b, c: e.c } });
         break;
+      }
+    }
+    if (e.kind === "task_switch_in") {
+      const blocked = blockedSince.get(e.context);
+      if (blocked) {
+        out.push({ ph: "X", pid: 1, tid: e.context, name: blocked.why, cat: "blocked", ts: us(blocked.cycle), dur: us(e.cycle) - us(blocked.cycle) });
+        blockedSince.delete(e.context);
+      }
+      const flow = pendingFlows.get(e.context);
+      if (flow !== undefined) {
+        out.push({ ph: "f", bp: "e", id: flow, pid: 1, tid: e.context, name: "wake", cat: "sync", ts: us(e.cycle) });
+        pendingFlows.delete(e.context);
+      }
     }
   }
   const end = events.length ? events[events.length - 1].cycle : 0n;

@@ -61,3 +61,24 @@ describe("blocking in a handler", () => {
     expect(refused.length).toBe(4);
   });
 });
+
+describe("the Perfetto export", () => {
+  it("shows blocked periods and a flow arrow from each giver to the task it woke", () => {
+    const json = JSON.parse(m.trace.toPerfetto());
+    const events: any[] = json.traceEvents;
+    const blocked = events.filter((e) => e.ph === "X" && e.cat === "blocked");
+    expect(blocked.some((e) => /^blocked on mutex 0x[0-9a-f]+$/.test(e.name))).toBe(true);
+    expect(blocked.some((e) => e.name === "sleeping")).toBe(true);
+    for (const b of blocked) expect(b.dur).toBeGreaterThanOrEqual(0);
+    const starts = events.filter((e) => e.ph === "s" && e.name === "wake");
+    const ends = events.filter((e) => e.ph === "f" && e.name === "wake");
+    const wakes = ofKind(m.trace.events(), "wake");
+    expect(starts.length).toBe(wakes.length);
+    // Every arrow that started lands on the woken task (unless it had not run again by the end).
+    const ended = new Set(ends.map((e) => e.id));
+    expect(ended.size).toBeGreaterThan(0.9 * starts.length);
+    for (const e of ends) expect(starts.find((s) => s.id === e.id)!.ts).toBeLessThanOrEqual(e.ts);
+    // A handler's give starts its arrow on the interrupt track.
+    expect(starts.some((e) => e.pid === 2)).toBe(true);
+  });
+});

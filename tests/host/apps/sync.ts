@@ -115,6 +115,7 @@ export function main(): void {
   task.build().entry(boxRival).priority(3).spawn();
   time.sleepMs(2);
   box.notify();
+  time.sleepMs(1); // the waiter takes it and blocks again: the handler's notification wakes it
   irq.pend(7);
   box.notify();
   time.sleepMs(5);
