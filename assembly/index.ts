@@ -91,13 +91,13 @@ export namespace scheduler {
   /** Takes effect at the next scheduling decision. */
   export function setPolicy(p: config.Policy): void {
     config.setPolicy(p);
-    trace.emit(trace.EV_POLICY, currentId(), <u32>p, config.defaultTimeslice);
+    trace.emitHere(trace.EV_POLICY, <u32>p, config.defaultTimeslice);
   }
   export function policy(): config.Policy { return config.policy; }
   /** For tasks spawned from now on. */
   export function setDefaultTimeslice(ticks: u16): void {
     config.setDefaultTimeslice(ticks);
-    trace.emit(trace.EV_POLICY, currentId(), <u32>config.policy, ticks);
+    trace.emitHere(trace.EV_POLICY, <u32>config.policy, ticks);
   }
   export function defaultTimeslice(): u16 { return config.defaultTimeslice; }
   export function priorityLevels(): i32 { return config.PRIORITY_LEVELS; }
@@ -133,7 +133,7 @@ export namespace debug {
   }
   /** A user mark in the trace. */
   export function mark(a: u32, b: u32 = 0): void {
-    trace.emit(trace.EV_USER_MARK, currentId(), a, b);
+    trace.emitHere(trace.EV_USER_MARK, a, b);
   }
 }
 

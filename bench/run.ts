@@ -9,6 +9,10 @@
  *               and modelled cycles per switch.
  * irq           a task pends an IRQ in a loop: wall-clock ns per interrupt
  *               round trip, and the modelled entry cost.
+ * semaphore     give to a blocked higher-priority task: modelled cycles until
+ *               it runs; an IRQ raised -> the waiting task runs (event -> task).
+ * mutex         unlock -> the blocked higher-priority waiter owns it and runs.
+ * channel       a round trip: send to a server task, receive its answer.
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
@@ -115,9 +119,52 @@ async function irq() {
   return { nsWall: median(ns), nsWallBest: Math.min(...ns), entryCycles, roundTripCycles: roundTrip };
 }
 
+/**
+ * A latency between two marks the app leaves in the trace (debug.mark(1) then
+ * debug.mark(2), or from an IRQ raise to mark 2), and the wall-clock time per
+ * iteration of the app's loop (the span between two consecutive mark 1s).
+ */
+async function markLatency(app: string, fromRaise = false) {
+  const wasm = (await build({ app: path.join(APPS, app) })).wasm;
+  const traced = Machine.loadSync(wasm);
+  traced.runFor("2ms");
+  const events = traced.trace.events().filter((e) => e.kind === "user_mark" || (fromRaise && e.kind === "irq_raise" && e.a === 16 + 5));
+  const starts = events.filter((e) => (fromRaise ? e.kind === "irq_raise" : e.a === 1));
+  const ends = events.filter((e) => e.kind === "user_mark" && e.a === 2);
+  // The steady state: the last loop period and the last complete pair (an app
+  // with no mark 2 measures the period itself: a round trip).
+  const marks = events.filter((e) => e.kind === "user_mark" && e.a === 1);
+  const period = Number(marks[marks.length - 1].cycle - marks[marks.length - 2].cycle);
+  const end = ends[ends.length - 1];
+  const latency = end ? Number(end.cycle - [...starts].reverse().find((e) => e.cycle < end.cycle)!.cycle) : period;
+  const ns: number[] = [];
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    const fast = Machine.loadSync(wasm, { collectTrace: false });
+    fast.runFor("1ms");
+    const startCycles = fast.cycles;
+    const t = process.hrtime.bigint();
+    fast.runFor("50ms");
+    const wall = seconds(t);
+    ns.push((wall * 1e9) / (Number(fast.cycles - startCycles) / period));
+  }
+  return { cycles: latency, nsWall: median(ns) };
+}
+
+async function sync() {
+  const sem = await markLatency("sem.ts");
+  const isr = await markLatency("isrsem.ts", true);
+  const mutex = await markLatency("mutex.ts");
+  const channel = await markLatency("channel.ts");
+  return {
+    semaphore: { giveTakeCycles: sem.cycles, giveTakeNsWall: sem.nsWall, isrToTaskCycles: isr.cycles, isrToTaskNsWall: isr.nsWall },
+    mutex: { handoffCycles: mutex.cycles, handoffNsWall: mutex.nsWall },
+    channel: { roundTripCycles: channel.cycles, roundTripNsWall: channel.nsWall },
+  };
+}
+
 async function main() {
   const json = process.argv.includes("--json");
-  const results = { cpuLoop: await cpuLoop(), contextSwitch: await contextSwitch(), irq: await irq() };
+  const results = { cpuLoop: await cpuLoop(), contextSwitch: await contextSwitch(), irq: await irq(), ...(await sync()) };
   const flat: Record<string, number> = {};
   for (const [group, values] of Object.entries(results)) {
     for (const [key, value] of Object.entries(values)) flat[`${group}.${key}`] = Number(value.toFixed(3));

@@ -3,7 +3,8 @@ import * as core from "../mcu/core";
 import { Context, HANDLER_ID_BASE } from "../mcu/context";
 import * as trace from "../probe/trace";
 
-export function inIsr(): bool {
+// @ts-ignore: decorator
+@inline export function inIsr(): bool {
   const ctx = core.current;
   return ctx != 0 && changetype<Context>(ctx).id >= HANDLER_ID_BASE;
 }
@@ -16,6 +17,6 @@ export function currentId(): u32 {
 
 /** Refuse a call: trace it and return the code. */
 export function refuse(code: i32, detail: u32 = 0): i32 {
-  trace.emit(trace.EV_ERROR, currentId(), <u32>code, detail);
+  trace.emitHere(trace.EV_ERROR, <u32>code, detail);
   return code;
 }

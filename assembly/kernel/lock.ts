@@ -10,10 +10,12 @@ import * as core from "../mcu/core";
 
 let depth: i32 = 0;
 
-export function lock(): void {
+// @ts-ignore: decorator
+@inline export function lock(): void {
   if (depth++ == 0) core.disableInterrupts();
 }
 
-export function unlock(): void {
+// @ts-ignore: decorator
+@inline export function unlock(): void {
   if (--depth == 0) core.enableInterrupts();
 }

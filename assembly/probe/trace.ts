@@ -10,6 +10,8 @@
  */
 import { TRACE_RING, TRACE_CAPACITY, TRACE_RECORD_BYTES, TRACE_HEADER_BYTES } from "../mcu/memmap";
 import { now } from "../mcu/clock";
+import * as core from "../mcu/core";
+import { Context } from "../mcu/context";
 
 // Event kinds (SystemView / Zephyr CTF naming); the host decoder mirrors this list.
 export const EV_TASK_CREATE: u16 = 1;     // ctx = task; a = priority, b = stack bytes, c = entry index
@@ -49,6 +51,14 @@ export const EV_INHERIT: u16 = 32;        // ctx = owner, a = mutex, b = new pri
 export const EV_TICK_IGNORED: u16 = 33;   // an external tick while SysTick drives time; a = source (0 host, 1 ISR)
 export const EV_POLICY: u16 = 34;         // a = policy, b = default timeslice
 // 50..79: peripherals (GPIO, EXTI, USART, timers, RCC).
+export const EV_GPIO: u16 = 50;           // ctx = context that wrote it (0: outside); a = pin (port * 16 + n), b = new level, c = cause (0 firmware, 1 host, 2 scheduled)
+export const EV_EXTI: u16 = 51;           // a = EXTI line made pending, b = 1 rising edge, 2 falling edge, 3 software (SWIER)
+export const EV_UART_TX: u16 = 52;        // a = USART number (1, 2, 6), b = the byte (traced when its stop bit ends)
+export const EV_UART_RX: u16 = 53;        // a = USART number, b = the byte, c = 0 received, 1 lost to overrun, 2 lost (receiver off)
+export const EV_TIM_UPDATE: u16 = 54;     // a = timer number (2..5), b = 0 overflow, 1 UG (software)
+export const EV_CLOCK: u16 = 55;          // a = core clock HCLK (Hz), b = PCLK1, c = PCLK2
+export const EV_GATED: u16 = 56;          // ctx = context; a = address, b = 0 read, 1 write: its peripheral's clock is off
+export const EV_GPIO_LOCK: u16 = 57;      // a = port (0 = A), b = the locked pins
 
 // @ts-ignore: decorator
 @inline function header(offset: usize): usize { return TRACE_RING + offset; }
@@ -62,6 +72,12 @@ export function reset(): void {
 
 export function emit(kind: u16, context: u32, a: u32 = 0, b: u32 = 0, c: u32 = 0): void {
   emitAt(now(), kind, context, a, b, c);
+}
+
+/** An event of the running context: the probe reads which one itself, so the caller pays nothing for it. */
+export function emitHere(kind: u16, a: u32 = 0, b: u32 = 0, c: u32 = 0): void {
+  const ctx = core.current;
+  emitAt(now(), kind, ctx == 0 ? 0xFFFF : changetype<Context>(ctx).id, a, b, c);
 }
 
 /** An event that happened at `cycle` (an alarm noticed a little later, at a check point). */

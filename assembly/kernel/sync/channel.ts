@@ -191,10 +191,10 @@ export class Channel<T> {
   }
 
   private traceSend(failed: bool): void {
-    trace.emit(trace.EV_CHAN_SEND, currentId(), <u32>changetype<usize>(this), <u32>this.size, failed ? 1 : 0);
+    trace.emitHere(trace.EV_CHAN_SEND, <u32>changetype<usize>(this), <u32>this.size, failed ? 1 : 0);
   }
 
   private traceReceive(failed: bool): void {
-    trace.emit(trace.EV_CHAN_RECV, currentId(), <u32>changetype<usize>(this), <u32>this.size, failed ? 1 : 0);
+    trace.emitHere(trace.EV_CHAN_RECV, <u32>changetype<usize>(this), <u32>this.size, failed ? 1 : 0);
   }
 }

@@ -43,7 +43,7 @@ export class CondVar {
   notifyOne(): void {
     lock();
     const woken = wakeFirst(this.waiters, WAIT_OK);
-    trace.emit(trace.EV_NOTIFY, currentId(), <u32>changetype<usize>(this), woken == null ? 0 : 1);
+    trace.emitHere(trace.EV_NOTIFY, <u32>changetype<usize>(this), woken == null ? 0 : 1);
     unlock();
     switchFor(woken);
   }
@@ -58,7 +58,7 @@ export class CondVar {
       if (best == null || woken.priority < best.priority) best = woken;
       count++;
     }
-    trace.emit(trace.EV_NOTIFY, currentId(), <u32>changetype<usize>(this), count);
+    trace.emitHere(trace.EV_NOTIFY, <u32>changetype<usize>(this), count);
     unlock();
     switchFor(best);
   }

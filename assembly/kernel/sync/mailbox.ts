@@ -61,7 +61,7 @@ export class Mailbox {
     lock();
     const woken = wakeFirst(this.waiter, WAIT_OK); // the notification is handed over
     if (woken == null) this.notifications++;
-    trace.emit(trace.EV_NOTIFY, currentId(), <u32>changetype<usize>(this), this.notifications);
+    trace.emitHere(trace.EV_NOTIFY, <u32>changetype<usize>(this), this.notifications);
     unlock();
     return woken;
   }

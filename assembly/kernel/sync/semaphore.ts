@@ -54,12 +54,12 @@ export class Semaphore {
     lock();
     if (this.value > 0) {
       this.value--;
-      trace.emit(trace.EV_SEM_TAKE, currentId(), <u32>changetype<usize>(this), this.value, 0);
+      trace.emitHere(trace.EV_SEM_TAKE, <u32>changetype<usize>(this), this.value, 0);
       unlock();
       return true;
     }
     if (!block) {
-      trace.emit(trace.EV_SEM_TAKE, currentId(), <u32>changetype<usize>(this), 0, 1);
+      trace.emitHere(trace.EV_SEM_TAKE, <u32>changetype<usize>(this), 0, 1);
       unlock();
       return false;
     }
@@ -90,7 +90,7 @@ export class Semaphore {
       if (this.value < this.max) this.value++;
       else this.saturated = true;
     }
-    trace.emit(trace.EV_SEM_GIVE, currentId(), <u32>changetype<usize>(this), this.value, this.saturated ? 1 : 0);
+    trace.emitHere(trace.EV_SEM_GIVE, <u32>changetype<usize>(this), this.value, this.saturated ? 1 : 0);
     unlock();
     return woken;
   }

@@ -130,7 +130,7 @@ export function wakeFirst(q: WaitQueue, result: i32, value: u64 = 0): Task | nul
   t.waitResult = result;
   t.waitValue = value;
   sched.makeReady(t);
-  trace.emit(trace.EV_WAKE, currentId(), <u32>q.owner, t.id, q.kind);
+  trace.emitHere(trace.EV_WAKE, <u32>q.owner, t.id, q.kind);
   return t;
 }
 
