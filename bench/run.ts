@@ -36,6 +36,25 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/**
+ * Wall-clock ns per iteration of a firmware's steady loop whose modelled
+ * period is `periodCycles`: REPEATS fresh machines, each booted for 1 ms
+ * and then timed over `duration` of virtual time. Median and best.
+ */
+function wallPerIteration(wasm: Uint8Array, periodCycles: number, duration: string) {
+  const ns: number[] = [];
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    const machine = Machine.loadSync(wasm, { collectTrace: false });
+    machine.runFor("1ms");
+    const startCycles = machine.cycles;
+    const start = process.hrtime.bigint();
+    machine.runFor(duration);
+    const wall = seconds(start);
+    ns.push((wall * 1e9) / (Number(machine.cycles - startCycles) / periodCycles));
+  }
+  return { median: median(ns), best: Math.min(...ns) };
+}
+
 async function plainLoop(): Promise<(n: number, seed: number) => number> {
   let wasm: Uint8Array | null = null;
   const result = await asc.main(
@@ -85,18 +104,8 @@ async function contextSwitch() {
   machine.runFor("1ms");
   const before = machine.trace.events().filter((e) => e.kind === "task_switch_in");
   const gap = before[before.length - 1].cycle - before[before.length - 2].cycle;
-  const wasm = (await build({ app: path.join(APPS, "switch.ts") })).wasm;
-  const ns: number[] = [];
-  for (let repeat = 0; repeat < REPEATS; repeat++) {
-    const fast = Machine.loadSync(wasm, { collectTrace: false });
-    fast.runFor("1ms");
-    const startCycles = fast.cycles;
-    const start = process.hrtime.bigint();
-    fast.runFor("100ms");
-    const wall = seconds(start);
-    ns.push((wall * 1e9) / (Number(fast.cycles - startCycles) / Number(gap)));
-  }
-  return { nsWall: median(ns), nsWallBest: Math.min(...ns), cycles: Number(gap) };
+  const wall = wallPerIteration((await build({ app: path.join(APPS, "switch.ts") })).wasm, Number(gap), "100ms");
+  return { nsWall: wall.median, nsWallBest: wall.best, cycles: Number(gap) };
 }
 
 async function irq() {
@@ -106,17 +115,8 @@ async function irq() {
   const enters = traced.trace.events().filter((e) => e.kind === "isr_enter" && e.a === 16 + 5);
   const entryCycles = enters[enters.length - 1].b;
   const roundTrip = Number(enters[enters.length - 1].cycle - enters[enters.length - 2].cycle);
-  const ns: number[] = [];
-  for (let repeat = 0; repeat < REPEATS; repeat++) {
-    const fast = Machine.loadSync(wasm, { collectTrace: false });
-    fast.runFor("1ms");
-    const startCycles = fast.cycles;
-    const start = process.hrtime.bigint();
-    fast.runFor("100ms");
-    const wall = seconds(start);
-    ns.push((wall * 1e9) / (Number(fast.cycles - startCycles) / roundTrip));
-  }
-  return { nsWall: median(ns), nsWallBest: Math.min(...ns), entryCycles, roundTripCycles: roundTrip };
+  const wall = wallPerIteration(wasm, roundTrip, "100ms");
+  return { nsWall: wall.median, nsWallBest: wall.best, entryCycles, roundTripCycles: roundTrip };
 }
 
 /**
@@ -137,17 +137,7 @@ async function markLatency(app: string, fromRaise = false) {
   const period = Number(marks[marks.length - 1].cycle - marks[marks.length - 2].cycle);
   const end = ends[ends.length - 1];
   const latency = end ? Number(end.cycle - [...starts].reverse().find((e) => e.cycle < end.cycle)!.cycle) : period;
-  const ns: number[] = [];
-  for (let repeat = 0; repeat < REPEATS; repeat++) {
-    const fast = Machine.loadSync(wasm, { collectTrace: false });
-    fast.runFor("1ms");
-    const startCycles = fast.cycles;
-    const t = process.hrtime.bigint();
-    fast.runFor("50ms");
-    const wall = seconds(t);
-    ns.push((wall * 1e9) / (Number(fast.cycles - startCycles) / period));
-  }
-  return { cycles: latency, nsWall: median(ns) };
+  return { cycles: latency, nsWall: wallPerIteration(wasm, period, "50ms").median };
 }
 
 async function sync() {
