@@ -278,3 +278,70 @@ export function hoprt_tick(): i32 {
   core.raise(nvic.EXC_SYSTICK, 0);
   return 1;
 }
+
+// ---- the chip's peripherals: pins and UART wires from the host ---------------------
+import * as peripherals from "./mcu/peripherals";
+import * as gpio from "./mcu/gpio";
+import * as usart from "./mcu/usart";
+import * as rccModel from "./mcu/rcc";
+
+// RCC, GPIO, EXTI/SYSCFG, USART and TIM come out of reset with the rest of
+// the hardware, then the startup code's clock set-up (168 MHz) runs.
+peripherals.reset();
+
+/** Drive pin `pin` (port * 16 + n: PA0 = 0, PD12 = 60) now: level 0, 1, or 2 to release it. -1 bad pin, -4 bad level. */
+export function hoprt_gpio_set(pin: i32, level: i32): i32 {
+  if (!gpio.validPin(pin)) return -1;
+  if (level < 0 || level > 2) return -4;
+  gpio.drive(pin, level, gpio.CAUSE_HOST, clock.now());
+  return 0;
+}
+
+/** 0: the pin's level, 1: its mode (MODER), 2: 1 if the host drives it. -1 for a bad pin or field. */
+export function hoprt_gpio_info(pin: i32, field: i32): i32 {
+  if (!gpio.validPin(pin)) return -1;
+  if (field == 0) return gpio.level(pin);
+  if (field == 1) return gpio.mode(pin);
+  if (field == 2) return gpio.hostDriven(pin) ? 1 : 0;
+  return -1;
+}
+
+/** Drive `pin` to `level` when the clock reaches `cycle`: -1 bad pin, -2 past cycle, -3 queue full, -4 bad level. */
+export function hoprt_gpio_schedule(cycle: i64, pin: i32, level: i32): i32 {
+  if (!gpio.validPin(pin)) return -1;
+  if (level < 0 || level > 2) return -4;
+  if (cycle < clock.now()) return -2;
+  return peripherals.scheduleGpio(cycle, pin, level) ? 0 : -3;
+}
+
+/** Put `byte` on USART `number`'s RX wire, to start no earlier than `cycle`: -1 bad USART, -2 past, -3 wire full, -4 bad byte. */
+export function hoprt_uart_push(number: i32, cycle: i64, byte: i32): i32 {
+  const u = usart.indexOf(number);
+  if (u < 0) return -1;
+  if (byte < 0 || byte > 255) return -4;
+  if (cycle < clock.now()) return -2;
+  return usart.pushRx(u, cycle, <u32>byte) ? 0 : -3;
+}
+
+/** Bytes on USART `number`'s RX wire that have not started yet (-1 bad USART). */
+export function hoprt_uart_queued(number: i32): i32 {
+  const u = usart.indexOf(number);
+  return u < 0 ? -1 : <i32>usart.rxQueued(u);
+}
+
+/** One RX frame of USART `number` in cycles at its configuration now; 0 while it cannot receive, -1 bad USART. */
+export function hoprt_uart_frame_cycles(number: i32): i64 {
+  const u = usart.indexOf(number);
+  return u < 0 ? -1 : usart.receiveFrameCycles(u);
+}
+
+/** 0: HCLK (the core clock), 1: PCLK1, 2: PCLK2, 3: SYSCLK, in Hz; -1 for a bad field. */
+export function hoprt_clock_info(field: i32): i64 {
+  switch (field) {
+    case 0: return <i64>rccModel.hclkHz;
+    case 1: return <i64>rccModel.pclkHz(rccModel.BUS_APB1);
+    case 2: return <i64>rccModel.pclkHz(rccModel.BUS_APB2);
+    case 3: return <i64>rccModel.sysclkHz;
+  }
+  return -1;
+}

@@ -13,6 +13,11 @@
  *               it runs; an IRQ raised -> the waiting task runs (event -> task).
  * mutex         unlock -> the blocked higher-priority waiter owns it and runs.
  * channel       a round trip: send to a server task, receive its answer.
+ * gpioToggle    a task toggles PD12 through GPIOD's ODR in a tight loop:
+ *               wall-clock ns per GPIO write through the bus (the trace
+ *               event each change leaves included), modelled cycles per loop.
+ * uartEcho      examples/uart-echo at 115200 baud: the host types 4000 bytes
+ *               into USART2 and collects the echo; bytes per wall-clock second.
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
@@ -152,9 +157,41 @@ async function sync() {
   };
 }
 
+async function gpioToggle() {
+  const wasm = (await build({ app: path.join(APPS, "gpio.ts") })).wasm;
+  const traced = Machine.loadSync(wasm);
+  traced.runFor("1ms");
+  const changes = traced.trace.events().filter((e) => e.kind === "gpio");
+  const loopCycles = Number(changes[changes.length - 1].cycle - changes[changes.length - 2].cycle);
+  const wall = wallPerIteration(wasm, loopCycles, "20ms");
+  return { nsWall: wall.median, nsWallBest: wall.best, loopCycles };
+}
+
+async function uartEcho() {
+  const wasm = (await build({ app: path.join(PACKAGE_ROOT, "examples", "uart-echo", "app.ts") })).wasm;
+  const BYTES = 4000;
+  const input = new Uint8Array(BYTES).map((_, i) => 32 + (i % 95));
+  const rates: number[] = [];
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    const machine = Machine.loadSync(wasm, { collectTrace: false });
+    machine.runFor("1ms");
+    const uart = machine.uart(2);
+    let echoed = 0;
+    uart.on("data", (bytes) => { echoed += bytes.length; });
+    const start = process.hrtime.bigint();
+    uart.write(input);
+    while (echoed < BYTES) machine.runFor("10ms");
+    rates.push(BYTES / seconds(start));
+  }
+  return { bytesPerSecondWall: median(rates), bytesPerSecondWallBest: Math.max(...rates) };
+}
+
 async function main() {
   const json = process.argv.includes("--json");
-  const results = { cpuLoop: await cpuLoop(), contextSwitch: await contextSwitch(), irq: await irq(), ...(await sync()) };
+  const results = {
+    cpuLoop: await cpuLoop(), contextSwitch: await contextSwitch(), irq: await irq(), ...(await sync()),
+    gpioToggle: await gpioToggle(), uartEcho: await uartEcho(),
+  };
   const flat: Record<string, number> = {};
   for (const [group, values] of Object.entries(results)) {
     for (const [key, value] of Object.entries(values)) flat[`${group}.${key}`] = Number(value.toFixed(3));

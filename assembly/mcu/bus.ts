@@ -1,12 +1,15 @@
 /**
- * The MMIO bus: peripherals at their STM32F407 / ARMv7-M addresses.
+ * The MMIO bus: peripherals at their STM32F407 / ARMv7-M addresses: the
+ * core's (SysTick, SCB, NVIC, DWT) and the chip's (peripherals.ts).
  * An access to an address no peripheral answers is a bus fault: the
- * offending context panics with the address in the trace.
+ * offending context panics with the address in the trace. Word accesses
+ * only, except byte writes to NVIC_IPR.
  */
 import * as scb from "./scb";
 import * as systick from "./systick";
 import * as dwt from "./dwt";
 import * as core from "./core";
+import * as peripherals from "./peripherals";
 
 export const FAULT_BUS: u32 = 7;
 
@@ -16,6 +19,12 @@ function inRange(addr: u32, base: u32, size: u32): bool {
 
 export function read32(addr: u32): u32 {
   if ((addr & 3) == 0) {
+    if (addr - peripherals.REGION_BASE < peripherals.REGION_SIZE) {
+      const value = peripherals.read32(addr);
+      if (!peripherals.unmapped) return value;
+      core.kill(FAULT_BUS, addr);
+      return 0;
+    }
     if (inRange(addr, systick.BASE, 0x10)) return systick.read(addr - systick.BASE);
     if (inRange(addr, scb.SCB_BASE, 0x28)) return scb.readScb(addr - scb.SCB_BASE);
     if (inRange(addr, scb.NVIC_ISER, 0x20C) || inRange(addr, scb.NVIC_IPR, 0x60)) {
@@ -30,6 +39,12 @@ export function read32(addr: u32): u32 {
 
 export function write32(addr: u32, value: u32): void {
   if ((addr & 3) == 0) {
+    if (addr - peripherals.REGION_BASE < peripherals.REGION_SIZE) {
+      peripherals.write32(addr, value);
+      if (!peripherals.unmapped) return;
+      core.kill(FAULT_BUS, addr);
+      return;
+    }
     if (inRange(addr, systick.BASE, 0x10)) { systick.write(addr - systick.BASE, value); return; }
     if (inRange(addr, scb.SCB_BASE, 0x28)) { scb.writeScb(addr - scb.SCB_BASE, value); return; }
     if (addr == scb.NVIC_STIR) { scb.writeNvic(addr, value); return; }

@@ -13,6 +13,7 @@
 import * as clock from "./clock";
 import * as nvic from "./nvic";
 import * as systick from "./systick";
+import * as peripherals from "./peripherals";
 import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
 import { Context, STATE_DEAD } from "./context";
@@ -64,6 +65,11 @@ let overflowPending: bool = false;
 // Alarm kinds the core fires.
 export const ALARM_SYSTICK: u16 = 1;
 export const ALARM_IRQ: u16 = 2;
+// Peripheral alarms (peripherals.ts dispatches them); arg: the instance, or for GPIO pin | level << 8.
+export const ALARM_TIM: u16 = 3;          // a timer's counter overflows
+export const ALARM_USART_TX: u16 = 4;     // a USART's transmit frame ends
+export const ALARM_USART_RX: u16 = 5;     // a USART's receive frame ends, or a waited-for byte may start
+export const ALARM_GPIO_INPUT: u16 = 6;   // the host's scheduled pin level
 
 /**
  * The check point's slow path: called when the budget is spent, and directly
@@ -100,6 +106,7 @@ export function service(): void {
       nvic.setPending(<i32>arg);
       trace.emitAt(clock.lastDue, trace.EV_IRQ_RAISE, 0, <u32>arg, 2);
     }
+    else peripherals.onAlarm(kind, arg, clock.lastDue);
   }
   clock.rearm();
 }

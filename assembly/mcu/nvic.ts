@@ -9,6 +9,7 @@
  * 6 UsageFault, 11 SVCall, 12 DebugMonitor, 14 PendSV, 15 SysTick,
  * 16 + n for IRQ n (n < 82 on the STM32F407).
  */
+import * as trace from "../probe/trace";
 
 export const EXC_RESET: i32 = 1;
 export const EXC_NMI: i32 = 2;
@@ -34,6 +35,13 @@ const WORDS: i32 = 4;
 const pendingBits: usize = memory.data(WORDS * 4);
 const activeBits: usize = memory.data(WORDS * 4);
 const enabledBits: usize = memory.data(WORDS * 4);
+/**
+ * Request lines driven by the peripherals (level-sensitive, as on the
+ * STM32F4): a rising level makes the IRQ pending; a line still high when its
+ * handler returns makes it pending again (ARMv7-M B3.4.1). Pending state is
+ * latched: a line that falls before the handler runs leaves it pending.
+ */
+const levelBits: usize = memory.data(WORDS * 4);
 
 let activeCount: i32 = 0;
 let primaskBit: bool = false;
@@ -70,6 +78,7 @@ export function reset(): void {
     store<u32>(pendingBits + (<usize>w << 2), 0);
     store<u32>(activeBits + (<usize>w << 2), 0);
     store<u32>(enabledBits + (<usize>w << 2), 0);
+    store<u32>(levelBits + (<usize>w << 2), 0);
   }
   activeCount = 0;
   primaskBit = false;
@@ -129,8 +138,25 @@ export function activate(exc: i32): void {
 
 export function deactivate(exc: i32): void {
   if (isActive(exc)) { clearBit(activeBits, exc); activeCount--; }
+  // A level-sensitive request still asserted at exception return pends again.
+  if (testBit(levelBits, exc) && !testBit(pendingBits, exc)) {
+    setBit(pendingBits, exc);
+    trace.emit(trace.EV_IRQ_RAISE, 0, <u32>exc, 3);
+  }
   changed();
 }
+
+/** Drive a peripheral's request line; true on a rising edge (the exception became pending). */
+export function setLevel(exc: i32, high: bool): bool {
+  const was = testBit(levelBits, exc);
+  if (high == was) return false;
+  if (!high) { clearBit(levelBits, exc); return false; }
+  setBit(levelBits, exc);
+  setPending(exc);
+  return true;
+}
+
+export function isLevelHigh(exc: i32): bool { return testBit(levelBits, exc); }
 
 export function anyActive(): bool { return activeCount > 0; }
 

@@ -3,6 +3,7 @@
  *
  *   hoprt build <app.ts> [-o out.wasm]
  *   hoprt run <app.ts|app.wasm> [--for <time>] [--trace <file.json>] [--stats]
+ *             [--vcd <file.vcd>] [--uart <1|2|6>]
  *
  * `run` prints exactly the application's console lines on stdout; the
  * summary (--stats), panics and errors go to stderr. Exit status 0 when the
@@ -12,7 +13,9 @@ import { Command, CommanderError } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { build, BuildError } from "../compiler/build.js";
-import { Machine } from "../host/machine.js";
+import { Machine, type RunResult } from "../host/machine.js";
+import { UART_NUMBERS } from "../host/peripherals.js";
+import { parseDuration } from "../host/units.js";
 import { formatStats } from "./stats.js";
 
 async function loadFirmware(file: string): Promise<Uint8Array> {
@@ -45,16 +48,57 @@ export async function main(argv: string[]): Promise<number> {
     .option("--for <time>", "virtual time to run: cycles, or 10ms, 2s, 500us", "1s")
     .option("--trace <file>", "write a Chrome/Perfetto trace (JSON)")
     .option("--stats", "print a per-task summary to stderr")
-    .action(async (file: string, opts: { for: string; trace?: string; stats?: boolean }) => {
+    .option("--vcd <file>", "write a VCD of the GPIO pins, IRQ lines, USART bytes and running task (GTKWave, Surfer)")
+    .option("--uart <n>", "connect USART n (1, 2 or 6) to the terminal: stdin goes to its RX pin, what it sends to stdout (console lines then go to stderr)")
+    .action(async (file: string, opts: { for: string; trace?: string; stats?: boolean; vcd?: string; uart?: string }) => {
+      const uartNumber = opts.uart === undefined ? undefined : Number(opts.uart);
+      if (opts.uart !== undefined && (!/^\d+$/.test(opts.uart) || !UART_NUMBERS.includes(uartNumber!))) {
+        throw new Error(`--uart: "${opts.uart}" is not a USART of the model (1, 2 or 6)`);
+      }
       const machine = Machine.loadSync(await loadFirmware(file));
-      machine.console.on("line", (line) => process.stdout.write(line + "\n"));
+      const consoleOut = uartNumber === undefined ? process.stdout : process.stderr;
+      machine.console.on("line", (line) => consoleOut.write(line + "\n"));
       const start = machine.cycles;
-      const result = machine.runFor(/^\d+$/.test(opts.for) ? BigInt(opts.for) : opts.for);
+      const total = parseDuration(/^\d+$/.test(opts.for) ? BigInt(opts.for) : opts.for, machine.sysclkHz);
+      const results: RunResult[] = [];
+      let remaining = total;
+      const run = (cycles: bigint) => {
+        const r = machine.runFor(cycles);
+        results.push(r);
+        remaining -= cycles;
+        return r.reason !== "lockup" && r.reason !== "fatal";
+      };
+      if (uartNumber !== undefined) {
+        const uart = machine.uart(uartNumber);
+        let out: number[] = [];
+        const flush = () => { if (out.length) { process.stdout.write(Uint8Array.from(out)); out = []; } };
+        uart.on("data", (bytes) => { for (const b of bytes) out.push(b); if (out.length >= 4096) flush(); });
+        const input = process.stdin.isTTY ? new Uint8Array() : new Uint8Array(fs.readFileSync(0));
+        let going = true;
+        if (input.length > 0) {
+          // Type stdin once the firmware's receiver is on (its set-up done).
+          const step = BigInt(Math.max(1, Math.round(machine.sysclkHz / 10_000)));
+          while (going && remaining > 0n && !uart.receiving()) going = run(remaining < step ? remaining : step);
+          if (uart.receiving()) uart.write(input);
+          else process.stderr.write(`hoprt: USART${uartNumber}'s receiver never turned on: stdin was not sent\n`);
+        }
+        if (going && remaining > 0n) run(remaining);
+        machine.drain();
+        flush();
+      } else {
+        run(remaining);
+      }
+      const result: RunResult = {
+        reason: results.length ? results[results.length - 1].reason : "cycles",
+        cycles: machine.cycles,
+        faults: results.flatMap((r) => r.faults),
+      };
       for (const p of machine.panics()) {
         process.stderr.write(`hoprt: panic in ${p.where} at cycle ${p.cycle}: ${p.reason}${p.message ? ": " + p.message : ""}\n`);
       }
       for (const f of result.faults) process.stderr.write(`hoprt: trap: ${f}\n`);
       if (opts.trace) fs.writeFileSync(opts.trace, machine.trace.toPerfetto());
+      if (opts.vcd) fs.writeFileSync(opts.vcd, machine.trace.toVcd());
       if (opts.stats) process.stderr.write(formatStats(machine, result.cycles - start));
       if (result.reason === "lockup" || result.reason === "fatal") {
         process.stderr.write(`hoprt: the machine stopped: ${result.reason}\n`);

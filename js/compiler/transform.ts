@@ -76,6 +76,18 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Instrum
   }
   b.setOptimizeLevel(options.optimizeLevel ?? 3);
   b.setShrinkLevel(0);
+  // Binaryen's options are process-wide, and asc's own optimize() (run after
+  // this transform) leaves its inlining and fast-math settings behind: set
+  // every one the passes read, so that a build does not depend on the builds
+  // before it in the same process. Inlining as asc's optimize() sets it;
+  // fast math off: the Cortex-M4F's FPU is IEEE 754, and so is the model.
+  b.setAlwaysInlineMaxSize(2);
+  b.setFlexibleInlineMaxSize(65);
+  b.setAllowInliningFunctionsWithLoops(false);
+  b.setFastMath(false);
+  b.setZeroFilledMemory(false);
+  b.setLowMemoryUnused(false);
+  b.clearPassArguments();
   // HOPRT_DEBUG_NAMES=1 keeps function names in the binary, for profilers.
   b.setDebugInfo(Boolean(process.env.HOPRT_DEBUG_NAMES));
   // A function called once must stay a function: inlining it into a caller

@@ -3,3 +3,6 @@ export type { RunResult, StopReason, TaskStats, Panic, MachineOptions } from "./
 export { toPerfetto, decodeRecord, EVENT_KINDS, exceptionName } from "./trace.js";
 export type { TraceEvent, EventKind } from "./trace.js";
 export { parseDuration } from "./units.js";
+export { GpioPin, Uart, parsePin, pinName, GPIO_PORTS, UART_NUMBERS } from "./peripherals.js";
+export type { Level, PinMode } from "./peripherals.js";
+export { toVcd, IRQ_NAMES } from "./vcd.js";

@@ -4,6 +4,8 @@
  */
 import { decodeRecord, toPerfetto, exceptionName, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
 import { parseDuration } from "./units.js";
+import { PeripheralHost, type GpioPin, type Uart } from "./peripherals.js";
+import { toVcd } from "./vcd.js";
 
 export const SUPPORTED_ABI = 1;
 export const IRQ_LINES = 82;
@@ -108,6 +110,10 @@ export class Trace {
   toPerfetto(): string {
     return toPerfetto(this.events(), { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames });
   }
+  /** A VCD (GTKWave, Surfer): GPIO pins, IRQ handlers, USART bytes and the running task over time. */
+  toVcd(): string {
+    return toVcd(this.events(), { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames });
+  }
 }
 
 export class Irq {
@@ -153,6 +159,7 @@ export class Machine {
   private panicFiles: string[] = [];
 
   private readonly collectTrace: boolean;
+  private readonly peripheralHost = new PeripheralHost(this);
 
   private constructor(private readonly module: WebAssembly.Module, options: MachineOptions) {
     this.collectTrace = options.collectTrace ?? true;
@@ -210,9 +217,16 @@ export class Machine {
     return this.exports.hoprt_tick() === 1;
   }
 
+  /** A pin of the board by name ("PA0", "PD12"): drive it, read it, watch it. */
+  gpio(name: string): GpioPin { return this.peripheralHost.gpio(name); }
+
+  /** USART 1, 2 or 6: type bytes into it, read what it sends. */
+  uart(n: number): Uart { return this.peripheralHost.uart(n); }
+
   /** Back to the state right after loading: fresh memory, cycle 0. */
   reset(): void {
     this.instantiate();
+    this.peripheralHost.reset();
     this.console.lines.length = 0;
     this.console.panics.length = 0;
     this.panicFiles.length = 0;
@@ -225,7 +239,8 @@ export class Machine {
   get sysclkHz(): number { return this.exports.hoprt_sysclk_hz(); }
   get cycles(): bigint { return this.exports.hoprt_cycles(); }
 
-  private boot(): void {
+  /** @internal Run the firmware's static initialisation and boot, once. */
+  boot(): void {
     if (this.started) return;
     this.started = true;
     try {
@@ -248,7 +263,9 @@ export class Machine {
     while (this.cycles < end) {
       let code: number;
       try {
-        code = this.exports.hoprt_run(end - this.cycles);
+        // Bytes for the USARTs' RX wires go on before the slice that needs them.
+        const sliceEnd = this.peripheralHost.feed(this.cycles, end);
+        code = this.exports.hoprt_run(sliceEnd - this.cycles);
       } catch (e) {
         // A WebAssembly trap: the context that ran panics; the machine goes on.
         faults.push((e as Error).message);
@@ -276,8 +293,20 @@ export class Machine {
     this.trace.overflow = lostInRing;
     let from = this.traceRead;
     if (written - from > capacity) from = written - capacity;
+    const watching = this.peripheralHost.watching;
     if (this.collectTrace) {
-      for (let i = from; i < written; i++) this.trace.push(decodeRecord(view, tb + HEADER_BYTES + (i % capacity) * RECORD_BYTES));
+      for (let i = from; i < written; i++) {
+        const e = decodeRecord(view, tb + HEADER_BYTES + (i % capacity) * RECORD_BYTES);
+        this.trace.push(e);
+        this.peripheralHost.observe(e);
+      }
+    } else if (watching) {
+      // Pin changes and USART bytes still reach their listeners.
+      for (let i = from; i < written; i++) {
+        const at = tb + HEADER_BYTES + (i % capacity) * RECORD_BYTES;
+        const kind = view.getUint16(at + 8, true);
+        if (kind === 50 || kind === 52) this.peripheralHost.observe(decodeRecord(view, at));
+      }
     }
     this.traceRead = written;
 
