@@ -79,10 +79,12 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Instrum
   // Binaryen's options are process-wide, and asc's own optimize() (run after
   // this transform) leaves its inlining and fast-math settings behind: set
   // every one the passes read, so that a build does not depend on the builds
-  // before it in the same process. Inlining as asc's optimize() sets it;
-  // fast math off: the Cortex-M4F's FPU is IEEE 754, and so is the model.
+  // before it in the same process: Binaryen's own defaults (asc's optimize()
+  // raises the flexible limit to 65, which inlines larger kernel helpers into
+  // many sites and costs the switch paths more modelled cycles); fast math
+  // off: the Cortex-M4F's FPU is IEEE 754, and so is the model.
   b.setAlwaysInlineMaxSize(2);
-  b.setFlexibleInlineMaxSize(65);
+  b.setFlexibleInlineMaxSize(20);
   b.setAllowInliningFunctionsWithLoops(false);
   b.setFastMath(false);
   b.setZeroFilledMemory(false);
