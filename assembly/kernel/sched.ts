@@ -24,7 +24,6 @@ import * as trace from "../probe/trace";
 import { Task, TASK_READY, TASK_BLOCKED, reclaim } from "./task";
 import * as config from "./config";
 import { lock, unlock } from "./lock";
-import { inIsr } from "./context";
 import { Policy, policy } from "./config";
 import * as waitqueue from "./sync/waitqueue";
 import { WAIT_TIMEOUT } from "./sync/waitqueue";
@@ -76,10 +75,12 @@ export function highestReadyPriority(): i32 {
   return readyMask == 0 ? config.PRIORITY_LEVELS : <i32>ctz(readyMask);
 }
 
-/** Pend PendSV and take it at once if nothing of higher priority runs. */
+/**
+ * Pend PendSV. The write is itself a check point (mcu/scb.ts): the switch
+ * happens right there when nothing of higher priority runs.
+ */
 export function requestSwitch(): void {
   bus.write32(scb.SCB_BASE + scb.ICSR, scb.ICSR_PENDSVSET);
-  if (!inIsr()) core.checkpoint();
 }
 
 /** Whether `t`, just made ready, should take the CPU from the running task now. */

@@ -26,8 +26,6 @@ export const TASK_READY: u32 = 1;
 export const TASK_BLOCKED: u32 = 2;
 export const TASK_ZOMBIE: u32 = 3;
 
-export function taskCountLimit(): i32 { return config.MAX_TASKS; }
-
 @unmanaged export class Task extends Context {
   taskState: u32;
   priority: u8;

@@ -12,7 +12,7 @@ import * as sched from "../sched";
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock } from "../lock";
-import { inIsr, refuse, currentId } from "../context";
+import { inIsr, refuse } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_CHANNEL_SEND, KIND_CHANNEL_RECEIVE, WAIT_OK, waitOn, wakeFirst, switchFor, first, length } from "./waitqueue";
 

@@ -5,7 +5,7 @@
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock } from "../lock";
-import { inIsr, refuse, currentId } from "../context";
+import { inIsr, refuse } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_CONDVAR, WAIT_OK, waitOn, wakeFirst, switchFor } from "./waitqueue";
 import { Mutex } from "./mutex";

@@ -9,7 +9,7 @@ import { Task } from "../task";
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock } from "../lock";
-import { inIsr, refuse, currentId } from "../context";
+import { inIsr, refuse } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_SEMAPHORE, WAIT_OK, waitOn, wakeFirst, switchFor, length } from "./waitqueue";
 

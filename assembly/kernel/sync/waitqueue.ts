@@ -13,7 +13,6 @@ import { Task, TASK_BLOCKED } from "../task";
 import * as sched from "../sched";
 import * as time from "../time";
 import { unlock } from "../lock";
-import { currentId } from "../context";
 import * as trace from "../../probe/trace";
 
 export const WAIT_OK: i32 = 0;
