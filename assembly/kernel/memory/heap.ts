@@ -40,11 +40,29 @@ export function heapFree(payload: usize): void {
   __free(payload);
 }
 
-/** Resize a block, which may move it; returns the new payload address. */
+/**
+ * Resize a block by moving it (TLSF's own realloc copies with the standard
+ * library's memory.copy, which is instrumented code); returns the new payload.
+ */
 export function heapRealloc(payload: usize, bytes: usize): usize {
-  heapUsed -= blockBytes(payload);
-  const moved = __realloc(payload, bytes);
-  heapUsed += blockBytes(moved);
-  if (heapUsed > heapPeak) heapPeak = heapUsed;
+  const old = blockBytes(payload) - BLOCK_OVERHEAD;
+  const moved = heapAlloc(bytes);
+  copyBytes(moved, payload, old < bytes ? old : bytes);
+  heapFree(payload);
   return moved;
+}
+
+/** memset(0) for the heap: atomic code cannot call the standard library's instrumented memory.fill. */
+export function zeroBytes(dest: usize, bytes: usize): void {
+  let p = dest;
+  const end = dest + bytes;
+  while (p + 4 <= end) { store<u32>(p, 0); p += 4; }
+  while (p < end) { store<u8>(p, 0); p++; }
+}
+
+/** memcpy for non-overlapping heap blocks. */
+export function copyBytes(dest: usize, src: usize, bytes: usize): void {
+  let i: usize = 0;
+  while (i + 4 <= bytes) { store<u32>(dest + i, load<u32>(src + i)); i += 4; }
+  while (i < bytes) { store<u8>(dest + i, load<u8>(src + i)); i++; }
 }

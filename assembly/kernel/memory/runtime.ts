@@ -21,7 +21,7 @@ import "rt/tlsf";
 import { OBJECT, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "rt/common";
 import { E_ALLOCATION_TOO_LARGE } from "util/error";
 import { SRAM_END } from "../../mcu/memmap";
-import { heapAlloc, heapFree, heapRealloc, heapUsed, heapCapacity } from "./heap";
+import { heapAlloc, heapFree, heapRealloc, heapUsed, heapCapacity, zeroBytes, copyBytes } from "./heap";
 import { forEachLiveRange } from "./roots";
 import * as trace from "../../probe/trace";
 
@@ -187,7 +187,7 @@ export function __new(size: usize, id: i32): usize {
   link(obj);
   const ptr = payload + OBJECT_OVERHEAD;
   setStart(ptr, true);
-  memory.fill(ptr, 0, size);
+  zeroBytes(ptr, size);
   allocatedSinceCollect += size + TOTAL_OVERHEAD;
   return ptr;
 }
@@ -200,7 +200,7 @@ export function __renew(oldPtr: usize, size: usize): usize {
   if (oldPtr < __heap_base) {
     // A static object: copy it into a new heap object.
     const fresh = __new(size, old.rtId);
-    memory.copy(fresh, oldPtr, min(size, <usize>old.rtSize));
+    copyBytes(fresh, oldPtr, min(size, <usize>old.rtSize));
     return fresh;
   }
   maybeCollect(size);
