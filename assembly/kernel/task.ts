@@ -101,8 +101,11 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   lock();
   const id = freeSlot();
   if (id < 0) { unlock(); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
+  // Garbage first: a spawn that does not fit runs the collector before it is refused.
+  if (!heapFits(regionBytes, config.HEAP_RESERVE)) __collect();
   if (!heapFits(regionBytes, config.HEAP_RESERVE)) { unlock(); return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes); }
   const region = heapAlloc(regionBytes);
+  if (region == 0) { unlock(); return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes); }
   if (!addContext(region)) { heapFree(region); unlock(); return refuse(errors.ERR_TASK_LIMIT); }
   const t = changetype<Task>(region);
   memory.fill(region, 0, TASK_BLOCK_BYTES);

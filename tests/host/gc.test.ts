@@ -102,3 +102,47 @@ describe("collector roots", () => {
     expect(m.panics().map((p) => p.where)).toEqual(["task holder"]);
   });
 });
+
+// Out of memory: collected first, then a panic of the context that asked.
+const OOM = `
+import { task, time, debug } from "hoprt";
+let keep: Array<Uint8Array> = [];
+function nop(arg: u32): void { debug.print("big task ran"); }
+function hog(arg: u32): void {
+  for (let i = 0; ; i++) {
+    keep.push(new Uint8Array(1024));
+    if ((i & 15) == 0) debug.print("hog " + i.toString());
+  }
+}
+function survivor(arg: u32): void {
+  time.sleepMs(5);
+  debug.print("survivor still here");
+}
+export function main(): void {
+  // Fill the heap with garbage: nothing keeps these.
+  for (let i = 0; i < 100; i++) { const g = new Uint8Array(1000); g[0] = <u8>i; }
+  // A spawn that fits only once the garbage is collected.
+  debug.print("spawn " + (task.build().entry(nop).staticStack(65536).spawn() > 0 ? "ok" : "refused"));
+  task.build().entry(survivor).priority(2).name("survivor").spawn();
+  task.build().entry(hog).priority(3).name("hog").spawn();
+}
+`;
+
+describe("out of memory", () => {
+  it("a spawn runs the collector first; an allocation that cannot fit after a collection panics its context", async () => {
+    const m = await machine("gc-oom", OOM);
+    m.runFor("20ms");
+    expect(m.console.lines[0]).toBe("spawn ok");
+    expect(m.console.lines).toContain("big task ran");
+    expect(m.console.lines).toContain("survivor still here");
+    const panics = m.panics();
+    expect(panics.map((p) => [p.where, p.reason])).toEqual([["task hog", "out of memory"]]);
+    // The collector ran right before the panic.
+    const events = m.trace.events();
+    const panicAt = events.findIndex((e) => e.kind === "panic");
+    const lastGc = events.slice(0, panicAt).filter((e) => e.kind === "gc").pop()!;
+    expect(events.slice(events.indexOf(lastGc) + 1, panicAt).some((e) => e.kind === "gc" || e.kind === "task_switch_in")).toBe(false);
+    // The hog's memory came back once it was reclaimed.
+    expect(ofKind(events, "task_delete").map((e) => m.taskNames.get(e.context))).toContain("hog");
+  });
+});
