@@ -19,6 +19,8 @@ import * as trace from "./probe/trace";
 import * as probeConsole from "./probe/console";
 import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE } from "./mcu/context";
 import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
+import { finishSave } from "./kernel/stack/layout";
+import { stackNow, stackPeak } from "./kernel/stack/stats";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
 import { Task, TASK_TABLE } from "./kernel/task";
 import { MAX_TASKS, tickSource, TickSource } from "./kernel/config";
@@ -31,6 +33,8 @@ const EXIT_CYCLES: i64 = 10;
 const TAIL_CHAIN_CYCLES: i64 = 6;
 
 const MAX_NESTING: i32 = 32;
+/** Main-stack bytes below the deepest handler's frames kept for its saved state (checked by the guard). */
+const MAIN_STACK_RESERVE: usize = 512;
 const CONTEXT_BYTES: usize = (offsetof<Context>() + 7) & ~7;
 const handlerContexts: usize = memory.data(<i32>CONTEXT_BYTES * MAX_NESTING);
 let depth: i32 = 0;
@@ -56,16 +60,19 @@ function takeException(exc: i32): void {
   nvic.activate(exc);
   if (depth >= MAX_NESTING) { core.stopRequest = core.STOP_LOCKUP; return; }
   const ctx = handlerAt(depth);
-  const below = depth == 0 ? __heap_base : handlerAt(depth - 1).saveArea;
+  // Handlers share the main stack: each starts right below what the one it preempted occupies.
+  const below = depth == 0 ? __heap_base : handlerAt(depth - 1).sp;
   ctx.entry = vectors.getVector(exc);
   ctx.arg = <u32>exc;
   ctx.id = HANDLER_ID_BASE + <u32>exc;
   ctx.sp = below & ~15;
+  ctx.resumeSp = ctx.sp;
   ctx.stackTop = ctx.sp;
-  ctx.stackLimit = __data_end + 256;
+  ctx.stackBase = __data_end;
+  ctx.stackLimit = __data_end + MAIN_STACK_RESERVE;
   ctx.watermark = ctx.sp;
-  ctx.saveArea = 0;
-  ctx.saveEnd = 0;
+  ctx.savePeak = 0;
+  ctx.peakUsed = 0;
   ctx.state = STATE_FRESH;
   depth++;
   trace.emit(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
@@ -81,7 +88,7 @@ function exceptionReturn(ctx: Context): void {
   const exc = <i32>ctx.arg;
   nvic.deactivate(exc);
   depth--;
-  core.mainStackFloor = depth == 0 ? __heap_base : handlerAt(depth - 1).saveArea;
+  core.mainStackFloor = depth == 0 ? __heap_base : handlerAt(depth - 1).sp;
   returning = true;
   trace.emit(trace.EV_ISR_EXIT, ctx.id, <u32>exc);
 }
@@ -91,7 +98,7 @@ function runContext(ptr: usize, isHandler: bool): void {
   core.enter(ptr);
   if (ctx.state == STATE_SUSPENDED) {
     core.resuming = true;
-    asyncifyStartRewind(ctx.saveArea);
+    asyncifyStartRewind(ctx.sp);
   }
   ctx.state = STATE_RUNNING;
   if (isHandler) call_indirect<void>(ctx.entry);
@@ -105,11 +112,16 @@ function runContext(ptr: usize, isHandler: bool): void {
       contextDied(ctx, isHandler);
       return;
     }
+    if (!finishSave(ctx, __stack_pointer)) {
+      // Its saved state does not fit in its stack: an overflow at the preemption.
+      core.faultReason = core.FAULT_STACK_OVERFLOW;
+      core.faultContext = ctx.id;
+      trace.emit(trace.EV_PANIC, ctx.id, core.FAULT_STACK_OVERFLOW, <u32>(ctx.stackTop - __stack_pointer));
+      contextDied(ctx, isHandler);
+      return;
+    }
     ctx.state = STATE_SUSPENDED;
-    ctx.sp = __stack_pointer;
-    if (isHandler) core.mainStackFloor = ctx.saveArea;
-    const saved = <u32>(load<usize>(ctx.saveArea) - ctx.saveArea);
-    if (saved > ctx.savePeak) ctx.savePeak = saved;
+    if (isHandler) core.mainStackFloor = ctx.sp;
     return;
   }
   if (isHandler) exceptionReturn(ctx);
@@ -245,11 +257,12 @@ export function hoprt_task_info(id: i32, field: i32): i64 {
     case 2: return <i64>t.taskState;
     case 3: return <i64>t.switches;
     case 4: return core.thread == ptr ? t.cyclesRun + (clock.now() - t.lastSwitchIn) : t.cyclesRun;
-    case 5: return <i64>(t.stackTop - t.watermark);
+    case 5: return <i64>stackNow(t);
     case 6: return <i64>t.stackBytes;
     case 7: return <i64>t.savePeak;
     case 8: return <i64>t.regionBytes;
     case 9: return core.thread == ptr ? 1 : 0;
+    case 10: return <i64>stackPeak(t);
   }
   return -1;
 }

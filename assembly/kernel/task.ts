@@ -15,6 +15,7 @@ import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
 import { heapAlloc, heapFree, heapFits } from "./memory/heap";
 import { addContext, removeContext } from "./memory/roots";
+import { saveReserve } from "./stack/layout";
 import * as config from "./config";
 import * as errors from "./errors";
 import { lock, unlock } from "./lock";
@@ -96,24 +97,26 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   if (stackBytes < config.MIN_STACK_BYTES || stackBytes > config.MAX_STACK_BYTES) return refuse(errors.ERR_BAD_STACK, stackBytes);
   if (timeslice > 0xFFFF) return refuse(errors.ERR_BAD_ARGUMENT, <u32>timeslice);
   stackBytes = (stackBytes + 15) & ~15;
-  const regionBytes = TASK_BLOCK_BYTES + 2 * <usize>stackBytes;
+  const regionBytes = TASK_BLOCK_BYTES + <usize>stackBytes;
   lock();
   const id = freeSlot();
   if (id < 0) { unlock(); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
+  // Garbage first: a spawn that does not fit runs the collector before it is refused.
+  if (!heapFits(regionBytes, config.HEAP_RESERVE)) __collect();
   if (!heapFits(regionBytes, config.HEAP_RESERVE)) { unlock(); return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes); }
   const region = heapAlloc(regionBytes);
+  if (region == 0) { unlock(); return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes); }
   if (!addContext(region)) { heapFree(region); unlock(); return refuse(errors.ERR_TASK_LIMIT); }
   const t = changetype<Task>(region);
   memory.fill(region, 0, TASK_BLOCK_BYTES);
-  const save = region + TASK_BLOCK_BYTES;
   t.entry = taskMain.index;
   t.arg = <u32>id;
   t.id = <u32>id;
-  t.saveArea = save;
-  t.saveEnd = save + stackBytes;
-  t.stackLimit = t.saveEnd;
+  t.stackBase = region + TASK_BLOCK_BYTES;
   t.stackTop = (region + regionBytes) & ~15;
+  t.stackLimit = t.stackBase + saveReserve(stackBytes);
   t.sp = t.stackTop;
+  t.resumeSp = t.stackTop;
   t.watermark = t.stackTop;
   t.state = STATE_FRESH;
   t.priority = <u8>priority;

@@ -17,6 +17,7 @@ import * as peripherals from "./peripherals";
 import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
 import { Context, STATE_DEAD } from "./context";
+import { beginSave } from "../kernel/stack/layout";
 import { asyncifyStartUnwind, asyncifyStopRewind } from "./asyncify";
 import { TRACE_CAPACITY, KILL_SCRATCH_BYTES } from "./memmap";
 
@@ -27,7 +28,7 @@ export let current: usize = 0;
 /** The context thread mode runs: the kernel's current task (set by its PendSV handler). */
 export let thread: usize = 0;
 export function setThread(ctx: usize): void { thread = ctx; }
-/** Lowest main-stack address holding suspended handlers' frames (the dispatch loop keeps it). */
+/** Lowest main-stack address holding suspended handlers' frames and saved state (the dispatch loop keeps it). */
 export let mainStackFloor: usize = __heap_base;
 /** True while the dispatch loop is below us on the host call stack. */
 export let dispatching: bool = false;
@@ -129,23 +130,11 @@ export function mustSuspend(): bool {
   return nvic.preempting() != 0;
 }
 
-/** Unwind the running context into its save area. */
+/** Unwind the running context into the free stack below its frames (kernel/stack/layout.ts). */
 function suspend(): void {
-  const ctx = changetype<Context>(current);
-  if (ctx.saveArea == 0) {
-    // A handler: its save area is carved below its live frames on the main stack.
-    const sp = __stack_pointer;
-    ctx.saveEnd = sp & ~7;
-    ctx.saveArea = (sp - HANDLER_SAVE_BYTES) & ~7;
-  }
-  store<usize>(ctx.saveArea, ctx.saveArea + 8);
-  store<usize>(ctx.saveArea, ctx.saveEnd, 4);
   unwinding = true;
-  asyncifyStartUnwind(ctx.saveArea);
+  asyncifyStartUnwind(beginSave());
 }
-
-/** Bytes a suspended handler may need for its saved frames. */
-export const HANDLER_SAVE_BYTES: usize = 2048;
 
 /** Panic the running context: unwind it into the scratch area and discard it. */
 export function kill(reason: u32, detail: u32): void {
@@ -192,9 +181,8 @@ export function stackGuardHit(): void {
     clock.requestCheck();
     return;
   }
-  const mark = sp & ~63;
-  ctx.watermark = mark;
-  stackGuard = mark > ctx.stackLimit ? mark : ctx.stackLimit;
+  ctx.watermark = sp;
+  stackGuard = sp > ctx.stackLimit ? sp : ctx.stackLimit;
 }
 
 /** Make `ctx` the running context: its stack, its guard. */
@@ -202,7 +190,7 @@ export function enter(ctx: usize): void {
   current = ctx;
   if (ctx == 0) return;
   const c = changetype<Context>(ctx);
-  __stack_pointer = c.sp;
+  __stack_pointer = c.resumeSp;
   stackGuard = c.watermark > c.stackLimit ? c.watermark : c.stackLimit;
 }
 

@@ -33,4 +33,5 @@ export const UART_LINES: i32 = 3;
 export const UART_LINE_BASE: usize = CONSOLE_RING + CONSOLE_HEADER_BYTES + <usize>CONSOLE_CAPACITY;
 
 export const PROBE_END: usize = UART_LINE_BASE + <usize>UART_LINES * UART_LINE_BYTES;
-export const KILL_SCRATCH_BYTES: usize = 8192;
+/** Where a context is unwound before its saved state is placed in its own stack (or discarded, when it dies). */
+export const KILL_SCRATCH_BYTES: usize = 65536;

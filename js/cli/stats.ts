@@ -6,12 +6,12 @@ export function formatStats(machine: Machine, elapsed: bigint): string {
   const lines: string[] = [];
   const ms = (Number(elapsed) / hz) * 1000;
   lines.push(`ran ${elapsed} cycles (${ms.toFixed(3)} ms at ${hz / 1e6} MHz)`);
-  lines.push("  id  name              prio   cpu%   switches  stack used/size  save peak");
+  lines.push("  id  name              prio   cpu%   switches  stack now/peak/size  save peak");
   const total = Number(machine.cycles);
   for (const t of machine.tasks()) {
     const share = total > 0 ? (100 * Number(t.cycles)) / total : 0;
     lines.push(
-      `  ${String(t.id).padStart(2)}  ${t.name.padEnd(16).slice(0, 16)}  ${String(t.priority).padStart(4)}  ${share.toFixed(2).padStart(5)}  ${String(t.switches).padStart(9)}  ${(t.stackUsed + "/" + t.stackBytes).padStart(15)}  ${String(t.savePeak).padStart(9)}`,
+      `  ${String(t.id).padStart(2)}  ${t.name.padEnd(16).slice(0, 16)}  ${String(t.priority).padStart(4)}  ${share.toFixed(2).padStart(5)}  ${String(t.switches).padStart(9)}  ${(t.stackUsed + "/" + t.stackPeak + "/" + t.stackBytes).padStart(19)}  ${String(t.savePeak).padStart(9)}`,
     );
   }
   const mem = machine.memory();

@@ -33,7 +33,7 @@ const ENTRY_NAME = "__hoprt_entry__.ts";
 
 export const DEFAULT_SRAM_BYTES = 128 * 1024;
 /** Probe buffers above SRAM (memmap.ts): trace ring, console ring, three UART wires, kill scratch. */
-const PROBE_BYTES = 16 + 4096 * 24 + 16 + 16384 + 3 * (16 + 512 * 8) + 8192;
+const PROBE_BYTES = 16 + 4096 * 24 + 16 + 16384 + 3 * (16 + 512 * 8) + 65536;
 const MSP_BYTES = 16384;
 
 export interface BuildOptions {

@@ -325,6 +325,13 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
       functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0 });
       continue;
     }
+    if (cls === "atomic") {
+      // A check point reached from atomic code could suspend a context inside the heap
+      // (the panic path excepted: it does not come back).
+      for (const callee of directCallees(info.body)) {
+        if (classify(callee) === "instrumented" && !callee.startsWith("~lib/hoprt/kernel/fault/")) violations.push(`${info.name} (atomic) calls ${callee} (instrumented)`);
+      }
+    }
     const locals = localTypes(info);
     const frame = { value: 0 };
     const fi = new FunctionInstrumenter(module, names, cls, frame, locals.length, isHardware);

@@ -108,7 +108,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   const report = instrumentModule(module, NAMES);
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWatInstrumented = module.emitText();
   if (report.violations.length > 0) {
-    throw new Error("hoprt transform: hardware code calls instrumented code:\n  " + report.violations.join("\n  "));
+    throw new Error("hoprt transform: hardware or atomic code calls instrumented code:\n  " + report.violations.join("\n  "));
   }
   const boundsStart = performance.now();
   const bounds = computeBounds(module, NAMES);

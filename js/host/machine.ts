@@ -30,6 +30,8 @@ export interface TaskStats {
   stackUsed: number;
   stackBytes: number;
   savePeak: number;
+  /** Most stack memory the task has occupied at once (frames + saved state), bytes. */
+  stackPeak: number;
   alive: boolean;
 }
 
@@ -387,6 +389,7 @@ export class Machine {
         stackUsed: info(id, 5),
         stackBytes: info(id, 6),
         savePeak: info(id, 7),
+        stackPeak: info(id, 10),
         alive: true,
       });
     }

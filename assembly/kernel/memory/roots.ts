@@ -1,11 +1,9 @@
 /**
  * The stacks the collector scans conservatively for references: every
  * task's context (registered at spawn, removed at reclamation) and the main
- * stack. Only the live part of each is scanned: the frames between its
- * stack pointer and its top, and, while it is suspended, the frames
- * Asyncify saved at the bottom of its stack.
+ * stack. What of each is a root is decided by kernel/stack/roots.ts.
  */
-import { Context, STATE_SUSPENDED } from "../../mcu/context";
+import { scanContext } from "../stack/roots";
 import * as core from "../../mcu/core";
 
 export const MAX_CONTEXTS: i32 = 64;
@@ -38,13 +36,7 @@ export function forEachLiveRange(scan: (start: usize, end: usize) => void): void
   scan(mainLow, __heap_base);
   for (let i = 0; i < contextCount; i++) {
     const ptr = load<usize>(contexts + <usize>i * 4);
-    const ctx = changetype<Context>(ptr);
-    if (ptr == running) {
-      scan(__stack_pointer, ctx.stackTop);
-    } else if (ctx.state == STATE_SUSPENDED) {
-      scan(ctx.sp, ctx.stackTop);
-      scan(ctx.saveArea + 8, load<usize>(ctx.saveArea));
-    }
+    scanContext(ptr, ptr == running, scan);
   }
 }
 

@@ -21,9 +21,10 @@ import "rt/tlsf";
 import { OBJECT, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "rt/common";
 import { E_ALLOCATION_TOO_LARGE } from "util/error";
 import { SRAM_END } from "../../mcu/memmap";
-import { heapAlloc, heapFree, heapRealloc, heapUsed, heapCapacity } from "./heap";
+import { heapAlloc, heapFree, heapRealloc, heapUsed, heapCapacity, zeroBytes, copyBytes } from "./heap";
 import { forEachLiveRange } from "./roots";
 import * as trace from "../../probe/trace";
+import * as core from "../../mcu/core";
 
 const FLAG_MARK: u32 = 1;
 const FLAG_PIN: u32 = 2;
@@ -134,6 +135,25 @@ function scanRegion(start: usize, end: usize): void {
 @global @unsafe
 export function __visit(ptr: usize, cookie: i32): void {
   if (ptr >= __heap_base && ptr < SRAM_END) mark(ptr);
+  else if (ptr != 0 && ptr < __data_end) markStatic(ptr);
+}
+
+/**
+ * A static object (an array literal, a constant) lives in the data segment,
+ * off the object list, but what it points to may be on the heap (a global
+ * `[]` that grew): trace it once per collection, its header's gcInfo
+ * holding the number of the collection that last traced it.
+ */
+function markStatic(ptr: usize): void {
+  const obj = header(ptr);
+  if (obj.gcInfo == collections) return;
+  obj.gcInfo = collections;
+  if (markTop < MARK_STACK_SIZE) {
+    store<usize>(markStack + (<usize>markTop << 2), ptr);
+    markTop++;
+  } else {
+    __visit_members(ptr, 0); // rare: a static object found with the mark stack full
+  }
 }
 
 // @ts-ignore: decorator
@@ -175,20 +195,53 @@ function maybeCollect(size: usize): void {
   if (allocatedSinceCollect >= threshold || heapUsed + size + 1024 > heapCapacity()) __collect();
 }
 
+/** Out of memory after a collection: a panic of the context that asked (reason "out of memory"). */
+function outOfMemory(size: usize): usize {
+  core.kill(core.FAULT_OUT_OF_MEMORY, <u32>size);
+  return 0; // the context is unwinding away
+}
+
 // @ts-ignore: decorator
 @global @unsafe
 export function __new(size: usize, id: i32): usize {
   if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
   maybeCollect(size);
-  const payload = heapAlloc(OBJECT_OVERHEAD + size);
+  let payload = heapAlloc(OBJECT_OVERHEAD + size);
+  if (payload == 0) {
+    __collect();
+    payload = heapAlloc(OBJECT_OVERHEAD + size);
+    if (payload == 0) return outOfMemory(size);
+  }
   const obj = changetype<OBJECT>(payload - BLOCK_OVERHEAD);
   obj.rtId = id;
   obj.rtSize = <u32>size;
   link(obj);
   const ptr = payload + OBJECT_OVERHEAD;
   setStart(ptr, true);
-  memory.fill(ptr, 0, size);
+  zeroBytes(ptr, size);
   allocatedSinceCollect += size + TOTAL_OVERHEAD;
+  return ptr;
+}
+
+/** Move an object to a block of `size` bytes; 0 (the object untouched and still listed) if there is none. */
+function moveObject(oldPtr: usize, size: usize): usize {
+  const old = header(oldPtr);
+  const flags = old.gcInfo2 & FLAGS;
+  unlink(old);
+  setStart(oldPtr, false);
+  const payload = heapRealloc(oldPtr - OBJECT_OVERHEAD, OBJECT_OVERHEAD + size);
+  if (payload == 0) {
+    link(old);
+    old.gcInfo2 |= flags;
+    setStart(oldPtr, true);
+    return 0;
+  }
+  const obj = changetype<OBJECT>(payload - BLOCK_OVERHEAD);
+  obj.rtSize = <u32>size;
+  link(obj);
+  obj.gcInfo2 |= flags;
+  const ptr = payload + OBJECT_OVERHEAD;
+  setStart(ptr, true);
   return ptr;
 }
 
@@ -200,20 +253,16 @@ export function __renew(oldPtr: usize, size: usize): usize {
   if (oldPtr < __heap_base) {
     // A static object: copy it into a new heap object.
     const fresh = __new(size, old.rtId);
-    memory.copy(fresh, oldPtr, min(size, <usize>old.rtSize));
+    copyBytes(fresh, oldPtr, min(size, <usize>old.rtSize));
     return fresh;
   }
   maybeCollect(size);
-  const flags = old.gcInfo2 & FLAGS;
-  unlink(old);
-  setStart(oldPtr, false);
-  const payload = heapRealloc(oldPtr - OBJECT_OVERHEAD, OBJECT_OVERHEAD + size);
-  const obj = changetype<OBJECT>(payload - BLOCK_OVERHEAD);
-  obj.rtSize = <u32>size;
-  link(obj);
-  obj.gcInfo2 |= flags;
-  const ptr = payload + OBJECT_OVERHEAD;
-  setStart(ptr, true);
+  let ptr = moveObject(oldPtr, size);
+  if (ptr == 0) {
+    __collect();
+    ptr = moveObject(oldPtr, size);
+    if (ptr == 0) return outOfMemory(size);
+  }
   allocatedSinceCollect += size;
   return ptr;
 }

@@ -47,13 +47,14 @@ export class Channel<T> {
 
   constructor(capacity: i32) {
     if (sizeof<T>() > 8) ERROR("Channel<T>: T must be at most 8 bytes (numbers, bools, references)");
+    // First, before `this` is used: a non-nullable T (Channel<string>) has no default value.
+    this.received = changetype<T>(0);
     const c = capacity < 1 ? 1 : capacity;
     this.slots = new StaticArray<T>(c);
     this.senders = new WaitQueue(WakeOrder.Fifo, KIND_CHANNEL_SEND);
     this.receivers = new WaitQueue(WakeOrder.Fifo, KIND_CHANNEL_RECEIVE);
     this.senders.owner = changetype<usize>(this);
     this.receivers.owner = changetype<usize>(this);
-    this.received = changetype<T>(0);
   }
 
   get capacity(): i32 { return this.slots.length; }

@@ -28,7 +28,8 @@ const MAX_CHAIN: i32 = 16;
 
 export class Mutex {
   owner: usize = 0;
-  nextHeld: usize = 0;
+  /** The next mutex its owner holds: a traced reference, so every held mutex stays alive (the first is rooted by the owner's control block). */
+  nextHeld: Mutex | null = null;
   poisoned: bool = false;
   readonly waiters: WaitQueue;
 
@@ -114,18 +115,18 @@ export class Mutex {
 
 function take(m: Mutex, t: Task): void {
   m.owner = changetype<usize>(t);
-  m.nextHeld = t.heldMutexes;
+  m.nextHeld = changetype<Mutex | null>(t.heldMutexes);
   t.heldMutexes = changetype<usize>(m);
 }
 
 function dropHeld(m: Mutex, t: Task): void {
   const self = changetype<usize>(m);
-  if (t.heldMutexes == self) { t.heldMutexes = m.nextHeld; m.nextHeld = 0; return; }
+  if (t.heldMutexes == self) { t.heldMutexes = changetype<usize>(m.nextHeld); m.nextHeld = null; return; }
   let it = t.heldMutexes;
   while (it != 0) {
     const held = changetype<Mutex>(it);
-    if (held.nextHeld == self) { held.nextHeld = m.nextHeld; m.nextHeld = 0; return; }
-    it = held.nextHeld;
+    if (changetype<usize>(held.nextHeld) == self) { held.nextHeld = m.nextHeld; m.nextHeld = null; return; }
+    it = changetype<usize>(held.nextHeld);
   }
 }
 
@@ -168,7 +169,7 @@ function restore(t: Task): void {
     const held = changetype<Mutex>(it);
     const w = first(held.waiters);
     if (held.inheritance && w != null && w.priority < p) p = w.priority;
-    it = held.nextHeld;
+    it = changetype<usize>(held.nextHeld);
   }
   if (p != t.priority) sched.setEffectivePriority(t, p);
 }

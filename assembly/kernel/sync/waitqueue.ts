@@ -36,8 +36,11 @@ export const KIND_CONDVAR: u8 = 6;
 export class WaitQueue {
   head: usize = 0;
   tail: usize = 0;
-  /** The object this queue belongs to (its address names it in the trace). */
-  owner: usize = 0;
+  /** The object this queue belongs to, traced: a task waiting in the queue keeps it alive. */
+  private ownerObject: Object | null = null;
+  /** Its address names it in the trace. */
+  get owner(): usize { return changetype<usize>(this.ownerObject); }
+  set owner(object: usize) { this.ownerObject = changetype<Object | null>(object); }
   constructor(public order: WakeOrder, public kind: u8) {}
 }
 

@@ -1,0 +1,148 @@
+import { describe, it, expect } from "vitest";
+import { machine, ofKind } from "./support.js";
+
+// References that live only inside kernel objects or on suspended stacks survive many collections.
+const ROOTS = `
+import { task, time, debug, Channel, Mutex } from "hoprt";
+const ROUNDS: i32 = 12;
+const box = new Channel<string>(1);
+function body(i: i32): string {
+  let s = "m" + i.toString() + ":";
+  for (let k = 0; k < 40; k++) s += String.fromCharCode(97 + ((i * 7 + k) % 26));
+  return s;
+}
+function churn(n: i32): i32 {
+  // Garbage: strings and arrays, checked as they are built.
+  let bad = 0;
+  for (let k = 0; k < n; k++) {
+    const a = new Array<u32>(32);
+    for (let j = 0; j < 32; j++) a[j] = <u32>(j * k);
+    const s = "garbage " + k.toString() + " " + a.length.toString();
+    let sum: u32 = 0;
+    for (let j = 0; j < 32; j++) sum += a[j];
+    if (sum != <u32>(496 * k) || s.length < 10) bad++;
+  }
+  return bad;
+}
+// Receives at a lower priority than the sender: each message waits in the receiver's control block.
+function receiver(arg: u32): void {
+  let ok = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const s = box.receive();
+    if (s == body(i)) ok++;
+    else debug.print("corrupt " + i.toString() + ": " + s);
+  }
+  debug.print("received ok " + ok.toString());
+}
+function sendOne(i: i32): void { box.send(body(i)); }
+// Dead frames below the stack pointer may still hold the message: clear them, as later calls would.
+function scrub(): void {
+  const sp = __stack_pointer;
+  for (let p = sp - 1024; p < sp; p += 4) store<u32>(p, 0);
+}
+function sender(arg: u32): void {
+  let bad = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    sendOne(i);                        // handed to the waiting receiver, which has not run yet
+    scrub();
+    bad += churn(60);                  // collections while the message lives only in its control block
+    time.sleepMs(1);                   // now the receiver runs
+  }
+  debug.print("sender bad " + bad.toString());
+}
+// An array kept on a suspended stack, preempted by tasks that allocate.
+function keeper(arg: u32): void {
+  const kept = new Array<u32>(100);
+  for (let j = 0; j < 100; j++) kept[j] = <u32>(j * j + arg);
+  let before: u32 = 0;
+  for (let j = 0; j < 100; j++) before = before * 31 + kept[j];
+  for (let r = 0; r < 20; r++) time.sleepMs(1);
+  let after: u32 = 0;
+  for (let j = 0; j < 100; j++) after = after * 31 + kept[j];
+  debug.print("keeper " + arg.toString() + (before == after ? " same" : " changed"));
+}
+// Two allocating tasks of one level preempting each other at every timeslice.
+function allocator(arg: u32): void {
+  let bad = 0;
+  for (let r = 0; r < 40; r++) bad += churn(20);
+  debug.print("allocator " + arg.toString() + " bad " + bad.toString());
+}
+// Mutexes referenced only by their owner's held list, then released (poisoned) when it panics.
+function holder(arg: u32): void {
+  for (let k = 0; k < 3; k++) new Mutex().lock();
+  churn(200);
+  assert(false, "holder ends");
+}
+export function main(): void {
+  task.build().entry(receiver).priority(6).name("receiver").spawn();
+  task.build().entry(sender).priority(4).name("sender").spawn();
+  task.build().entry(keeper).arg(1).priority(5).name("keeper").spawn();
+  task.build().entry(allocator).arg(1).priority(7).timeslice(1).spawn();
+  task.build().entry(allocator).arg(2).priority(7).timeslice(1).spawn();
+  task.build().entry(holder).priority(8).name("holder").spawn();
+}
+`;
+
+describe("collector roots", () => {
+  it("messages handed to blocked receivers, arrays on suspended stacks and held mutexes survive collections", async () => {
+    const m = await machine("gc-roots", ROOTS);
+    m.runFor("200ms");
+    const lines = m.console.lines;
+    expect(lines).toContain("received ok 12");
+    expect(lines).toContain("sender bad 0");
+    expect(lines).toContain("keeper 1 same");
+    expect(lines).toContain("allocator 1 bad 0");
+    expect(lines).toContain("allocator 2 bad 0");
+    expect(lines.filter((l) => l.startsWith("corrupt"))).toEqual([]);
+    const events = m.trace.events();
+    expect(ofKind(events, "gc").length).toBeGreaterThan(20);
+    // The holder's three mutexes were alive when it panicked: released and poisoned, three distinct objects.
+    const poisoned = ofKind(events, "mutex_unlock").filter((e) => e.b === 1);
+    expect(new Set(poisoned.map((e) => e.a)).size).toBe(3);
+    expect(m.panics().map((p) => p.where)).toEqual(["task holder"]);
+  });
+});
+
+// Out of memory: collected first, then a panic of the context that asked.
+const OOM = `
+import { task, time, debug } from "hoprt";
+let keep: Array<Uint8Array> = [];
+function nop(arg: u32): void { debug.print("big task ran"); }
+function hog(arg: u32): void {
+  for (let i = 0; ; i++) {
+    keep.push(new Uint8Array(1024));
+    if ((i & 15) == 0) debug.print("hog " + i.toString());
+  }
+}
+function survivor(arg: u32): void {
+  time.sleepMs(5);
+  debug.print("survivor still here");
+}
+export function main(): void {
+  // Fill the heap with garbage: nothing keeps these.
+  for (let i = 0; i < 100; i++) { const g = new Uint8Array(1000); g[0] = <u8>i; }
+  // A spawn that fits only once the garbage is collected.
+  debug.print("spawn " + (task.build().entry(nop).staticStack(65536).spawn() > 0 ? "ok" : "refused"));
+  task.build().entry(survivor).priority(2).name("survivor").spawn();
+  task.build().entry(hog).priority(3).name("hog").spawn();
+}
+`;
+
+describe("out of memory", () => {
+  it("a spawn runs the collector first; an allocation that cannot fit after a collection panics its context", async () => {
+    const m = await machine("gc-oom", OOM);
+    m.runFor("20ms");
+    expect(m.console.lines[0]).toBe("spawn ok");
+    expect(m.console.lines).toContain("big task ran");
+    expect(m.console.lines).toContain("survivor still here");
+    const panics = m.panics();
+    expect(panics.map((p) => [p.where, p.reason])).toEqual([["task hog", "out of memory"]]);
+    // The collector ran right before the panic.
+    const events = m.trace.events();
+    const panicAt = events.findIndex((e) => e.kind === "panic");
+    const lastGc = events.slice(0, panicAt).filter((e) => e.kind === "gc").pop()!;
+    expect(events.slice(events.indexOf(lastGc) + 1, panicAt).some((e) => e.kind === "gc" || e.kind === "task_switch_in")).toBe(false);
+    // The hog's memory came back once it was reclaimed.
+    expect(ofKind(events, "task_delete").map((e) => m.taskNames.get(e.context))).toContain("hog");
+  });
+});

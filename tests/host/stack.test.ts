@@ -1,0 +1,87 @@
+import { describe, it, expect } from "vitest";
+import { machine, ofKind } from "./support.js";
+
+// A deep task suspended in the middle of its recursion, next to a shallow one.
+const DEEP = `
+import { task, time, debug } from "hoprt";
+function recurse(n: u32, acc: u32): u32 {
+  if (n == 0) { let x: u32 = 0; for (let i: u32 = 0; i < 20000; i++) x += i ^ acc; return x; }
+  return recurse(n - 1, acc * 3 + n) + 1;
+}
+function deep(arg: u32): void {
+  while (true) { debug.print("r " + recurse(arg, 1).toString()); time.sleepMs(1); }
+}
+function spin(arg: u32): void { while (true) {} }
+export function main(): void {
+  task.build().entry(deep).arg(60).priority(5).name("deep").staticStack(8192).spawn();
+  task.build().entry(spin).arg(0).priority(5).name("spin").spawn();
+}
+`;
+
+// 16 priority levels, each handler with a few hundred bytes of frames, each pending the next higher one.
+const NESTING = `
+import { irq, mmio, debug } from "hoprt";
+const LEVELS: i32 = 16;
+let entered: i32 = 0;
+let order = "";
+function frames(n: u32, acc: u64): u64 {
+  if (n == 0) return acc;
+  const a = acc * 31 + <u64>n; const b = a ^ (a >> 7); const c = b * 17;
+  return frames(n - 1, c) + a - b;
+}
+function handler(): void {
+  const line = <i32>(mmio.read32(0xE000ED04) & 0x1FF) - 16;
+  entered++;
+  const before = frames(12, <u64>line);
+  if (line + 1 < LEVELS) irq.pend(line + 1);
+  const after = frames(12, <u64>line);
+  order += line.toString() + (before == after ? "" : "!") + " ";
+}
+export function main(): void {
+  for (let i = 0; i < LEVELS; i++) {
+    irq.attach(i, handler, <u8>(LEVELS - 1 - i));
+    irq.enable(i);
+  }
+  irq.pend(0);
+  debug.print("entered " + entered.toString());
+  debug.print(order);
+}
+`;
+
+describe("stack: saved state is physical", () => {
+  it("a suspended task occupies its frames plus its saved state, in its own stack, no more", async () => {
+    const m = await machine("stack-deep", DEEP);
+    m.runFor("30ms");
+    expect(m.panics()).toEqual([]);
+    const deep = m.tasks().find((t) => t.name === "deep")!;
+    // Suspended inside a 60-deep recursion: its saved state (exception frame + Asyncify data) is counted.
+    expect(deep.savePeak).toBeGreaterThan(32 + 60 * 4);
+    expect(deep.stackPeak).toBeGreaterThan(deep.savePeak + 60 * 8);
+    // Now it sleeps: what it occupies is what it needs there, the exception frame included.
+    expect(deep.stackUsed).toBeGreaterThan(32);
+    expect(deep.stackUsed).toBeLessThan(deep.stackPeak / 4);
+    expect(deep.stackPeak).toBeLessThan(8192);
+    // A task's memory is its control block and its stack: no save area of the stack's size.
+    expect(deep.stackBytes).toBe(8192);
+    const create = ofKind(m.trace.events(), "task_create").find((e) => m.taskNames.get(e.context) === "deep")!;
+    expect(create.b).toBe(8192);
+  });
+
+  it("handlers nest to all 16 priority levels, each suspended with a few hundred bytes of frames", async () => {
+    const m = await machine("stack-nesting", NESTING);
+    m.runFor("2ms");
+    expect(m.panics()).toEqual([]);
+    expect(m.console.lines).toEqual([
+      "entered 16",
+      "15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0 ",
+    ]);
+    // Sixteen handlers active at once.
+    let depth = 0, deepest = 0;
+    for (const e of ofKind(m.trace.events(), "isr_enter", "isr_exit")) {
+      if (e.a < 16) continue;
+      depth += e.kind === "isr_enter" ? 1 : -1;
+      deepest = Math.max(deepest, depth);
+    }
+    expect(deepest).toBe(16);
+  });
+});
