@@ -16,13 +16,15 @@
  * shadow stack, so one pointer measures a context's real stack use.
  */
 import binaryen from "assemblyscript/binaryen";
-import { classify, type FunctionClass } from "./rule.js";
+import { classify, classifyModule, type FunctionClass } from "./rule.js";
 import * as W from "./weights.js";
 
 const b = binaryen as any;
 
 export interface InstrumentNames {
   budget: string;
+  /** A check point fires when the budget drops below this (clock.ts's BUDGET_BIAS: the budget global's initial value). */
+  budgetBias?: number;
   stackPointer: string;
   stackLimit: string;
   checkpoint: string;
@@ -97,7 +99,7 @@ class FunctionInstrumenter {
     const m = this.module;
     this.checkPoints++;
     return m.if(
-      m.i32.lt_s(m.global.get(this.names.budget, b.i32), m.i32.const(0)),
+      m.i32.lt_s(m.global.get(this.names.budget, b.i32), m.i32.const(this.names.budgetBias ?? 0)),
       m.call(this.names.checkpoint, [], b.none),
     );
   }
@@ -312,15 +314,19 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
   const count = module.getNumFunctions();
   const all: any[] = [];
   for (let i = 0; i < count; i++) all.push(b.getFunctionInfo(module.getFunctionByIndex(i)));
-  const hardware = new Set(all.filter((f) => classify(f.name) === "hardware").map((f) => f.name));
+  const defined = all.filter((f) => f.module === "");
+  const bodies = new Map(defined.map((f) => [f.name, f.body]));
+  const classes = classifyModule(defined, (name) => directCallees(bodies.get(name)!));
+  const classOf = (name: string) => classes.get(name) ?? classify(name); // imports: by path
+  const hardware = new Set(all.filter((f) => classOf(f.name) === "hardware").map((f) => f.name));
   const isHardware = (name: string) => hardware.has(name);
 
   for (const info of all) {
     if (info.module !== "") continue; // an import
-    const cls = classify(info.name);
+    const cls = classOf(info.name);
     if (cls === "hardware") {
       for (const callee of directCallees(info.body)) {
-        if (!hardware.has(callee)) violations.push(`${info.name} (hardware) calls ${callee} (${classify(callee)})`);
+        if (!hardware.has(callee)) violations.push(`${info.name} (hardware) calls ${callee} (${classOf(callee)})`);
       }
       functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0 });
       continue;
