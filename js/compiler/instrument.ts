@@ -16,7 +16,7 @@
  * shadow stack, so one pointer measures a context's real stack use.
  */
 import binaryen from "assemblyscript/binaryen";
-import { classify, classifyModule, type FunctionClass } from "./rule.js";
+import { classify, classifyModule, isProbeFunction, type FunctionClass } from "./rule.js";
 import * as W from "./weights.js";
 
 const b = binaryen as any;
@@ -72,6 +72,7 @@ class FunctionInstrumenter {
     private readonly frameBytesRef: { value: number },
     baseLocalCount: number,
     private readonly isHardware: (callee: string) => boolean,
+    private readonly isProbe: (callee: string) => boolean = () => false,
   ) {
     this.nextLocal = baseLocalCount;
   }
@@ -112,6 +113,19 @@ class FunctionInstrumenter {
     if (parts.length === 0) return expr;
     parts.push(expr);
     return this.module.block(null, parts, b.getExpressionType(expr));
+  }
+
+  /** Labels of the loops around the expression being walked: a branch to one is a back edge. */
+  private loops = new Set<string>();
+
+  /** The cost of a branch condition: `eqz` folds into the branch (BEQ instead of BNE). */
+  private condition(expr: number): Walk {
+    if (b.getExpressionId(expr) === b.UnaryId && b.Unary.getOp(expr) === b.EqZInt32) {
+      const inner = this.walk(b.Unary.getValue(expr));
+      b.Unary.setValue(expr, inner.expr);
+      return { cost: inner.cost, controlFlow: inner.controlFlow, expr };
+    }
+    return this.walk(expr);
   }
 
   /** Frame-size constants emitted before the frame size is known; patched by `finishFrame`. */
@@ -170,34 +184,46 @@ class FunctionInstrumenter {
         return { cost: headCost, controlFlow, expr };
       }
       case b.IfId: {
-        const cond = this.walk(info.condition);
+        // CMP; B<cond> else; <then>; B end; else: <else>. The conditional
+        // branch falls through into `then` and is taken to `else` (or past).
+        const cond = this.condition(info.condition);
         b.If.setCondition(expr, cond.expr);
         const yes = this.walk(info.ifTrue);
-        b.If.setIfTrue(expr, this.prefix(yes.cost, yes.expr, false));
         if (info.ifFalse) {
+          b.If.setIfTrue(expr, this.prefix(yes.cost + W.BRANCH_TAKEN, yes.expr, false));
           const no = this.walk(info.ifFalse);
-          b.If.setIfFalse(expr, this.prefix(no.cost, no.expr, false));
+          b.If.setIfFalse(expr, this.prefix(no.cost + W.P, no.expr, false));
+        } else {
+          b.If.setIfTrue(expr, this.prefix(yes.cost, yes.expr, false));
+          b.If.setIfFalse(expr, this.charge(W.P));
         }
-        return { cost: cond.cost + W.IF, controlFlow: true, expr };
+        return { cost: cond.cost + W.BRANCH_NOT_TAKEN, controlFlow: true, expr };
       }
       case b.LoopId: {
+        // Laid out bottom-tested: the header is only a label; the back edge pays the branch.
+        this.loops.add(info.name);
         const body = this.walk(info.body);
-        b.Loop.setBody(expr, this.prefix(body.cost + W.BRANCH, body.expr, true));
+        this.loops.delete(info.name);
+        b.Loop.setBody(expr, this.prefix(body.cost, body.expr, true));
         return { cost: 0, controlFlow: true, expr };
       }
       case b.BreakId: {
         const value = this.walk(info.value);
-        const cond = this.walk(info.condition);
+        const cond = info.condition ? this.condition(info.condition) : this.walk(0);
         if (info.value) b.Break.setValue(expr, value.expr);
         if (info.condition) b.Break.setCondition(expr, cond.expr);
-        return { cost: value.cost + cond.cost + W.BRANCH, controlFlow: true, expr };
+        // An unconditional branch is taken; a conditional one back to a loop
+        // header is taken on every trip but the last, one out of a block on
+        // the last only: charge each as it goes most of the time.
+        const taken = !info.condition || this.loops.has(info.name);
+        return { cost: value.cost + cond.cost + (taken ? W.BRANCH_TAKEN : W.BRANCH_NOT_TAKEN), controlFlow: true, expr };
       }
       case b.SwitchId: {
         const value = this.walk(info.value);
         const cond = this.walk(info.condition);
         if (info.value) b.Switch.setValue(expr, value.expr);
         b.Switch.setCondition(expr, cond.expr);
-        return { cost: value.cost + cond.cost + W.BRANCH + 2, controlFlow: true, expr };
+        return { cost: value.cost + cond.cost + W.TABLE_BRANCH, controlFlow: true, expr };
       }
       case b.ReturnId: {
         const m = this.module;
@@ -216,7 +242,7 @@ class FunctionInstrumenter {
         return { cost: value.cost, controlFlow: true, expr };
       }
       case b.CallId: {
-        let cost = this.isHardware(info.target) ? W.HARDWARE_ACCESS : W.CALL;
+        let cost = this.isProbe(info.target) ? W.PROBE_ACCESS : this.isHardware(info.target) ? W.HARDWARE_ACCESS : W.CALL;
         const n = b.Call.getNumOperands(expr);
         for (let i = 0; i < n; i++) {
           const op = this.walk(b.Call.getOperandAt(expr, i));
@@ -320,6 +346,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
   const classOf = (name: string) => classes.get(name) ?? classify(name); // imports: by path
   const hardware = new Set(all.filter((f) => classOf(f.name) === "hardware").map((f) => f.name));
   const isHardware = (name: string) => hardware.has(name);
+  const isProbe = (name: string) => isProbeFunction(name);
 
   for (const info of all) {
     if (info.module !== "") continue; // an import
@@ -333,7 +360,9 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     }
     const locals = localTypes(info);
     const frame = { value: 0 };
-    const fi = new FunctionInstrumenter(module, names, cls, frame, locals.length, isHardware);
+    const fi = new FunctionInstrumenter(module, names, cls, frame, locals.length, isHardware, isProbe);
+    // A leaf calls nothing but hardware (which a compiler would have inlined as a bus access).
+    const leaf = !hasIndirectCall(info.body) && [...directCallees(info.body)].every((callee) => hardware.has(callee));
     const walked = fi.walk(info.body);
     const m = module;
     const sp = names.stackPointer;
@@ -342,7 +371,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     const prologue = [
       m.global.set(sp, m.i32.sub(m.global.get(sp, b.i32), prologueSize)),
       m.if(m.i32.lt_u(m.global.get(sp, b.i32), m.global.get(names.stackLimit, b.i32)), m.call(names.stackOverflow, [], b.none)),
-      fi.charge(walked.cost + W.RETURN),
+      fi.charge(walked.cost + W.frameCost(locals.length, leaf)),
     ];
     if (cls === "instrumented") prologue.push(fi.check());
     let body: number;
@@ -361,6 +390,21 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints });
   }
   return { functions, violations };
+}
+
+function hasIndirectCall(expr: number): boolean {
+  if (!expr) return false;
+  const id = b.getExpressionId(expr);
+  if (id === b.CallIndirectId) return true;
+  if (id === b.ConstId) return false;
+  const info = b.getExpressionInfo(expr);
+  for (const key of ["children", "operands"]) {
+    if (Array.isArray(info[key]) && info[key].some((c: number) => hasIndirectCall(c))) return true;
+  }
+  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+    if (typeof info[key] === "number" && info[key] && hasIndirectCall(info[key])) return true;
+  }
+  return false;
 }
 
 function directCallees(expr: number, out = new Set<string>()): Set<string> {

@@ -51,3 +51,10 @@ export function classifyModule(
   }
   return classes;
 }
+
+const PROBE = /^~lib\/hoprt\/probe\//;
+
+/** The debug probe (trace and console writers): hardware that is not the CPU's, so a call to it costs nothing. */
+export function isProbeFunction(functionName: string): boolean {
+  return PROBE.test(functionName);
+}
