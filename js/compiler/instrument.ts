@@ -117,6 +117,8 @@ class FunctionInstrumenter {
 
   /** Labels of the loops around the expression being walked: a branch to one is a back edge. */
   private loops = new Set<string>();
+  /** The exit test at the top of the innermost loop being walked, which a compiler moves to the bottom. */
+  private rotatedExit = 0;
 
   /** The cost of a branch condition: `eqz` folds into the branch (BEQ instead of BNE). */
   private condition(expr: number): Walk {
@@ -126,6 +128,34 @@ class FunctionInstrumenter {
       return { cost: inner.cost, controlFlow: inner.controlFlow, expr };
     }
     return this.walk(expr);
+  }
+
+  /**
+   * The address of a load or store: `base + index` and `base + (index << 0..3)`
+   * are the LDR/STR addressing modes [Rn, Rm, LSL #n] (weights.ADDRESS_MODE),
+   * so that add and shift cost nothing of their own.
+   */
+  private address(expr: number): Walk {
+    if (b.getExpressionId(expr) !== b.BinaryId || b.Binary.getOp(expr) !== b.AddInt32) return this.walk(expr);
+    const fold = (operand: number): Walk => {
+      // The scaled index may be kept for the next access too (local.tee).
+      const tee = b.getExpressionId(operand) === b.LocalSetId && b.LocalSet.isTee(operand);
+      const shift = tee ? b.LocalSet.getValue(operand) : operand;
+      if (b.getExpressionId(shift) === b.BinaryId && b.Binary.getOp(shift) === b.ShlInt32) {
+        const amount = b.Binary.getRight(shift);
+        if (b.getExpressionId(amount) === b.ConstId && (b.Const.getValueI32(amount) >>> 0) <= W.ADDRESS_MODE_MAX_SHIFT) {
+          const index = this.walk(b.Binary.getLeft(shift));
+          b.Binary.setLeft(shift, index.expr);
+          return { cost: index.cost, controlFlow: index.controlFlow, expr: operand };
+        }
+      }
+      return this.walk(operand);
+    };
+    const left = fold(b.Binary.getLeft(expr));
+    const right = fold(b.Binary.getRight(expr));
+    b.Binary.setLeft(expr, left.expr);
+    b.Binary.setRight(expr, right.expr);
+    return { cost: left.cost + right.cost, controlFlow: left.controlFlow || right.controlFlow, expr };
   }
 
   /** Frame-size constants emitted before the frame size is known; patched by `finishFrame`. */
@@ -197,11 +227,21 @@ class FunctionInstrumenter {
           b.If.setIfTrue(expr, this.prefix(yes.cost, yes.expr, false));
           b.If.setIfFalse(expr, this.charge(W.P));
         }
-        return { cost: cond.cost + W.BRANCH_NOT_TAKEN, controlFlow: true, expr };
+        return { cost: cond.cost + (expr === this.rotatedExit ? 0 : W.BRANCH_NOT_TAKEN), controlFlow: true, expr };
       }
       case b.LoopId: {
         // Laid out bottom-tested: the header is only a label; the back edge pays the branch.
         this.loops.add(info.name);
+        // A top-tested loop (`loop { br_if $exit cond; ...; br $loop }`) is
+        // rotated by a compiler: the test moves to the bottom and shares the
+        // back edge's branch, so the exit test costs only its compare.
+        const first = b.getExpressionId(info.body) === b.BlockId && b.Block.getNumChildren(info.body) > 0
+          ? b.Block.getChildAt(info.body, 0) : info.body;
+        if (b.getExpressionId(first) === b.BreakId && b.Break.getCondition(first) && !this.loops.has(b.Break.getName(first))) this.rotatedExit = first;
+        // ... and so is `loop { if (cond) { ...; br $loop } }`, AssemblyScript's for loop.
+        if (first === info.body || b.Block.getNumChildren(info.body) === 1) {
+          if (b.getExpressionId(first) === b.IfId && !b.If.getIfFalse(first)) this.rotatedExit = first;
+        }
         const body = this.walk(info.body);
         this.loops.delete(info.name);
         b.Loop.setBody(expr, this.prefix(body.cost, body.expr, true));
@@ -216,7 +256,8 @@ class FunctionInstrumenter {
         // header is taken on every trip but the last, one out of a block on
         // the last only: charge each as it goes most of the time.
         const taken = !info.condition || this.loops.has(info.name);
-        return { cost: value.cost + cond.cost + (taken ? W.BRANCH_TAKEN : W.BRANCH_NOT_TAKEN), controlFlow: true, expr };
+        const branch = expr === this.rotatedExit ? 0 : taken ? W.BRANCH_TAKEN : W.BRANCH_NOT_TAKEN;
+        return { cost: value.cost + cond.cost + branch, controlFlow: true, expr };
       }
       case b.SwitchId: {
         const value = this.walk(info.value);
@@ -268,8 +309,11 @@ class FunctionInstrumenter {
         return this.unary(expr, info.value, 0, (e, v) => b.LocalSet.setValue(e, v));
       case b.GlobalSetId:
         return this.unary(expr, info.value, W.GLOBAL_SET, (e, v) => b.GlobalSet.setValue(e, v));
-      case b.LoadId:
-        return this.unary(expr, info.ptr, W.loadCost(info.bytes), (e, v) => b.Load.setPtr(e, v));
+      case b.LoadId: {
+        const ptr = this.address(info.ptr);
+        b.Load.setPtr(expr, ptr.expr);
+        return { cost: ptr.cost + W.loadCost(info.bytes), controlFlow: ptr.controlFlow, expr };
+      }
       case b.UnaryId:
         return this.unary(expr, info.value, W.unaryCost(info.op), (e, v) => b.Unary.setValue(e, v));
       case b.DropId:
@@ -277,7 +321,7 @@ class FunctionInstrumenter {
       case b.MemoryGrowId:
         return this.unary(expr, info.delta, W.MEMORY_GROW, (e, v) => b.MemoryGrow.setDelta(e, v));
       case b.StoreId: {
-        const ptr = this.walk(info.ptr);
+        const ptr = this.address(info.ptr);
         const value = this.walk(info.value);
         b.Store.setPtr(expr, ptr.expr);
         b.Store.setValue(expr, value.expr);

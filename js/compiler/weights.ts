@@ -173,6 +173,9 @@ export function loadCost(bytes: number): number {
   return bytes > 4 ? 3 : 2;
 }
 
+/** [TRM] LDR/STR Rt, [Rn, Rm, LSL #0-3]: the address add (and a shift up to 3) are part of the load or store. */
+export const ADDRESS_MODE_MAX_SHIFT = 3;
+
 /** [TRM] STR 1 (through the write buffer); STRD 2. */
 export function storeCost(bytes: number): number {
   return bytes > 4 ? 2 : 1;
