@@ -28,9 +28,14 @@ import { heapUsed, heapPeak, heapCapacity } from "./kernel/memory/heap";
 
 const ABI_VERSION: u32 = 1;
 
-const ENTRY_CYCLES: i64 = 12;
-const EXIT_CYCLES: i64 = 10;
-const TAIL_CHAIN_CYCLES: i64 = 6;
+// Exception costs come from the one weight table (js/compiler/weights.ts);
+// the firmware build defines them with --use.
+// @ts-ignore: defined by the build
+const ENTRY_CYCLES: i64 = <i64>HOPRT_EXCEPTION_ENTRY;
+// @ts-ignore: defined by the build
+const EXIT_CYCLES: i64 = <i64>HOPRT_EXCEPTION_EXIT;
+// @ts-ignore: defined by the build
+const TAIL_CHAIN_CYCLES: i64 = <i64>HOPRT_EXCEPTION_TAIL_CHAIN;
 
 const MAX_NESTING: i32 = 32;
 /** Main-stack bytes below the deepest handler's frames kept for its saved state (checked by the guard). */

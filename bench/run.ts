@@ -4,6 +4,8 @@
  * cpuLoop       the same AssemblyScript loop, instrumented inside the machine
  *               and as plain WebAssembly, in one process: modelled MHz and the
  *               ratio of the two speeds.
+ * cpuCrc        bitwise CRC-32 over 4 KiB, 64 times; cpuCount a counting loop: the same
+ *               ratios and modelled cycles per byte / per iteration.
  * Each wall-clock figure is the median of REPEATS runs; *Best is the fastest run.
  * contextSwitch two equal-priority tasks yielding to each other: wall-clock ns
  *               and modelled cycles per switch.
@@ -58,6 +60,61 @@ function wallPerIteration(wasm: Uint8Array, periodCycles: number, duration: stri
     ns.push((wall * 1e9) / (Number(machine.cycles - startCycles) / periodCycles));
   }
   return { median: median(ns), best: Math.min(...ns) };
+}
+
+let plainExports: Record<string, (...args: number[]) => number> | null = null;
+
+async function plainModule(): Promise<Record<string, (...args: number[]) => number>> {
+  if (plainExports) return plainExports;
+  let wasm: Uint8Array | null = null;
+  const result = await asc.main(
+    [path.join(APPS, "plain.ts"), "--outFile", "plain.wasm", "-O3", "--runtime", "stub", "--noAssert"],
+    { writeFile: (name: string, contents: Uint8Array) => { if (name.endsWith(".wasm")) wasm = contents; }, stdout: { write: () => true } as any, stderr: { write: (s: any) => { process.stderr.write(s); return true; } } as any } as any,
+  );
+  if (result.error || !wasm) throw new Error("bench: plain kernels did not compile");
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), { env: { abort: () => { throw new Error("abort"); } } });
+  plainExports = instance.exports as any;
+  return plainExports!;
+}
+
+/**
+ * A CPU-bound kernel inside the machine against the same AssemblyScript as
+ * plain WebAssembly: `app` prints its result when done; `plain()` computes it.
+ */
+async function cpuKernel(app: string, plain: () => number, iterations: number) {
+  const wasm = (await build({ app: path.join(APPS, app) })).wasm;
+  plain(); // warm up
+  const mhz: number[] = [];
+  const ratio: number[] = [];
+  let cycles = 0;
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    const plainStart = process.hrtime.bigint();
+    const expected = plain() >>> 0;
+    const plainSeconds = seconds(plainStart);
+    const machine = Machine.loadSync(wasm, { collectTrace: false });
+    machine.runFor(1000); // boot
+    const startCycles = machine.cycles;
+    const start = process.hrtime.bigint();
+    while (machine.console.lines.length === 0) machine.runFor("10ms");
+    const wall = seconds(start);
+    cycles = Number(machine.cycles - startCycles);
+    if (Number(machine.console.lines[0]) !== expected) throw new Error(`bench: ${app} computed ${machine.console.lines[0]}, plain wasm ${expected}`);
+    mhz.push(cycles / wall / 1e6);
+    ratio.push(plainSeconds / wall);
+  }
+  return { modeledMHz: median(mhz), instrumentedOverPlain: median(ratio), cyclesPerIteration: cycles / iterations };
+}
+
+/** CRC-32 bitwise, 64 passes over 4 KiB (keep in step with apps/crc.ts): cycles per byte. */
+async function cpuCrc() {
+  const plain = await plainModule();
+  return cpuKernel("crc.ts", () => plain.runCrc(64, 4096), 64 * 4096);
+}
+
+/** The counting loop, 1000 x 20000 iterations (apps/count.ts): cycles per iteration. */
+async function cpuCount() {
+  const plain = await plainModule();
+  return cpuKernel("count.ts", () => plain.runCount(1000, 20000, 1), 1000 * 20000);
 }
 
 async function plainLoop(): Promise<(n: number, seed: number) => number> {
@@ -190,7 +247,7 @@ async function uartEcho() {
 async function main() {
   const json = process.argv.includes("--json");
   const results = {
-    cpuLoop: await cpuLoop(), contextSwitch: await contextSwitch(), irq: await irq(), ...(await sync()),
+    cpuLoop: await cpuLoop(), cpuCrc: await cpuCrc(), cpuCount: await cpuCount(), contextSwitch: await contextSwitch(), irq: await irq(), ...(await sync()),
     gpioToggle: await gpioToggle(), uartEcho: await uartEcho(),
   };
   const flat: Record<string, number> = {};

@@ -2,7 +2,7 @@
  * The cycle clock and its alarm queue.
  *
  * Time is a 64-bit count of SYSCLK cycles. Instrumented code spends the
- * `budget` global; the current cycle is `epoch - budget`, where `epoch` is
+ * `budget` global; the current cycle is `epoch - (budget - BUDGET_BIAS)`, where `epoch` is
  * the next cycle at which the MCU must look at the world (the earliest alarm
  * or the end of the host's run slice). When the budget goes negative a check
  * point calls the core, which fires the due alarms and re-arms.
@@ -12,8 +12,18 @@
  * deterministic by construction.
  */
 
-/** Cycles left until `epoch`. Decremented by the code the transform instruments. */
-export let budget: i32 = 0;
+/**
+ * The budget is biased: it holds BUDGET_BIAS + the cycles left until `epoch`,
+ * and a check point fires when it drops below the bias. Its value depends on
+ * where the host ends a run slice, and copies of it land in the locals that
+ * Asyncify saves when a context is suspended; biased, no copy can look like
+ * a heap address to the collector's conservative scan, so host slicing
+ * cannot change what the collector keeps or how long it takes (DESIGN §2).
+ * The transform reads the bias from this global's initial value.
+ */
+export const BUDGET_BIAS: i32 = 0x4000_0000;
+/** BUDGET_BIAS + cycles left until `epoch`. Decremented by the code the transform instruments. */
+export let budget: i32 = 0x4000_0000; // BUDGET_BIAS: a literal, so it is the initial value, not set by the start function
 let epoch: i64 = 0;
 let sliceEnd: i64 = 0;
 
@@ -22,19 +32,23 @@ export let sysclkHz: u32 = 168_000_000;
 export function setSysclkHz(hz: u32): void { sysclkHz = hz; }
 
 /** The largest step between two looks at the world, to keep `budget` in i32. */
-const MAX_STEP: i64 = 1 << 30;
+const MAX_STEP: i64 = 1 << 29;
 
 // @ts-ignore: decorator
-@inline export function now(): i64 { return epoch - <i64>budget; }
+@inline export function now(): i64 { return epoch - <i64>(budget - BUDGET_BIAS); }
+
+/** Cycles left before the epoch (negative once spent). */
+// @ts-ignore: decorator
+@inline export function left(): i32 { return budget - BUDGET_BIAS; }
 
 /** Spend `cycles` outside instrumented code (exception entry, WFI). */
 export function advance(cycles: i64): void {
   // A crossed deadline leaves the budget negative: the next check point fires it.
-  const left = <i64>budget - cycles;
-  if (left >= <i64>i32.MIN_VALUE) { budget = <i32>left; return; }
+  const remaining = <i64>left() - cycles;
+  if (remaining >= -<i64>BUDGET_BIAS) { budget = <i32>remaining + BUDGET_BIAS; return; }
   // Too far for the i32 budget (a long WFI): move the epoch and force a check.
   epoch = now() + cycles - 1;
-  budget = -1;
+  budget = BUDGET_BIAS - 1;
 }
 
 /** Jump the clock forward to `cycle` (WFI sleeping until the next event). */
@@ -47,7 +61,7 @@ export function advanceTo(cycle: i64): void {
 export function requestCheck(): void {
   const t = now();
   epoch = t - 1;
-  budget = -1;
+  budget = BUDGET_BIAS - 1;
 }
 
 export function setSliceEnd(cycle: i64): void {
@@ -68,7 +82,7 @@ export function rearm(): void {
   if (deadline - t > MAX_STEP) deadline = t + MAX_STEP;
   if (deadline < t) deadline = t;
   epoch = deadline;
-  budget = <i32>(deadline - t);
+  budget = <i32>(deadline - t) + BUDGET_BIAS;
 }
 
 // ---- alarm queue ----------------------------------------------------------

@@ -95,7 +95,7 @@ export function checkpoint(): void {
 
 /** Fire every alarm due now and re-arm the budget. */
 export function service(): void {
-  if (clock.budget > 0) return; // nothing is due before the epoch
+  if (clock.left() > 0) return; // nothing is due before the epoch
   const t = clock.now();
   while (true) {
     const alarm = clock.popDue(t);

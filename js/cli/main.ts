@@ -12,7 +12,8 @@
 import { Command, CommanderError } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { build, BuildError } from "../compiler/build.js";
+import { BuildError } from "../compiler/build.js";
+import { cachedBuild } from "../compiler/cache.js";
 import { formatBounds } from "../compiler/bounds.js";
 import { Machine, type RunResult } from "../host/machine.js";
 import { UART_NUMBERS } from "../host/peripherals.js";
@@ -21,7 +22,7 @@ import { formatStats } from "./stats.js";
 
 async function loadFirmware(file: string): Promise<Uint8Array> {
   if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
-  if (file.endsWith(".ts")) return (await build({ app: file })).wasm;
+  if (file.endsWith(".ts")) return (await cachedBuild({ app: file })).wasm;
   return new Uint8Array(fs.readFileSync(file));
 }
 
@@ -37,11 +38,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("-o, --out <file>", "output .wasm file (default: build/<app>.wasm)")
     .option("--report", "print the interrupt-latency bounds the build found (modelled cycles)")
     .action(async (app: string, opts: { out?: string; report?: boolean }) => {
-      const result = await build({ app });
+      const result = await cachedBuild({ app });
       const out = opts.out ?? path.join("build", path.basename(app, ".ts") + ".wasm");
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
       fs.writeFileSync(out, result.wasm);
-      process.stderr.write(`hoprt: wrote ${out} (${result.wasm.length} bytes)\n`);
+      process.stderr.write(`hoprt: wrote ${out} (${result.wasm.length} bytes${result.cached ? ", cached" : ""})\n`);
       if (opts.report) process.stdout.write(formatBounds(result.report.bounds));
     });
 

@@ -213,12 +213,12 @@ function directCallees(expr: number, out: string[] = []): string[] {
 const json = (n: number): number | null => (Number.isFinite(n) ? n : null);
 
 /** The bounds of an instrumented module (run after instrumentMachine, before Asyncify). */
-export function computeBounds(module: any, names: InstrumentNames): Bounds {
+export function computeBounds(module: any, names: InstrumentNames, classOf: (name: string) => FunctionClass = classify): Bounds {
   const functions: Array<{ name: string; cls: FunctionClass; body: number }> = [];
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const info = b.getFunctionInfo(module.getFunctionByIndex(i));
     if (info.module !== "") continue;
-    const cls = classify(info.name);
+    const cls = classOf(info.name);
     if (cls !== "hardware") functions.push({ name: info.name, cls, body: info.body });
   }
   // Callees before callers: the fixed point is then reached in one round plus a confirming one.
@@ -235,7 +235,7 @@ export function computeBounds(module: any, names: InstrumentNames): Bounds {
   for (const f of functions) visit(f.name);
   functions.length = 0;
   functions.push(...ordered);
-  const classOf = new Map(functions.map((f) => [f.name, f.cls]));
+  const classMap = new Map(functions.map((f) => [f.name, f.cls]));
   const tableNames = new Set<string>();
   for (let i = 0; i < module.getNumElementSegments(); i++) {
     for (const name of b.getElementSegmentInfo(module.getElementSegmentByIndex(i)).data) tableNames.add(name);
@@ -250,7 +250,7 @@ export function computeBounds(module: any, names: InstrumentNames): Bounds {
 
   const solve = (table: Map<string, Summary>, atomicAsNothing: boolean) => {
     const summaryOf = (callee: string): Summary | null => {
-      const cls = classOf.get(callee);
+      const cls = classMap.get(callee);
       if (!cls) return null;
       if (atomicAsNothing && cls === "atomic") return ATOMIC_IN_GAP;
       return table.get(callee)!;

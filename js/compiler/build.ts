@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
 import HopRTTransform, { reports, type PipelineReport } from "./transform.js";
+import { EXCEPTION_ENTRY, EXCEPTION_EXIT, EXCEPTION_TAIL_CHAIN } from "./weights.js";
 
 /** The package root (where assembly/ lives), from this file's place in dist/js/compiler. */
 export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -40,6 +41,8 @@ export interface BuildOptions {
   /** Path of the application's .ts file (exports main()). */
   app: string;
   sramBytes?: number;
+  /** Told of every file the build tried to read, with its contents (null: it does not exist); for the build cache. */
+  onRead?: (file: string, contents: string | null) => void;
 }
 
 export interface BuildResult {
@@ -91,11 +94,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (virtual >= 0) file = path.join(assemblyDir, normalized.slice(virtual + VIRTUAL_DIR.length + 7));
     else if (normalized.startsWith("~lib/hoprt/")) file = path.join(assemblyDir, normalized.slice(11));
     else file = path.resolve(dir, name);
+    let contents: string | null;
     try {
-      return fs.readFileSync(file, "utf8");
+      contents = fs.readFileSync(file, "utf8");
     } catch {
-      return null;
+      contents = null;
     }
+    options.onRead?.(file, contents);
+    return contents;
   };
 
   reports.length = 0;
@@ -115,6 +121,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     "--use", "trace=~lib/hoprt/kernel/fault/onTrace",
     "--use", "seed=~lib/hoprt/kernel/fault/seed",
     "--use", `HOPRT_SRAM_BYTES=${sram}`,
+    "--use", `HOPRT_EXCEPTION_ENTRY=${EXCEPTION_ENTRY}`,
+    "--use", `HOPRT_EXCEPTION_EXIT=${EXCEPTION_EXIT}`,
+    "--use", `HOPRT_EXCEPTION_TAIL_CHAIN=${EXCEPTION_TAIL_CHAIN}`,
     "--noColors",
   ];
   if (process.env.HOPRT_DEBUG_NAMES) args.push("--debug"); // a name section, for profilers

@@ -16,13 +16,15 @@
  * shadow stack, so one pointer measures a context's real stack use.
  */
 import binaryen from "assemblyscript/binaryen";
-import { classify, type FunctionClass } from "./rule.js";
+import { classify, classifyModule, isProbeFunction, type FunctionClass } from "./rule.js";
 import * as W from "./weights.js";
 
 const b = binaryen as any;
 
 export interface InstrumentNames {
   budget: string;
+  /** A check point fires when the budget drops below this (clock.ts's BUDGET_BIAS: the budget global's initial value). */
+  budgetBias?: number;
   stackPointer: string;
   stackLimit: string;
   checkpoint: string;
@@ -70,6 +72,7 @@ class FunctionInstrumenter {
     private readonly frameBytesRef: { value: number },
     baseLocalCount: number,
     private readonly isHardware: (callee: string) => boolean,
+    private readonly isProbe: (callee: string) => boolean = () => false,
   ) {
     this.nextLocal = baseLocalCount;
   }
@@ -97,7 +100,7 @@ class FunctionInstrumenter {
     const m = this.module;
     this.checkPoints++;
     return m.if(
-      m.i32.lt_s(m.global.get(this.names.budget, b.i32), m.i32.const(0)),
+      m.i32.lt_s(m.global.get(this.names.budget, b.i32), m.i32.const(this.names.budgetBias ?? 0)),
       m.call(this.names.checkpoint, [], b.none),
     );
   }
@@ -110,6 +113,49 @@ class FunctionInstrumenter {
     if (parts.length === 0) return expr;
     parts.push(expr);
     return this.module.block(null, parts, b.getExpressionType(expr));
+  }
+
+  /** Labels of the loops around the expression being walked: a branch to one is a back edge. */
+  private loops = new Set<string>();
+  /** The exit test at the top of the innermost loop being walked, which a compiler moves to the bottom. */
+  private rotatedExit = 0;
+
+  /** The cost of a branch condition: `eqz` folds into the branch (BEQ instead of BNE). */
+  private condition(expr: number): Walk {
+    if (b.getExpressionId(expr) === b.UnaryId && b.Unary.getOp(expr) === b.EqZInt32) {
+      const inner = this.walk(b.Unary.getValue(expr));
+      b.Unary.setValue(expr, inner.expr);
+      return { cost: inner.cost, controlFlow: inner.controlFlow, expr };
+    }
+    return this.walk(expr);
+  }
+
+  /**
+   * The address of a load or store: `base + index` and `base + (index << 0..3)`
+   * are the LDR/STR addressing modes [Rn, Rm, LSL #n] (weights.ADDRESS_MODE),
+   * so that add and shift cost nothing of their own.
+   */
+  private address(expr: number): Walk {
+    if (b.getExpressionId(expr) !== b.BinaryId || b.Binary.getOp(expr) !== b.AddInt32) return this.walk(expr);
+    const fold = (operand: number): Walk => {
+      // The scaled index may be kept for the next access too (local.tee).
+      const tee = b.getExpressionId(operand) === b.LocalSetId && b.LocalSet.isTee(operand);
+      const shift = tee ? b.LocalSet.getValue(operand) : operand;
+      if (b.getExpressionId(shift) === b.BinaryId && b.Binary.getOp(shift) === b.ShlInt32) {
+        const amount = b.Binary.getRight(shift);
+        if (b.getExpressionId(amount) === b.ConstId && (b.Const.getValueI32(amount) >>> 0) <= W.ADDRESS_MODE_MAX_SHIFT) {
+          const index = this.walk(b.Binary.getLeft(shift));
+          b.Binary.setLeft(shift, index.expr);
+          return { cost: index.cost, controlFlow: index.controlFlow, expr: operand };
+        }
+      }
+      return this.walk(operand);
+    };
+    const left = fold(b.Binary.getLeft(expr));
+    const right = fold(b.Binary.getRight(expr));
+    b.Binary.setLeft(expr, left.expr);
+    b.Binary.setRight(expr, right.expr);
+    return { cost: left.cost + right.cost, controlFlow: left.controlFlow || right.controlFlow, expr };
   }
 
   /** Frame-size constants emitted before the frame size is known; patched by `finishFrame`. */
@@ -168,34 +214,57 @@ class FunctionInstrumenter {
         return { cost: headCost, controlFlow, expr };
       }
       case b.IfId: {
-        const cond = this.walk(info.condition);
+        // CMP; B<cond> else; <then>; B end; else: <else>. The conditional
+        // branch falls through into `then` and is taken to `else` (or past).
+        const cond = this.condition(info.condition);
         b.If.setCondition(expr, cond.expr);
         const yes = this.walk(info.ifTrue);
-        b.If.setIfTrue(expr, this.prefix(yes.cost, yes.expr, false));
         if (info.ifFalse) {
+          b.If.setIfTrue(expr, this.prefix(yes.cost + W.BRANCH_TAKEN, yes.expr, false));
           const no = this.walk(info.ifFalse);
-          b.If.setIfFalse(expr, this.prefix(no.cost, no.expr, false));
+          b.If.setIfFalse(expr, this.prefix(no.cost + W.P, no.expr, false));
+        } else {
+          b.If.setIfTrue(expr, this.prefix(yes.cost, yes.expr, false));
+          b.If.setIfFalse(expr, this.charge(W.P));
         }
-        return { cost: cond.cost + W.IF, controlFlow: true, expr };
+        return { cost: cond.cost + (expr === this.rotatedExit ? 0 : W.BRANCH_NOT_TAKEN), controlFlow: true, expr };
       }
       case b.LoopId: {
+        // Laid out bottom-tested: the header is only a label; the back edge pays the branch.
+        this.loops.add(info.name);
+        // A top-tested loop (`loop { br_if $exit cond; ...; br $loop }`) is
+        // rotated by a compiler: the test moves to the bottom and shares the
+        // back edge's branch, so the exit test costs only its compare.
+        const first = b.getExpressionId(info.body) === b.BlockId && b.Block.getNumChildren(info.body) > 0
+          ? b.Block.getChildAt(info.body, 0) : info.body;
+        if (b.getExpressionId(first) === b.BreakId && b.Break.getCondition(first) && !this.loops.has(b.Break.getName(first))) this.rotatedExit = first;
+        // ... and so is `loop { if (cond) { ...; br $loop } }`, AssemblyScript's for loop.
+        if (first === info.body || b.Block.getNumChildren(info.body) === 1) {
+          if (b.getExpressionId(first) === b.IfId && !b.If.getIfFalse(first)) this.rotatedExit = first;
+        }
         const body = this.walk(info.body);
-        b.Loop.setBody(expr, this.prefix(body.cost + W.BRANCH, body.expr, true));
+        this.loops.delete(info.name);
+        b.Loop.setBody(expr, this.prefix(body.cost, body.expr, true));
         return { cost: 0, controlFlow: true, expr };
       }
       case b.BreakId: {
         const value = this.walk(info.value);
-        const cond = this.walk(info.condition);
+        const cond = info.condition ? this.condition(info.condition) : this.walk(0);
         if (info.value) b.Break.setValue(expr, value.expr);
         if (info.condition) b.Break.setCondition(expr, cond.expr);
-        return { cost: value.cost + cond.cost + W.BRANCH, controlFlow: true, expr };
+        // An unconditional branch is taken; a conditional one back to a loop
+        // header is taken on every trip but the last, one out of a block on
+        // the last only: charge each as it goes most of the time.
+        const taken = !info.condition || this.loops.has(info.name);
+        const branch = expr === this.rotatedExit ? 0 : taken ? W.BRANCH_TAKEN : W.BRANCH_NOT_TAKEN;
+        return { cost: value.cost + cond.cost + branch, controlFlow: true, expr };
       }
       case b.SwitchId: {
         const value = this.walk(info.value);
         const cond = this.walk(info.condition);
         if (info.value) b.Switch.setValue(expr, value.expr);
         b.Switch.setCondition(expr, cond.expr);
-        return { cost: value.cost + cond.cost + W.BRANCH + 2, controlFlow: true, expr };
+        return { cost: value.cost + cond.cost + W.TABLE_BRANCH, controlFlow: true, expr };
       }
       case b.ReturnId: {
         const m = this.module;
@@ -214,7 +283,7 @@ class FunctionInstrumenter {
         return { cost: value.cost, controlFlow: true, expr };
       }
       case b.CallId: {
-        let cost = this.isHardware(info.target) ? W.HARDWARE_ACCESS : W.CALL;
+        let cost = this.isProbe(info.target) ? W.PROBE_ACCESS : this.isHardware(info.target) ? W.HARDWARE_ACCESS : W.CALL;
         const n = b.Call.getNumOperands(expr);
         for (let i = 0; i < n; i++) {
           const op = this.walk(b.Call.getOperandAt(expr, i));
@@ -240,8 +309,11 @@ class FunctionInstrumenter {
         return this.unary(expr, info.value, 0, (e, v) => b.LocalSet.setValue(e, v));
       case b.GlobalSetId:
         return this.unary(expr, info.value, W.GLOBAL_SET, (e, v) => b.GlobalSet.setValue(e, v));
-      case b.LoadId:
-        return this.unary(expr, info.ptr, W.loadCost(info.bytes), (e, v) => b.Load.setPtr(e, v));
+      case b.LoadId: {
+        const ptr = this.address(info.ptr);
+        b.Load.setPtr(expr, ptr.expr);
+        return { cost: ptr.cost + W.loadCost(info.bytes), controlFlow: ptr.controlFlow, expr };
+      }
       case b.UnaryId:
         return this.unary(expr, info.value, W.unaryCost(info.op), (e, v) => b.Unary.setValue(e, v));
       case b.DropId:
@@ -249,7 +321,7 @@ class FunctionInstrumenter {
       case b.MemoryGrowId:
         return this.unary(expr, info.delta, W.MEMORY_GROW, (e, v) => b.MemoryGrow.setDelta(e, v));
       case b.StoreId: {
-        const ptr = this.walk(info.ptr);
+        const ptr = this.address(info.ptr);
         const value = this.walk(info.value);
         b.Store.setPtr(expr, ptr.expr);
         b.Store.setValue(expr, value.expr);
@@ -312,15 +384,20 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
   const count = module.getNumFunctions();
   const all: any[] = [];
   for (let i = 0; i < count; i++) all.push(b.getFunctionInfo(module.getFunctionByIndex(i)));
-  const hardware = new Set(all.filter((f) => classify(f.name) === "hardware").map((f) => f.name));
+  const defined = all.filter((f) => f.module === "");
+  const bodies = new Map(defined.map((f) => [f.name, f.body]));
+  const classes = classifyModule(defined, (name) => directCallees(bodies.get(name)!));
+  const classOf = (name: string) => classes.get(name) ?? classify(name); // imports: by path
+  const hardware = new Set(all.filter((f) => classOf(f.name) === "hardware").map((f) => f.name));
   const isHardware = (name: string) => hardware.has(name);
+  const isProbe = (name: string) => isProbeFunction(name);
 
   for (const info of all) {
     if (info.module !== "") continue; // an import
-    const cls = classify(info.name);
+    const cls = classOf(info.name);
     if (cls === "hardware") {
       for (const callee of directCallees(info.body)) {
-        if (!hardware.has(callee)) violations.push(`${info.name} (hardware) calls ${callee} (${classify(callee)})`);
+        if (!hardware.has(callee)) violations.push(`${info.name} (hardware) calls ${callee} (${classOf(callee)})`);
       }
       functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0 });
       continue;
@@ -334,7 +411,9 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     }
     const locals = localTypes(info);
     const frame = { value: 0 };
-    const fi = new FunctionInstrumenter(module, names, cls, frame, locals.length, isHardware);
+    const fi = new FunctionInstrumenter(module, names, cls, frame, locals.length, isHardware, isProbe);
+    // A leaf calls nothing but hardware (which a compiler would have inlined as a bus access).
+    const leaf = !hasIndirectCall(info.body) && [...directCallees(info.body)].every((callee) => hardware.has(callee));
     const walked = fi.walk(info.body);
     const m = module;
     const sp = names.stackPointer;
@@ -343,7 +422,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     const prologue = [
       m.global.set(sp, m.i32.sub(m.global.get(sp, b.i32), prologueSize)),
       m.if(m.i32.lt_u(m.global.get(sp, b.i32), m.global.get(names.stackLimit, b.i32)), m.call(names.stackOverflow, [], b.none)),
-      fi.charge(walked.cost + W.RETURN),
+      fi.charge(walked.cost + W.frameCost(locals.length, leaf)),
     ];
     if (cls === "instrumented") prologue.push(fi.check());
     let body: number;
@@ -362,6 +441,21 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints });
   }
   return { functions, violations };
+}
+
+function hasIndirectCall(expr: number): boolean {
+  if (!expr) return false;
+  const id = b.getExpressionId(expr);
+  if (id === b.CallIndirectId) return true;
+  if (id === b.ConstId) return false;
+  const info = b.getExpressionInfo(expr);
+  for (const key of ["children", "operands"]) {
+    if (Array.isArray(info[key]) && info[key].some((c: number) => hasIndirectCall(c))) return true;
+  }
+  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+    if (typeof info[key] === "number" && info[key] && hasIndirectCall(info[key])) return true;
+  }
+  return false;
 }
 
 function directCallees(expr: number, out = new Set<string>()): Set<string> {

@@ -27,3 +27,37 @@ export function classify(functionName: string): FunctionClass {
   if (ATOMIC.test(functionName) || VISITOR.test(functionName)) return "atomic";
   return "instrumented";
 }
+
+/**
+ * The class of every function of a compiled module: `classify` by source
+ * path, and then every function atomic code calls is atomic too (the
+ * collector's `~visit` helpers, a panic raised by the allocator): a check
+ * point reached from inside the heap could suspend a context there.
+ * Hardware stays hardware. Indirect calls from atomic code reach only what
+ * the runtime registers, which `classify` already makes atomic.
+ */
+export function classifyModule(
+  functions: Array<{ name: string }>,
+  calleesOf: (name: string) => Iterable<string>,
+): Map<string, FunctionClass> {
+  const classes = new Map<string, FunctionClass>();
+  for (const f of functions) classes.set(f.name, classify(f.name));
+  const work = functions.filter((f) => classes.get(f.name) === "atomic").map((f) => f.name);
+  while (work.length > 0) {
+    const name = work.pop()!;
+    for (const callee of calleesOf(name)) {
+      if (classes.get(callee) === "instrumented") {
+        classes.set(callee, "atomic");
+        work.push(callee);
+      }
+    }
+  }
+  return classes;
+}
+
+const PROBE = /^~lib\/hoprt\/probe\//;
+
+/** The debug probe (trace and console writers): hardware that is not the CPU's, so a call to it costs nothing. */
+export function isProbeFunction(functionName: string): boolean {
+  return PROBE.test(functionName);
+}

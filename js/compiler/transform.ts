@@ -38,6 +38,49 @@ function requireGlobal(module: any, name: string): void {
   if (!module.getGlobal(name)) throw new Error(`hoprt transform: the firmware has no global ${name}; is it built from the hoprt package?`);
 }
 
+const HARDWARE_MARK = "~hoprt/hardware_mark";
+
+/** Put `global.set mark (id)` at the start of a hardware function (see runPipeline). */
+function markHardware(module: any, info: any, id: number): void {
+  const fn = module.getFunction(info.name);
+  const body = b.getFunctionInfo(fn).body;
+  const type = b.getExpressionType(body);
+  const marked = module.block(null, [module.global.set(HARDWARE_MARK, module.i32.const(id)), body], type);
+  b.Function.setBody(fn, marked);
+}
+
+/** Replace every store to the hardware mark (it may have been inlined anywhere) by a nop; then drop the global. */
+function unmarkHardware(module: any): void {
+  const isMark = (e: number) => b.getExpressionId(e) === b.GlobalSetId && b.GlobalSet.getName(e) === HARDWARE_MARK;
+  const visit = (e: number): void => {
+    if (!e) return;
+    const id = b.getExpressionId(e);
+    if (id === b.BlockId) {
+      const n = b.Block.getNumChildren(e);
+      for (let i = 0; i < n; i++) {
+        const c = b.Block.getChildAt(e, i);
+        if (isMark(c)) b.Block.setChildAt(e, i, module.nop());
+        else visit(c);
+      }
+      return;
+    }
+    if (id === b.ConstId) return;
+    const info = b.getExpressionInfo(e);
+    for (const key of ["operands", "children"]) if (Array.isArray(info[key])) for (const c of info[key]) visit(c);
+    for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+      if (typeof info[key] === "number" && info[key]) visit(info[key]);
+    }
+  };
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = b.getFunctionInfo(module.getFunctionByIndex(i));
+    if (info.module !== "") continue;
+    if (isMark(info.body)) b.Function.setBody(module.getFunctionByIndex(i), module.nop());
+    else visit(info.body);
+  }
+  module.removeExport(KEEP_PREFIX + "mark");
+  module.removeGlobal(HARDWARE_MARK);
+}
+
 export interface PipelineOptions {
   optimizeLevel?: number;
 }
@@ -54,6 +97,10 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   requireGlobal(module, NAMES.budget);
   requireGlobal(module, NAMES.stackPointer);
   requireGlobal(module, NAMES.stackLimit);
+  // The bias comes from clock.ts, the one place that defines it.
+  const budgetInit = b.getExpressionInfo(b.getGlobalInfo(module.getGlobal(NAMES.budget)).init);
+  if (budgetInit.id !== b.ConstId) throw new Error("hoprt transform: the budget global must start at a constant (clock.ts BUDGET_BIAS)");
+  NAMES.budgetBias = budgetInit.value;
   // Keep what the instrumentation will call or write from being removed or inlined.
   if (!module.getExport(KEEP_PREFIX + "checkpoint")) module.addFunctionExport(NAMES.checkpoint, KEEP_PREFIX + "checkpoint");
   if (!module.getExport(KEEP_PREFIX + "guard")) module.addFunctionExport(NAMES.stackOverflow, KEEP_PREFIX + "guard");
@@ -72,12 +119,22 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   // Hardware must not be inlined into instrumented code, where its instructions
   // would be charged: exported for the first optimization, a function that
   // makes calls is never inlined, and one without is at most a register access.
+  //
+  // Hardware must also never be merged with instrumented code: Binaryen's
+  // duplicate-function elimination keeps one of two identical bodies, and
+  // `hoprt_cycles` (hardware) would become `time.cycles` (instrumented), so a
+  // host read would charge cycles. Each hardware function starts with a
+  // store of its own number to an exported global, which no pass removes or
+  // merges; the stores are dropped again before instrumentation.
+  module.addGlobal(HARDWARE_MARK, b.i32, true, module.i32.const(0));
+  module.addGlobalExport(HARDWARE_MARK, KEEP_PREFIX + "mark");
   const shield: string[] = [];
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const info = b.getFunctionInfo(module.getFunctionByIndex(i));
     if (info.module === "" && classify(info.name) === "hardware") {
       const name = KEEP_PREFIX + "hw" + shield.length;
       module.addFunctionExport(info.name, name);
+      markHardware(module, info, shield.length + 1);
       shield.push(name);
     }
   }
@@ -104,6 +161,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   b.setOneCallerInlineMaxSize(b.getFlexibleInlineMaxSize());
   module.optimize();
   for (const name of shield) module.removeExport(name);
+  unmarkHardware(module);
 
   const report = instrumentModule(module, NAMES);
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWatInstrumented = module.emitText();
@@ -111,7 +169,8 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
     throw new Error("hoprt transform: hardware or atomic code calls instrumented code:\n  " + report.violations.join("\n  "));
   }
   const boundsStart = performance.now();
-  const bounds = computeBounds(module, NAMES);
+  const classes = new Map(report.functions.map((f) => [f.name, f.cls]));
+  const bounds = computeBounds(module, NAMES, (name) => classes.get(name) ?? classify(name));
   if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: bounds ${(performance.now() - boundsStart).toFixed(0)} ms\n`);
   const meta: FirmwareMeta = { bounds };
   module.addCustomSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)));

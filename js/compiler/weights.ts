@@ -1,52 +1,103 @@
 /**
- * The cycle cost model: what each WebAssembly instruction costs on the
- * modelled Cortex-M4 (STM32F407 at 0 wait states from flash accelerator).
+ * The cycle cost model: what each piece of code costs on the modelled
+ * Cortex-M4 (STM32F407, flash accelerator on: 0 wait states). This is the
+ * one table: the transform charges instrumented code from it and the build
+ * hands the exception costs to the dispatch loop (build.ts, `--use`), so
+ * nothing else holds a cost. Every row names its source; every row has a
+ * unit test on hand-written wasm (tests/host/weights.test.ts).
  *
- * The numbers come from the Cortex-M4 Technical Reference Manual, table 3-1
- * "Cortex-M4 instruction set summary": ALU operations 1 cycle, LDR 2 (1 when
- * pipelined, we charge the unpipelined figure), STR 1, MUL 1, UMULL 1,
- * SDIV/UDIV 2-12 (we charge 7), branches 1 + P where P (pipeline refill) is
- * 1-3 (we charge P = 2), BL 1 + P, BX LR 1 + P, VADD.F32/VMUL.F32 1,
- * VDIV.F32/VSQRT.F32 14. The M4F has no double-precision FPU, so f64 goes
- * through the ARM EABI soft-float routines (__aeabi_dadd ~ 50 cycles,
- * __aeabi_dmul ~ 60, __aeabi_ddiv ~ 100, from the ARM RTABI library figures),
- * and 64-bit division through __aeabi_ldivmod (~ 70).
+ * Sources:
+ *  [TRM]  Cortex-M4 Technical Reference Manual r0p1, table 3-1 "Cortex-M4
+ *         instruction set summary": P is the pipeline refill of a taken
+ *         branch, 1 to 3 cycles; we take P = 2. N is the number of registers
+ *         in a PUSH/POP/LDM/STM list.
+ *  [EXC]  TRM 3.7.1 / ARMv7-M: exception entry 12 cycles, exit 10,
+ *         tail-chaining 6 (no FP context stacked).
+ *  [FPU]  Cortex-M4 TRM table 7-1, FPv4-SP instruction timings: VADD/VSUB/
+ *         VMUL/VCMP/VCVT/VABS/VNEG 1, VDIV/VSQRT 14. FPv4-SP has no VRINT:
+ *         floorf/ceilf/truncf/rintf are library routines (newlib's bit
+ *         manipulation versions, ~20 instructions on their common path).
+ *  [AEABI] the ARM run-time ABI helpers a compiler calls where the M4 has no
+ *         instruction: f64 arithmetic (__aeabi_dadd ~50 cycles, __aeabi_dmul
+ *         ~60, __aeabi_ddiv ~100, compares ~30, conversions ~30-40, sqrt
+ *         ~200), 64-bit division (__aeabi_ldivmod ~70).
  *
- * A WebAssembly local lives in a register once compiled, so local.get,
- * local.set and constants cost nothing on their own; the operation that
- * consumes them carries the cost. This is the one table; change it here.
+ * How wasm maps onto M4 code (what a compiler would emit):
+ *  - a local lives in a register: local.get/set and constants cost nothing;
+ *    the instruction that consumes them carries the cost;
+ *  - a conditional branch costs 1 when it falls through and 1 + P when it is
+ *    taken; `eqz` feeding a branch folds into the branch's condition;
+ *  - a loop is laid out bottom-tested: its back edge is a taken branch and its
+ *    header costs nothing of its own;
+ *  - a call is BL (1 + P); the callee pushes the callee-saved registers it
+ *    uses (and LR unless it is a leaf) and pops them into PC on return.
  */
 import binaryen from "assemblyscript/binaryen";
 
-export const ENTRY_COST = 12; // exception entry, Cortex-M4 TRM 3.7.1
-export const EXIT_COST = 10; // exception return
-export const TAIL_CHAIN_COST = 6; // tail-chained exception
+/** [TRM] Pipeline refill of a taken branch. */
+export const P = 2;
 
-/** Call into a function: BL (1 + P) plus the callee's PUSH {r4-r7, lr}. */
-export const CALL = 3 + 2;
-/** An indirect call: load the table entry, BLX (1 + P), PUSH. */
-export const CALL_INDIRECT = 2 + 3 + 2;
-/** Function return: POP {r4-r7, pc} (1 + N + P). */
-export const RETURN = 4;
-/** A taken/untaken branch averaged: 1 + P with P = 2 halved for untaken. */
-export const BRANCH = 2;
-/** Compare-and-branch of an if. */
-export const IF = 2;
-/** A call to a hardware function (the MMIO bus, the core's registers):
- *  what the register access costs on silicon, an LDR/STR over the AHB/APB. */
+/** [EXC] Exception entry (stacking the 8-word frame, vector fetch). */
+export const EXCEPTION_ENTRY = 12;
+/** [EXC] Exception return (unstacking). */
+export const EXCEPTION_EXIT = 10;
+/** [EXC] Tail-chaining from one handler into the next pending one. */
+export const EXCEPTION_TAIL_CHAIN = 6;
+// Old names, kept for callers outside the compiler.
+export const ENTRY_COST = EXCEPTION_ENTRY;
+export const EXIT_COST = EXCEPTION_EXIT;
+export const TAIL_CHAIN_COST = EXCEPTION_TAIL_CHAIN;
+
+/** [TRM] B / BL / BX LR: 1 + P. */
+export const BRANCH_TAKEN = 1 + P;
+/** [TRM] A conditional branch that falls through. */
+export const BRANCH_NOT_TAKEN = 1;
+/** [TRM] BL: the call instruction itself; the callee's push and pop are charged in the callee. */
+export const CALL = 1 + P;
+/** [TRM] An indirect call: LDR of the table entry (2) and BLX (1 + P). */
+export const CALL_INDIRECT = 2 + 1 + P;
+/** [TRM] br_table as a compiler lowers a switch: CMP (1), BHI (1), TBB (2 + P). */
+export const TABLE_BRANCH = 1 + 1 + 2 + P;
+/** A call into the MCU model: the register access it models, an LDR/STR over the bus [TRM]. */
 export const HARDWARE_ACCESS = 2;
+/** A call into the debug probe (trace, console): the probe is not the CPU; tracing costs nothing. */
+export const PROBE_ACCESS = 0;
+
+/** Registers AAPCS lets a function clobber freely (r0-r3); locals beyond them live in r4-r11. */
+const SCRATCH_REGISTERS = 4;
+const CALLEE_SAVED_REGISTERS = 8;
+
+/** Callee-saved registers a function with `locals` wasm locals (params included) must save. */
+export function savedRegisters(locals: number): number {
+  return Math.min(Math.max(locals - SCRATCH_REGISTERS, 0), CALLEE_SAVED_REGISTERS);
+}
+
+/**
+ * [TRM] What a function's own entry and exit cost: PUSH {saved, lr} (1 + N)
+ * and POP {saved, pc} (1 + N + P); a leaf keeps LR, pushes only what it
+ * saves and returns with BX LR (1 + P).
+ */
+export function frameCost(locals: number, leaf: boolean): number {
+  const saved = savedRegisters(locals);
+  if (leaf) return (saved > 0 ? 2 * (1 + saved) : 0) + BRANCH_TAKEN;
+  const n = saved + 1; // plus LR on entry, PC on exit
+  return (1 + n) + (1 + n + P);
+}
 
 const b = binaryen as any;
 
 type OpTable = Map<number, number>;
 
-function table(entries: Array<[string[], number]>): OpTable {
+/** A row: the binaryen operators it prices, the cycles, and where the figure comes from. */
+export interface Row { ops: string[]; cycles: number; source: string }
+
+function table(rows: Row[]): OpTable {
   const result: OpTable = new Map();
-  for (const [names, cost] of entries) {
-    for (const name of names) {
+  for (const row of rows) {
+    for (const name of row.ops) {
       const op = b[name];
       if (typeof op !== "number") throw new Error(`weights: binaryen has no operator ${name}`);
-      result.set(op, cost);
+      result.set(op, row.cycles);
     }
   }
   return result;
@@ -57,70 +108,85 @@ const i64 = (ops: string[]) => ops.map((o) => o + "Int64");
 const f32 = (ops: string[]) => ops.map((o) => o + "Float32");
 const f64 = (ops: string[]) => ops.map((o) => o + "Float64");
 
-const BINARY = table([
-  [i32(["Add", "Sub", "Mul", "And", "Or", "Xor", "Shl", "ShrU", "ShrS", "RotL", "RotR",
-    "Eq", "Ne", "LtS", "LtU", "LeS", "LeU", "GtS", "GtU", "GeS", "GeU"]), 1],
-  [i32(["DivS", "DivU", "RemS", "RemU"]), 7],
-  [i64(["Add", "Sub", "And", "Or", "Xor", "Eq", "Ne"]), 2],
-  [i64(["LtS", "LtU", "LeS", "LeU", "GtS", "GtU", "GeS", "GeU"]), 3],
-  [i64(["Shl", "ShrU", "ShrS", "RotL", "RotR"]), 4],
-  [i64(["Mul"]), 3],
-  [i64(["DivS", "DivU", "RemS", "RemU"]), 70],
-  [f32(["Add", "Sub", "Mul", "Min", "Max", "CopySign", "Eq", "Ne", "Lt", "Le", "Gt", "Ge"]), 1],
-  [f32(["Div"]), 14],
-  [f64(["Add", "Sub"]), 50],
-  [f64(["Mul"]), 60],
-  [f64(["Div"]), 100],
-  [f64(["Min", "Max", "CopySign"]), 20],
-  [f64(["Eq", "Ne", "Lt", "Le", "Gt", "Ge"]), 30],
-]);
+export const BINARY_ROWS: Row[] = [
+  { ops: i32(["Add", "Sub", "Mul", "And", "Or", "Xor", "Shl", "ShrU", "ShrS", "RotR",
+    "Eq", "Ne", "LtS", "LtU", "LeS", "LeU", "GtS", "GtU", "GeS", "GeU"]), cycles: 1, source: "TRM: ADD/SUB/MUL/logic/shift/CMP 1" },
+  { ops: i32(["RotL"]), cycles: 2, source: "TRM: RSB + ROR (no rotate-left instruction)" },
+  { ops: i32(["DivS", "DivU"]), cycles: 7, source: "TRM: SDIV/UDIV 2-12, midpoint" },
+  { ops: i32(["RemS", "RemU"]), cycles: 9, source: "TRM: SDIV/UDIV 2-12 (7) + MLS (2)" },
+  { ops: i64(["Add", "Sub", "And", "Or", "Xor"]), cycles: 2, source: "TRM: ADDS+ADC etc., two 1-cycle halves" },
+  { ops: i64(["Eq", "Ne"]), cycles: 2, source: "TRM: CMP + CMPEQ (IT)" },
+  { ops: i64(["LtS", "LtU", "LeS", "LeU", "GtS", "GtU", "GeS", "GeU"]), cycles: 3, source: "TRM: CMP + SBCS + flag move" },
+  { ops: i64(["Shl", "ShrU", "ShrS", "RotL", "RotR"]), cycles: 4, source: "TRM: a 64-bit shift by register, ~4 ALU ops" },
+  { ops: i64(["Mul"]), cycles: 3, source: "TRM: UMULL (1) + 2 MLA (1 each)" },
+  { ops: i64(["DivS", "DivU", "RemS", "RemU"]), cycles: 70, source: "AEABI: __aeabi_ldivmod" },
+  { ops: f32(["Add", "Sub", "Mul", "Min", "Max", "Eq", "Ne", "Lt", "Le", "Gt", "Ge"]), cycles: 1, source: "FPU: VADD/VSUB/VMUL/VCMP 1" },
+  { ops: f32(["CopySign"]), cycles: 3, source: "FPU: VMOV out, BFI, VMOV in" },
+  { ops: f32(["Div"]), cycles: 14, source: "FPU: VDIV.F32 14" },
+  { ops: f64(["Add", "Sub"]), cycles: 50, source: "AEABI: __aeabi_dadd/dsub" },
+  { ops: f64(["Mul"]), cycles: 60, source: "AEABI: __aeabi_dmul" },
+  { ops: f64(["Div"]), cycles: 100, source: "AEABI: __aeabi_ddiv" },
+  { ops: f64(["Min", "Max", "CopySign"]), cycles: 20, source: "AEABI: fmin/fmax/copysign on two words" },
+  { ops: f64(["Eq", "Ne", "Lt", "Le", "Gt", "Ge"]), cycles: 30, source: "AEABI: __aeabi_dcmp*" },
+];
 
-const UNARY = table([
-  [i32(["Clz", "Ctz", "EqZ"]), 1],
-  [i32(["Popcnt"]), 8],
-  [i64(["Clz", "Ctz", "EqZ"]), 3],
-  [i64(["Popcnt"]), 16],
-  [["ExtendSInt32", "ExtendUInt32", "WrapInt64", "ExtendS8Int32", "ExtendS16Int32",
-    "ExtendS8Int64", "ExtendS16Int64", "ExtendS32Int64"], 1],
-  [f32(["Neg", "Abs"]), 1],
-  [f32(["Sqrt"]), 14],
-  [f32(["Ceil", "Floor", "Trunc", "Nearest"]), 3],
-  [f64(["Neg", "Abs"]), 2],
-  [f64(["Sqrt"]), 200],
-  [f64(["Ceil", "Floor", "Trunc", "Nearest"]), 40],
-  [["TruncSFloat32ToInt32", "TruncUFloat32ToInt32", "ConvertSInt32ToFloat32", "ConvertUInt32ToFloat32",
-    "ReinterpretFloat32", "ReinterpretInt32", "TruncSatSFloat32ToInt32", "TruncSatUFloat32ToInt32"], 1],
-  [["TruncSFloat64ToInt32", "TruncUFloat64ToInt32", "ConvertSInt32ToFloat64", "ConvertUInt32ToFloat64",
-    "PromoteFloat32", "DemoteFloat64", "TruncSatSFloat64ToInt32", "TruncSatUFloat64ToInt32"], 30],
-  [["TruncSFloat32ToInt64", "TruncUFloat32ToInt64", "TruncSFloat64ToInt64", "TruncUFloat64ToInt64",
+export const UNARY_ROWS: Row[] = [
+  { ops: i32(["Clz", "EqZ"]), cycles: 1, source: "TRM: CLZ 1; CMP #0 1" },
+  { ops: i32(["Ctz"]), cycles: 2, source: "TRM: RBIT + CLZ" },
+  { ops: i32(["Popcnt"]), cycles: 8, source: "TRM: the bit-twiddling sequence, ~8 ALU ops" },
+  { ops: i64(["Clz", "Ctz", "EqZ"]), cycles: 3, source: "TRM: two halves and a select" },
+  { ops: i64(["Popcnt"]), cycles: 16, source: "TRM: two 32-bit popcounts" },
+  { ops: ["ExtendSInt32", "ExtendUInt32", "WrapInt64", "ExtendS8Int32", "ExtendS16Int32",
+    "ExtendS8Int64", "ExtendS16Int64", "ExtendS32Int64"], cycles: 1, source: "TRM: SXTB/SXTH/ASR/MOV 1" },
+  { ops: f32(["Neg", "Abs"]), cycles: 1, source: "FPU: VNEG/VABS 1" },
+  { ops: f32(["Sqrt"]), cycles: 14, source: "FPU: VSQRT.F32 14" },
+  { ops: f32(["Ceil", "Floor", "Trunc", "Nearest"]), cycles: 20, source: "FPU has no VRINT: newlib ceilf/floorf/truncf/rintf" },
+  { ops: f64(["Neg", "Abs"]), cycles: 2, source: "TRM: EOR/BIC of the sign word (+ MOV)" },
+  { ops: f64(["Sqrt"]), cycles: 200, source: "AEABI: sqrt in software" },
+  { ops: f64(["Ceil", "Floor", "Trunc", "Nearest"]), cycles: 40, source: "AEABI: newlib ceil/floor/trunc/rint" },
+  { ops: ["TruncSFloat32ToInt32", "TruncUFloat32ToInt32", "ConvertSInt32ToFloat32", "ConvertUInt32ToFloat32",
+    "ReinterpretFloat32", "ReinterpretInt32", "TruncSatSFloat32ToInt32", "TruncSatUFloat32ToInt32"], cycles: 1, source: "FPU: VCVT/VMOV 1" },
+  { ops: ["TruncSFloat64ToInt32", "TruncUFloat64ToInt32", "ConvertSInt32ToFloat64", "ConvertUInt32ToFloat64",
+    "PromoteFloat32", "DemoteFloat64", "TruncSatSFloat64ToInt32", "TruncSatUFloat64ToInt32"], cycles: 30, source: "AEABI: __aeabi_d2iz/i2d/f2d/d2f" },
+  { ops: ["TruncSFloat32ToInt64", "TruncUFloat32ToInt64", "TruncSFloat64ToInt64", "TruncUFloat64ToInt64",
     "ConvertSInt64ToFloat32", "ConvertUInt64ToFloat32", "ConvertSInt64ToFloat64", "ConvertUInt64ToFloat64",
-    "TruncSatSFloat32ToInt64", "TruncSatUFloat32ToInt64", "TruncSatSFloat64ToInt64", "TruncSatUFloat64ToInt64"], 40],
-  [["ReinterpretFloat64", "ReinterpretInt64"], 2],
-]);
+    "TruncSatSFloat32ToInt64", "TruncSatUFloat32ToInt64", "TruncSatSFloat64ToInt64", "TruncSatUFloat64ToInt64"], cycles: 40, source: "AEABI: __aeabi_f2lz/l2f/d2lz/l2d" },
+  { ops: ["ReinterpretFloat64", "ReinterpretInt64"], cycles: 2, source: "FPU: two VMOVs (a D register is two S registers)" },
+];
+
+const BINARY = table(BINARY_ROWS);
+const UNARY = table(UNARY_ROWS);
+
+/** An operator with no row costs one ALU cycle. */
+export const DEFAULT_OP = 1;
 
 export function binaryCost(op: number): number {
-  return BINARY.get(op) ?? 1;
+  return BINARY.get(op) ?? DEFAULT_OP;
 }
 
 export function unaryCost(op: number): number {
-  return UNARY.get(op) ?? 1;
+  return UNARY.get(op) ?? DEFAULT_OP;
 }
 
-/** LDR: 2 cycles; a 64-bit load is an LDRD (3). */
+/** [TRM] LDR 2 (not pipelined with a neighbour: we do not model pairing); LDRD 3. */
 export function loadCost(bytes: number): number {
   return bytes > 4 ? 3 : 2;
 }
 
-/** STR: 1 cycle (write buffer); STRD 2. */
+/** [TRM] LDR/STR Rt, [Rn, Rm, LSL #0-3]: the address add (and a shift up to 3) are part of the load or store. */
+export const ADDRESS_MODE_MAX_SHIFT = 3;
+
+/** [TRM] STR 1 (through the write buffer); STRD 2. */
 export function storeCost(bytes: number): number {
   return bytes > 4 ? 2 : 1;
 }
 
-/** A global is a word in RAM: a load or a store. */
+/** [TRM] A global is a word in RAM: an LDR (2) to read it (its address is a literal-pool load folded away), an STR (1) to write it. */
 export const GLOBAL_GET = 2;
 export const GLOBAL_SET = 1;
-export const SELECT = 2; // IT + conditional MOV
+/** [TRM] IT + conditional MOV. */
+export const SELECT = 2;
 export const MEMORY_SIZE = 1;
 export const MEMORY_GROW = 20;
-/** memory.copy / memory.fill per call; the bytes are charged by the library loop when bulk memory is off. */
+/** memory.copy / memory.fill per call; the firmware is built without bulk memory, so the library loop is charged instead. */
 export const BULK_MEMORY = 20;

@@ -205,7 +205,10 @@ export class Uart {
   feed(now: bigint, end: bigint): bigint {
     if (this.pending.length === 0) return end;
     const push = need(this.port, "hoprt_uart_push");
-    while (this.pending.length > 0 && this.pending[0].cycle < end) {
+    // Everything scheduled goes on the wire as soon as there is room, not when
+    // the run reaches it: what the firmware knows (its idle target, its trace)
+    // must not depend on how the host slices the run.
+    while (this.pending.length > 0) {
       const w = this.pending[0];
       const at = w.cycle > now ? w.cycle : now;
       while (w.offset < w.bytes.length) {

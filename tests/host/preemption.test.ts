@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { machine, ofKind, TICK_CYCLES, SYSTICK_EXCEPTION, PENDSV_EXCEPTION } from "./support.js";
+import { EXCEPTION_TAIL_CHAIN } from "../../js/compiler/weights.js";
 
 const APP = `
 import { task, time, debug } from "hoprt";
@@ -52,7 +53,7 @@ describe("preemption", () => {
     expect(noticed >= 0n && noticed < 16n).toBe(true);
     expect(enter.b).toBe(12); // full exception entry
     expect(pendsv.b).toBe(6); // PendSV tail-chains
-    expect(pendsv.cycle - exit.cycle).toBe(6n);
+    expect(pendsv.cycle - exit.cycle).toBe(BigInt(EXCEPTION_TAIL_CHAIN));
     const into = afterTick[8];
     expect(into.kind).toBe("task_switch_in");
     expect(into.context).toBe(sleeperId);

@@ -1,0 +1,104 @@
+/**
+ * Nothing the host does changes modelled time: every app of examples/ and
+ * tests/host/apps, and an app that reads time.cycles(), allocates until the
+ * collector runs and prints, gives the same trace byte for byte and ends at
+ * the same cycle whether the host runs it in 1, 97 or 9,973 slices, and
+ * whatever it reads between slices (cycles, tasks(), memory()).
+ */
+import { describe, it, expect } from "vitest";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { firmware } from "./support.js";
+import { Machine } from "../../js/host/machine.js";
+
+const ROOT = path.resolve(__dirname, "../..");
+const read = (...p: string[]) => fs.readFileSync(path.join(ROOT, ...p), "utf8");
+const TICKS = read("tests", "host", "apps", "ticks.ts");
+
+// Cycles read by the firmware, garbage for the collector, console lines, an ISR.
+const CLOCK_READER = `
+import { task, time, irq, debug } from "hoprt";
+let hits: u32 = 0;
+function onIrq(): void { hits++; debug.print("irq at " + time.cycles().toString()); }
+function reader(arg: u32): void {
+  let last: i64 = 0;
+  for (let round = 0; round < 80; round++) {
+    const now = time.cycles();
+    const words = new Array<string>();
+    for (let i: u32 = 0; i < 40; i++) words.push((<u32>(now - last) + i).toString());
+    last = now;
+    if (round % 20 == 0) debug.print("round " + round.toString() + " " + words.join(",").length.toString() + " at " + now.toString());
+    if ((round & 3) == 0) time.sleepMs(1); else task.yieldCurrent();
+  }
+  debug.print("reader done at " + time.cycles().toString() + " irqs " + hits.toString());
+}
+export function main(): void {
+  irq.attach(5, onIrq, 2);
+  irq.enable(5);
+  task.build().entry(reader).arg(1).priority(5).spawn();
+  task.build().entry(reader).arg(2).priority(5).spawn();
+}
+`;
+
+// The names match the other suites' so the firmware cache serves them all.
+const APPS: Array<[string, string]> = [
+  ["clock-reader", CLOCK_READER],
+  ["example-blinky", read("examples", "blinky", "app.ts")],
+  ["example-button", read("examples", "button", "app.ts")],
+  ["example-uart-echo", read("examples", "uart-echo", "app.ts")],
+  ["example-demo", read("examples", "demo", "app.ts")],
+  ["hardrt", read("tests", "host", "apps", "hardrt.ts")],
+  ["property", read("tests", "host", "apps", "property.ts")],
+  ["sync", read("tests", "host", "apps", "sync.ts")],
+  ["ticks-1000", `const TICK_HZ: u32 = 1000;\nconst START_TICK: u32 = 0;\n` + TICKS.replace("cfg.tickSource = TICK_SOURCE;", "cfg.tickSource = TickSource.SysTick;")],
+];
+
+const TOTAL = 12_000_000n;
+
+interface Outcome { trace: string; cycles: bigint; console: string[] }
+
+function drive(wasm: Uint8Array, slices: number, readBetween: boolean): Outcome {
+  const m = Machine.loadSync(wasm);
+  // Injections at fixed cycles: the same whatever the slicing.
+  m.irq.schedule(5, 700_000n);
+  m.irq.schedule(5, 4_100_000n);
+  m.gpio("PA0").setAt(2_000_000n, 1);
+  m.gpio("PA0").setAt(2_500_000n, 0);
+  m.uart(2).writeAt(3_000_000n, [0x68, 0x69, 0x0a]);
+  // Each slice runs to an absolute cycle; a run ends at the first check point past its end.
+  for (let i = 0; i < slices; i++) {
+    const next = (TOTAL * BigInt(i + 1)) / BigInt(slices);
+    if (next > m.cycles) m.runFor(next - m.cycles);
+    if (readBetween) {
+      void m.cycles;
+      m.tasks();
+      m.memory();
+      void m.cycles;
+    }
+  }
+  const trace = m.trace.events().filter((e) => e.kind !== "run_stop")
+    .map((e) => `${e.cycle} ${e.kind} ${e.context} ${e.a} ${e.b} ${e.c}`).join("\n");
+  return { trace, cycles: m.cycles, console: [...m.console.lines] };
+}
+
+describe("host slicing and reads never change modelled time", () => {
+  for (const [name, source] of APPS) {
+    it(`${name}: 1, 97 and 9,973 slices, with and without host reads, give one trace`, async () => {
+      const wasm = await firmware(name, source);
+      const whole = drive(wasm, 1, false);
+      expect(whole.cycles >= TOTAL).toBe(true);
+      expect(whole.trace.length).toBeGreaterThan(0);
+      for (const [slices, reads] of [[97, false], [97, true], [9973, true]] as Array<[number, boolean]>) {
+        const sliced = drive(wasm, slices, reads);
+        expect(sliced.cycles, `${slices} slices`).toBe(whole.cycles);
+        expect(sliced.console, `${slices} slices`).toEqual(whole.console);
+        expect(sliced.trace === whole.trace, `${name}: trace under ${slices} slices${reads ? " with reads" : ""} differs`).toBe(true);
+      }
+      if (name === "clock-reader") {
+        expect(whole.console.some((l) => l.startsWith("reader done"))).toBe(true);
+        expect(whole.console.some((l) => l.startsWith("irq at"))).toBe(true);
+        expect(whole.trace).toMatch(/ gc /); // the collector ran
+      }
+    });
+  }
+});
