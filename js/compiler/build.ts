@@ -41,6 +41,19 @@ export interface BuildOptions {
   /** Path of the application's .ts file (exports main()). */
   app: string;
   sramBytes?: number;
+  /** Most tasks at once, idle and main included (default 32, at most 4096). */
+  maxTasks?: number;
+}
+
+export const DEFAULT_MAX_TASKS = 32;
+export const MAX_MAX_TASKS = 4096;
+
+/** "1MiB", "512KiB", "131072" -> bytes; a clear error for anything else. */
+export function parseSize(text: string, what = "size"): number {
+  const m = /^\s*(\d+)\s*(KiB|K|MiB|M)?\s*$/i.exec(text);
+  if (!m) throw new BuildError(`hoprt build: ${what} must be bytes, KiB or MiB (e.g. 131072, 128KiB, 1MiB), got "${text}"`);
+  const unit = (m[2] ?? "").toLowerCase();
+  return Number(m[1]) * (unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1);
 }
 
 export interface BuildResult {
@@ -74,6 +87,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const sram = options.sramBytes ?? DEFAULT_SRAM_BYTES;
   if (!Number.isInteger(sram) || sram < 32 * 1024 || sram % 1024 !== 0) {
     throw new BuildError(`hoprt build: SRAM size must be a whole number of KiB, at least 32 KiB (got ${sram})`);
+  }
+  const maxTasks = options.maxTasks ?? DEFAULT_MAX_TASKS;
+  if (!Number.isInteger(maxTasks) || maxTasks < 2 || maxTasks > MAX_MAX_TASKS) {
+    throw new BuildError(`hoprt build: the task limit must be a whole number from 2 to ${MAX_MAX_TASKS} (got ${maxTasks})`);
   }
   const pages = Math.ceil((sram + PROBE_BYTES) / 65536);
   const baseDir = path.dirname(appPath);
@@ -116,6 +133,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     "--use", "trace=~lib/hoprt/kernel/fault/onTrace",
     "--use", "seed=~lib/hoprt/kernel/fault/seed",
     "--use", `HOPRT_SRAM_BYTES=${sram}`,
+    "--use", `HOPRT_MAX_TASKS=${maxTasks}`,
     "--noColors",
   ];
   if (process.env.HOPRT_DEBUG_NAMES) args.push("--debug"); // a name section, for profilers
