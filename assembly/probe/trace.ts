@@ -32,7 +32,7 @@ export const EV_PRIORITY: u16 = 15;       // a = new priority, b = old
 export const EV_TASK_DELETE: u16 = 16;    // a = bytes reclaimed
 export const EV_ERROR: u16 = 17;          // a = error code, b = detail: a kernel call refused
 export const EV_STACK: u16 = 18;          // a = stack bytes used (new high water)
-export const EV_GC: u16 = 19;             // a = bytes freed, b = bytes live
+export const EV_GC: u16 = 19;             // ctx = the context whose allocation ran it (never a handler), a = bytes freed, b = bytes live, c = pause (cycles the collection took, uninterruptible)
 export const EV_RUN_STOP: u16 = 20;       // a = stop reason
 // 21..49: synchronisation objects and scheduling (kernel/sync, kernel/sched).
 // For objects: ctx = the acting context, a = object id (its address), b, c as noted.

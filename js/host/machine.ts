@@ -393,8 +393,9 @@ export class Machine {
     return out;
   }
 
-  memory(): { heapUsed: number; heapPeak: number; heapCapacity: number; sramBytes: number } {
+  /** Heap use, and the collector: collections so far and the longest (an uninterruptible stretch, cycles). */
+  memory(): { heapUsed: number; heapPeak: number; heapCapacity: number; sramBytes: number; collections: number; gcMaxPauseCycles: number } {
     const m = (f: number) => Number(this.exports.hoprt_memory_info(f));
-    return { heapUsed: m(0), heapPeak: m(1), heapCapacity: m(2), sramBytes: m(3) };
+    return { heapUsed: m(0), heapPeak: m(1), heapCapacity: m(2), sramBytes: m(3), collections: m(4), gcMaxPauseCycles: m(5) };
   }
 }
