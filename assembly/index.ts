@@ -13,6 +13,7 @@ import * as clock from "./mcu/clock";
 import * as bus from "./mcu/bus";
 import * as probeConsole from "./probe/console";
 import * as trace from "./probe/trace";
+import { stackNow, stackPeak } from "./kernel/stack/stats";
 
 export { errors };
 export * from "./hal/index";
@@ -85,6 +86,34 @@ export namespace task {
     const t = kernelTask.taskAt(id);
     return t == null ? -1 : <i32>t.timeslice;
   }
+}
+
+/**
+ * Stack statistics (DESIGN §5). Every task runs on one contiguous stack
+ * today (a single stacklet: segmented stacks are not built yet), so
+ * `stacklets()` counts live tasks' stacks and `extensions()` stays 0.
+ */
+export namespace stack {
+  /**
+   * Bytes of stack memory task `id` (-1: the running task) holds now: for
+   * the running task its callers' frames (this call has no frame of its
+   * own), for a suspended one its frames plus its saved state. -1 for no
+   * such task or, with id -1, in a handler.
+   */
+  // @ts-ignore: decorator
+  @inline export function used(id: i32 = -1): i32 {
+    const t = kernelTask.taskAt(id < 0 ? (inIsr() ? -1 : <i32>currentId()) : id);
+    return t == null ? -1 : <i32>stackNow(t);
+  }
+  /** The most bytes task `id` has held at once (-1: the running task). */
+  export function peak(id: i32 = -1): i32 {
+    const t = kernelTask.taskAt(id < 0 ? (inIsr() ? -1 : <i32>currentId()) : id);
+    return t == null ? -1 : <i32>stackPeak(t);
+  }
+  /** Live stacklets, machine-wide: one per live task while stacks are contiguous. */
+  export function stacklets(): i32 { return kernelTask.taskCount; }
+  /** Stacklet allocations since boot beyond the tasks' first (none while stacks are contiguous). */
+  export function extensions(): i32 { return 0; }
 }
 
 export namespace scheduler {
