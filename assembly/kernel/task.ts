@@ -16,6 +16,7 @@ import * as probeConsole from "../probe/console";
 import { heapAlloc, heapFree, heapFits } from "./memory/heap";
 import { addContext, removeContext } from "./memory/roots";
 import { saveReserve } from "./stack/layout";
+import { stackPeak } from "./stack/stats";
 import * as config from "./config";
 import * as errors from "./errors";
 import { lock, unlock } from "./lock";
@@ -174,7 +175,7 @@ export function reclaim(t: Task): void {
   taskCount--;
   if (t.name != 0) __unpin(t.name);
   removeContext(t.region);
-  trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes);
+  trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes, stackPeak(t), t.savePeak);
   heapFree(t.region);
 }
 

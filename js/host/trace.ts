@@ -113,6 +113,8 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
         runningSince.set(e.context, e.cycle);
         break;
       case "task_switch_out": {
+        // A stack counter track per task: what it holds while switched out (frames + saved state).
+        out.push({ ph: "C", pid: 1, tid: e.context, name: `stack ${taskName(e.context)}`, ts: us(e.cycle), args: { bytes: e.b } });
         const start = runningSince.get(e.context);
         if (start !== undefined) {
           out.push({ ph: "X", pid: 1, tid: e.context, name: "running", ts: us(start), dur: us(e.cycle) - us(start) });
