@@ -2,6 +2,7 @@
  * The application API: what `import { task, time, debug, irq } from "hoprt"` gives.
  */
 import * as kernelTask from "./kernel/task";
+import * as breathing from "./kernel/breathing";
 import * as sched from "./kernel/sched";
 import * as kernelTime from "./kernel/time";
 import * as kernelIrq from "./kernel/irq";
@@ -13,6 +14,7 @@ import * as clock from "./mcu/clock";
 import * as bus from "./mcu/bus";
 import * as probeConsole from "./probe/console";
 import * as trace from "./probe/trace";
+import { stackNow, stackPeak } from "./kernel/stack/stats";
 
 export { errors };
 export * from "./hal/index";
@@ -47,8 +49,45 @@ export class TaskBuilder {
   }
 }
 
+/**
+ * Builds and spawns a breathing task (DESIGN §5): task.buildBreathing<S>()
+ * .init(fn).wait(fn).work(fn).arg(0).name("x").priority(6).spawn().
+ */
+export class BreathingBuilder<S> {
+  private initFn: u32 = 0;
+  private waitFn: u32 = 0;
+  private workFn: u32 = 0;
+  private argument: u32 = 0;
+  private prio: i32 = config.DEFAULT_PRIORITY;
+  private stack: u32 = config.DEFAULT_STACK_BYTES;
+  private taskName: string | null = null;
+  private slice: i32 = -1;
+
+  /** Runs once (and again on a restart), returns the state. */
+  init(fn: (arg: u32) => S): BreathingBuilder<S> { this.initFn = fn.index; return this; }
+  /** Waits for the next item (runs on the task's own stack). */
+  wait(fn: (s: S) => u32): BreathingBuilder<S> { this.waitFn = fn.index; return this; }
+  /** Handles an item, holding one of the breathing slots (task.setBreathingConcurrency). */
+  work(fn: (s: S, item: u32) => void): BreathingBuilder<S> { this.workFn = fn.index; return this; }
+  arg(value: u32): BreathingBuilder<S> { this.argument = value; return this; }
+  name(value: string): BreathingBuilder<S> { this.taskName = value; return this; }
+  priority(value: i32): BreathingBuilder<S> { this.prio = value; return this; }
+  timeslice(ticks: u16): BreathingBuilder<S> { this.slice = ticks; return this; }
+  staticStack(bytes: u32): BreathingBuilder<S> { this.stack = bytes; return this; }
+  /** Returns the task id, or a negative error code (errors.ERR_*). */
+  spawn(): i32 {
+    if (this.initFn == 0 || this.waitFn == 0 || this.workFn == 0) return refuse(errors.ERR_NO_ENTRY);
+    const spec = new breathing.BreathingSpec(this.initFn, this.waitFn, this.workFn, this.argument);
+    return kernelTask.spawn(breathing.breathe.index, true, this.argument, this.prio, this.stack, this.taskName, this.slice, changetype<usize>(spec));
+  }
+}
+
 export namespace task {
   export function build(): TaskBuilder { return new TaskBuilder(); }
+  export function buildBreathing<S>(): BreathingBuilder<S> { return new BreathingBuilder<S>(); }
+  /** How many tasks may be inside work() at once (default 3); takes effect at the next entry. */
+  export function setBreathingConcurrency(n: u32): void { breathing.setConcurrency(n); }
+  export function breathingConcurrency(): u32 { return breathing.concurrency(); }
   /** Let the other ready tasks of the same priority run first. */
   export function yieldCurrent(): void {
     if (inIsr()) { refuse(errors.ERR_IN_ISR); return; }
@@ -85,6 +124,34 @@ export namespace task {
     const t = kernelTask.taskAt(id);
     return t == null ? -1 : <i32>t.timeslice;
   }
+}
+
+/**
+ * Stack statistics (DESIGN §5). Every task runs on one contiguous stack
+ * today (a single stacklet: segmented stacks are not built yet), so
+ * `stacklets()` counts live tasks' stacks and `extensions()` stays 0.
+ */
+export namespace stack {
+  /**
+   * Bytes of stack memory task `id` (-1: the running task) holds now: for
+   * the running task its callers' frames (this call has no frame of its
+   * own), for a suspended one its frames plus its saved state. -1 for no
+   * such task or, with id -1, in a handler.
+   */
+  // @ts-ignore: decorator
+  @inline export function used(id: i32 = -1): i32 {
+    const t = kernelTask.taskAt(id < 0 ? (inIsr() ? -1 : <i32>currentId()) : id);
+    return t == null ? -1 : <i32>stackNow(t);
+  }
+  /** The most bytes task `id` has held at once (-1: the running task). */
+  export function peak(id: i32 = -1): i32 {
+    const t = kernelTask.taskAt(id < 0 ? (inIsr() ? -1 : <i32>currentId()) : id);
+    return t == null ? -1 : <i32>stackPeak(t);
+  }
+  /** Live stacklets, machine-wide: one per live task while stacks are contiguous. */
+  export function stacklets(): i32 { return kernelTask.taskCount; }
+  /** Stacklet allocations since boot beyond the tasks' first (none while stacks are contiguous). */
+  export function extensions(): i32 { return 0; }
 }
 
 export namespace scheduler {

@@ -25,6 +25,7 @@ import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
 import { Task, TASK_TABLE } from "./kernel/task";
 import { MAX_TASKS, tickSource, TickSource } from "./kernel/config";
 import { heapUsed, heapPeak, heapCapacity } from "./kernel/memory/heap";
+import { collections, maxPauseCycles } from "./kernel/memory/runtime";
 
 const ABI_VERSION: u32 = 1;
 
@@ -272,13 +273,15 @@ export function hoprt_task_info(id: i32, field: i32): i64 {
   return -1;
 }
 
-/** 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes. */
+/** 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes, 4 collections, 5 longest collection (cycles). */
 export function hoprt_memory_info(field: i32): i64 {
   switch (field) {
     case 0: return <i64>heapUsed;
     case 1: return <i64>heapPeak;
     case 2: return <i64>heapCapacity();
     case 3: return <i64>SRAM_END;
+    case 4: return <i64>collections;
+    case 5: return maxPauseCycles;
   }
   return -1;
 }

@@ -20,6 +20,13 @@
  *               event each change leaves included), modelled cycles per loop.
  * uartEcho      examples/uart-echo at 115200 baud: the host types 4000 bytes
  *               into USART2 and collects the echo; bytes per wall-clock second.
+ * gc            two allocating tasks preempting each other for 200 ms: the
+ *               longest collection (an uninterruptible stretch, cycles), the
+ *               mean, collections.
+ * stackMemory   the 12-task reference workload (bench/apps/stackload.ts) on
+ *               2 KiB static stacks for 200 ms: SRAM reserved for stacks, and
+ *               the most the tasks held at once each (frames + saved state),
+ *               i.e. static stacks sized to their peak.
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
@@ -244,11 +251,34 @@ async function uartEcho() {
   return { bytesPerSecondWall: median(rates), bytesPerSecondWallBest: Math.max(...rates) };
 }
 
+async function gcPauses() {
+  const { wasm } = await build({ app: path.join(APPS, "churn.ts") });
+  const m = Machine.loadSync(wasm);
+  m.runFor("200ms");
+  const pauses = m.trace.events().filter((e) => e.kind === "gc").map((e) => e.c);
+  const mem = m.memory();
+  return { maxPauseCycles: mem.gcMaxPauseCycles, meanPauseCycles: pauses.reduce((a, b) => a + b, 0) / Math.max(1, pauses.length), collections: mem.collections };
+}
+
+async function stackMemory() {
+  const { wasm } = await build({ app: path.join(APPS, "stackload.ts") });
+  const m = Machine.loadSync(wasm);
+  m.runFor("200ms");
+  const tasks = m.tasks().filter((t) => t.name !== "idle");
+  return {
+    tasks: tasks.length,
+    staticReservedBytes: tasks.reduce((sum, t) => sum + t.stackBytes, 0),
+    staticSizedToPeakBytes: tasks.reduce((sum, t) => sum + t.stackPeak, 0),
+    savedStatePeakBytes: tasks.reduce((sum, t) => sum + t.savePeak, 0),
+  };
+}
+
 async function main() {
   const json = process.argv.includes("--json");
   const results = {
     cpuLoop: await cpuLoop(), cpuCrc: await cpuCrc(), cpuCount: await cpuCount(), contextSwitch: await contextSwitch(), irq: await irq(), ...(await sync()),
     gpioToggle: await gpioToggle(), uartEcho: await uartEcho(),
+    gc: await gcPauses(), stackMemory: await stackMemory(),
   };
   const flat: Record<string, number> = {};
   for (const [group, values] of Object.entries(results)) {

@@ -9,7 +9,7 @@ import * as trace from "../probe/trace";
   return ctx != 0 && changetype<Context>(ctx).id >= HANDLER_ID_BASE;
 }
 
-/** The trace id of the running context (a task id, or 0x100 + exception number). */
+/** The trace id of the running context (a task id, or 0xF000 + exception number). */
 export function currentId(): u32 {
   const ctx = core.current;
   return ctx == 0 ? 0xFFFF : changetype<Context>(ctx).id;

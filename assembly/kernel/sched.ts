@@ -21,6 +21,7 @@ import * as clock from "../mcu/clock";
 import * as bus from "../mcu/bus";
 import * as scb from "../mcu/scb";
 import * as trace from "../probe/trace";
+import { stackNow } from "./stack/stats";
 import { Task, TASK_READY, TASK_BLOCKED, reclaim } from "./task";
 import * as config from "./config";
 import { lock, unlock } from "./lock";
@@ -240,7 +241,7 @@ function switchTo(next: Task): void {
   const prev = current;
   if (changetype<usize>(prev) != 0) {
     prev.cyclesRun += now - prev.lastSwitchIn;
-    trace.emit(trace.EV_TASK_SWITCH_OUT, prev.id, prev.taskState, 0);
+    trace.emit(trace.EV_TASK_SWITCH_OUT, prev.id, prev.taskState, stackNow(prev));
   }
   next.switches++;
   next.lastSwitchIn = now;

@@ -16,12 +16,14 @@ import * as probeConsole from "../probe/console";
 import { heapAlloc, heapFree, heapFits } from "./memory/heap";
 import { addContext, removeContext } from "./memory/roots";
 import { saveReserve } from "./stack/layout";
+import { stackPeak } from "./stack/stats";
 import * as config from "./config";
 import * as errors from "./errors";
 import { lock, unlock } from "./lock";
 import { inIsr, refuse, currentId } from "./context";
 import * as sched from "./sched";
 import { releaseAll } from "./sync/mutex";
+import { releaseSlot } from "./breathing";
 
 export const TASK_READY: u32 = 1;
 export const TASK_BLOCKED: u32 = 2;
@@ -60,6 +62,10 @@ export const TASK_ZOMBIE: u32 = 3;
   waitTimed: bool;
   /** Mutexes this task holds (a list through Mutex.nextHeld), for priority inheritance. */
   heldMutexes: usize;
+  /** A breathing task inside work(): it holds one of the concurrency slots. */
+  breathingSlot: bool;
+  /** A breathing task's spec (kernel/breathing.ts), kept alive by this control block. */
+  breathing: usize;
 }
 
 /** The task table: MAX_TASKS pointers (0 = free slot); the ABI reads it. */
@@ -91,7 +97,7 @@ function taskMain(id: u32): void {
  * Create a task; returns its id or a negative error code. Blocking-free, so
  * callable from handlers too.
  */
-export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stackBytes: u32, name: string | null, timeslice: i32 = -1): i32 {
+export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stackBytes: u32, name: string | null, timeslice: i32 = -1, breathing: usize = 0): i32 {
   if (entry == 0) return refuse(errors.ERR_NO_ENTRY);
   if (priority < 0 || priority >= config.PRIORITY_LEVELS) return refuse(errors.ERR_BAD_PRIORITY, <u32>priority);
   if (stackBytes < config.MIN_STACK_BYTES || stackBytes > config.MAX_STACK_BYTES) return refuse(errors.ERR_BAD_STACK, stackBytes);
@@ -124,6 +130,7 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   t.entryTakesArg = takesArg;
   t.userEntry = entry;
   t.userArg = arg;
+  t.breathing = breathing;
   t.region = region;
   t.regionBytes = <u32>regionBytes;
   t.stackBytes = stackBytes;
@@ -161,10 +168,13 @@ export function retire(t: Task): void {
   if (t.taskState == TASK_READY) sched.removeReady(t);
   else if (t.taskState == TASK_BLOCKED) sched.unblock(t);
   releaseAll(t);
+  const slot = t.breathingSlot;
+  t.breathingSlot = false;
   t.taskState = TASK_ZOMBIE;
   t.state = STATE_DEAD;
   sched.addZombie(t);
   unlock();
+  if (slot) releaseSlot(); // it died inside work(): its breathing slot comes back
 }
 
 /** Free a zombie's memory. Called by the PendSV handler once it no longer runs. */
@@ -174,7 +184,7 @@ export function reclaim(t: Task): void {
   taskCount--;
   if (t.name != 0) __unpin(t.name);
   removeContext(t.region);
-  trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes);
+  trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes, stackPeak(t), t.savePeak);
   heapFree(t.region);
 }
 

@@ -17,7 +17,7 @@ import { Context } from "../mcu/context";
 export const EV_TASK_CREATE: u16 = 1;     // ctx = task; a = priority, b = stack bytes, c = entry index
 export const EV_TASK_READY: u16 = 2;
 export const EV_TASK_SWITCH_IN: u16 = 3;
-export const EV_TASK_SWITCH_OUT: u16 = 4;
+export const EV_TASK_SWITCH_OUT: u16 = 4;  // a = task state, b = stack bytes it holds (frames + saved state)
 export const EV_TASK_BLOCK: u16 = 5;      // a = reason (1 sleep), b = wake tick
 export const EV_TASK_EXIT: u16 = 6;       // a = stack high water (bytes)
 export const EV_ISR_ENTER: u16 = 7;       // ctx = handler id, a = exception number, b = entry cost (12 or 6)
@@ -29,10 +29,10 @@ export const EV_IRQ_CLEAR: u16 = 12;
 export const EV_TICK: u16 = 13;           // a = tick count
 export const EV_USER_MARK: u16 = 14;      // a, b = user values
 export const EV_PRIORITY: u16 = 15;       // a = new priority, b = old
-export const EV_TASK_DELETE: u16 = 16;    // a = bytes reclaimed
+export const EV_TASK_DELETE: u16 = 16;    // a = bytes reclaimed, b = stack peak (bytes held at once), c = saved-state peak
 export const EV_ERROR: u16 = 17;          // a = error code, b = detail: a kernel call refused
 export const EV_STACK: u16 = 18;          // a = stack bytes used (new high water)
-export const EV_GC: u16 = 19;             // a = bytes freed, b = bytes live
+export const EV_GC: u16 = 19;             // ctx = the context whose allocation ran it (never a handler), a = bytes freed, b = bytes live, c = pause (cycles the collection took, uninterruptible)
 export const EV_RUN_STOP: u16 = 20;       // a = stop reason
 // 21..49: synchronisation objects and scheduling (kernel/sync, kernel/sched).
 // For objects: ctx = the acting context, a = object id (its address), b, c as noted.

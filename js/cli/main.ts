@@ -1,7 +1,7 @@
 /**
  * The hoprt command: build an application, run a firmware.
  *
- *   hoprt build <app.ts> [-o out.wasm]
+ *   hoprt build <app.ts> [-o out.wasm] [--sram 1MiB] [--max-tasks 1024]
  *   hoprt run <app.ts|app.wasm> [--for <time>] [--trace <file.json>] [--stats]
  *             [--vcd <file.vcd>] [--uart <1|2|6>]
  *
@@ -12,7 +12,7 @@
 import { Command, CommanderError } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BuildError } from "../compiler/build.js";
+import { BuildError, parseSize, type BuildOptions } from "../compiler/build.js";
 import { cachedBuild } from "../compiler/cache.js";
 import { formatBounds } from "../compiler/bounds.js";
 import { Machine, type RunResult } from "../host/machine.js";
@@ -20,9 +20,22 @@ import { UART_NUMBERS } from "../host/peripherals.js";
 import { parseDuration } from "../host/units.js";
 import { formatStats } from "./stats.js";
 
-async function loadFirmware(file: string): Promise<Uint8Array> {
+interface SizeFlags { sram?: string; maxTasks?: string }
+
+/** --sram 1MiB, --max-tasks 1024: the build options the CLI exposes. */
+function buildOptions(app: string, flags: SizeFlags): BuildOptions {
+  const options: BuildOptions = { app };
+  if (flags.sram !== undefined) options.sramBytes = parseSize(flags.sram, "--sram");
+  if (flags.maxTasks !== undefined) {
+    if (!/^\d+$/.test(flags.maxTasks)) throw new BuildError(`hoprt build: --max-tasks must be a whole number, got "${flags.maxTasks}"`);
+    options.maxTasks = Number(flags.maxTasks);
+  }
+  return options;
+}
+
+async function loadFirmware(file: string, flags: SizeFlags = {}): Promise<Uint8Array> {
   if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
-  if (file.endsWith(".ts")) return (await cachedBuild({ app: file })).wasm;
+  if (file.endsWith(".ts")) return (await cachedBuild(buildOptions(file, flags))).wasm;
   return new Uint8Array(fs.readFileSync(file));
 }
 
@@ -37,8 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<app>", "the application's .ts file (exports main())")
     .option("-o, --out <file>", "output .wasm file (default: build/<app>.wasm)")
     .option("--report", "print the interrupt-latency bounds the build found (modelled cycles)")
-    .action(async (app: string, opts: { out?: string; report?: boolean }) => {
-      const result = await cachedBuild({ app });
+    .option("--sram <size>", "SRAM size: bytes, KiB or MiB (default 128KiB)")
+    .option("--max-tasks <n>", "most tasks at once, idle and main included (default 32)")
+    .action(async (app: string, opts: { out?: string; report?: boolean } & SizeFlags) => {
+      const result = await cachedBuild(buildOptions(app, opts));
       const out = opts.out ?? path.join("build", path.basename(app, ".ts") + ".wasm");
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
       fs.writeFileSync(out, result.wasm);
@@ -54,12 +69,14 @@ export async function main(argv: string[]): Promise<number> {
     .option("--stats", "print a per-task summary to stderr")
     .option("--vcd <file>", "write a VCD of the GPIO pins, IRQ lines, USART bytes and running task (GTKWave, Surfer)")
     .option("--uart <n>", "connect USART n (1, 2 or 6) to the terminal: stdin goes to its RX pin, what it sends to stdout (console lines then go to stderr)")
-    .action(async (file: string, opts: { for: string; trace?: string; stats?: boolean; vcd?: string; uart?: string }) => {
+    .option("--sram <size>", "when building a .ts: SRAM size (bytes, KiB or MiB)")
+    .option("--max-tasks <n>", "when building a .ts: the task limit")
+    .action(async (file: string, opts: { for: string; trace?: string; stats?: boolean; vcd?: string; uart?: string } & SizeFlags) => {
       const uartNumber = opts.uart === undefined ? undefined : Number(opts.uart);
       if (opts.uart !== undefined && (!/^\d+$/.test(opts.uart) || !UART_NUMBERS.includes(uartNumber!))) {
         throw new Error(`--uart: "${opts.uart}" is not a USART of the model (1, 2 or 6)`);
       }
-      const machine = Machine.loadSync(await loadFirmware(file));
+      const machine = Machine.loadSync(await loadFirmware(file, opts));
       const consoleOut = uartNumber === undefined ? process.stdout : process.stderr;
       machine.console.on("line", (line) => consoleOut.write(line + "\n"));
       const start = machine.cycles;

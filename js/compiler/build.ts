@@ -43,6 +43,19 @@ export interface BuildOptions {
   sramBytes?: number;
   /** Told of every file the build tried to read, with its contents (null: it does not exist); for the build cache. */
   onRead?: (file: string, contents: string | null) => void;
+  /** Most tasks at once, idle and main included (default 32, at most 4096). */
+  maxTasks?: number;
+}
+
+export const DEFAULT_MAX_TASKS = 32;
+export const MAX_MAX_TASKS = 4096;
+
+/** "1MiB", "512KiB", "131072" -> bytes; a clear error for anything else. */
+export function parseSize(text: string, what = "size"): number {
+  const m = /^\s*(\d+)\s*(KiB|K|MiB|M)?\s*$/i.exec(text);
+  if (!m) throw new BuildError(`hoprt build: ${what} must be bytes, KiB or MiB (e.g. 131072, 128KiB, 1MiB), got "${text}"`);
+  const unit = (m[2] ?? "").toLowerCase();
+  return Number(m[1]) * (unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1);
 }
 
 export interface BuildResult {
@@ -76,6 +89,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const sram = options.sramBytes ?? DEFAULT_SRAM_BYTES;
   if (!Number.isInteger(sram) || sram < 32 * 1024 || sram % 1024 !== 0) {
     throw new BuildError(`hoprt build: SRAM size must be a whole number of KiB, at least 32 KiB (got ${sram})`);
+  }
+  const maxTasks = options.maxTasks ?? DEFAULT_MAX_TASKS;
+  if (!Number.isInteger(maxTasks) || maxTasks < 2 || maxTasks > MAX_MAX_TASKS) {
+    throw new BuildError(`hoprt build: the task limit must be a whole number from 2 to ${MAX_MAX_TASKS} (got ${maxTasks})`);
   }
   const pages = Math.ceil((sram + PROBE_BYTES) / 65536);
   const baseDir = path.dirname(appPath);
@@ -124,6 +141,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     "--use", `HOPRT_EXCEPTION_ENTRY=${EXCEPTION_ENTRY}`,
     "--use", `HOPRT_EXCEPTION_EXIT=${EXCEPTION_EXIT}`,
     "--use", `HOPRT_EXCEPTION_TAIL_CHAIN=${EXCEPTION_TAIL_CHAIN}`,
+    "--use", `HOPRT_MAX_TASKS=${maxTasks}`,
     "--noColors",
   ];
   if (process.env.HOPRT_DEBUG_NAMES) args.push("--debug"); // a name section, for profilers

@@ -65,8 +65,16 @@ export interface CacheOptions {
   dir?: string;
 }
 
+/** Every build option but the app's path and the read hook, in a stable order, so any option a build gains is part of the key. */
+function optionKey(options: BuildOptions): Array<[string, unknown]> {
+  const { app: _app, onRead: _onRead, ...rest } = options;
+  return Object.entries({ sramBytes: DEFAULT_SRAM_BYTES, ...rest })
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
 function entryDir(dir: string, options: BuildOptions): string {
-  const key = sha256(JSON.stringify([compilerFingerprint(), path.resolve(options.app), options.sramBytes ?? DEFAULT_SRAM_BYTES]));
+  const key = sha256(JSON.stringify([compilerFingerprint(), path.resolve(options.app), optionKey(options)]));
   return path.join(dir, key.slice(0, 32));
 }
 

@@ -2,7 +2,7 @@
  * The host side of a HopRT machine: loads a firmware, drives its clock,
  * injects interrupts, and drains the debug probe (console and trace).
  */
-import { decodeRecord, toPerfetto, exceptionName, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
+import { decodeRecord, toPerfetto, exceptionName, HANDLER_CONTEXT_BASE, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
 import { parseDuration } from "./units.js";
 import { PeripheralHost, type GpioPin, type Uart } from "./peripherals.js";
 import { toVcd } from "./vcd.js";
@@ -44,7 +44,7 @@ export const PANIC_REASONS: Record<number, string> = {
 
 export interface Panic {
   cycle: bigint;
-  /** Task id, or 0x100 + exception number for a handler. */
+  /** Task id, or 0xF000 + exception number for a handler. */
   context: number;
   /** The task's name or the handler's exception. */
   where: string;
@@ -367,7 +367,7 @@ export class Machine {
     return this.trace.events().filter((e) => e.kind === "panic").map((e) => ({
       cycle: e.cycle,
       context: e.context,
-      where: e.context >= 0x100 ? `handler ${exceptionName(e.context - 0x100)}` : `task ${this.nameAt(e.context, e.cycle) ?? e.context}`,
+      where: e.context >= HANDLER_CONTEXT_BASE ? `handler ${exceptionName(e.context - HANDLER_CONTEXT_BASE)}` : `task ${this.nameAt(e.context, e.cycle) ?? e.context}`,
       reason: PANIC_REASONS[e.a] ?? `reason ${e.a}`,
       detail: e.b,
       message: e.a === 1 ? abortMessage(e.b) : undefined,
@@ -396,8 +396,9 @@ export class Machine {
     return out;
   }
 
-  memory(): { heapUsed: number; heapPeak: number; heapCapacity: number; sramBytes: number } {
+  /** Heap use, and the collector: collections so far and the longest (an uninterruptible stretch, cycles). */
+  memory(): { heapUsed: number; heapPeak: number; heapCapacity: number; sramBytes: number; collections: number; gcMaxPauseCycles: number } {
     const m = (f: number) => Number(this.exports.hoprt_memory_info(f));
-    return { heapUsed: m(0), heapPeak: m(1), heapCapacity: m(2), sramBytes: m(3) };
+    return { heapUsed: m(0), heapPeak: m(1), heapCapacity: m(2), sramBytes: m(3), collections: m(4), gcMaxPauseCycles: m(5) };
   }
 }

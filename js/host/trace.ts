@@ -4,6 +4,9 @@
  */
 
 /** Event kinds; mirrors assembly/probe/trace.ts. */
+/** A handler's trace context is this plus its exception number (assembly/kernel/stack/context.ts HANDLER_ID_BASE). */
+export const HANDLER_CONTEXT_BASE = 0xf000;
+
 export const EVENT_KINDS = [
   "", "task_create", "task_ready", "task_switch_in", "task_switch_out", "task_block", "task_exit",
   "isr_enter", "isr_exit", "idle", "panic", "irq_raise", "irq_clear", "tick", "user_mark",
@@ -31,7 +34,7 @@ export function kindName(id: number): EventKind {
 export interface TraceEvent {
   cycle: bigint;
   kind: EventKind;
-  /** Task id, or 0x100 + exception number for a handler. */
+  /** Task id, or HANDLER_CONTEXT_BASE (0xF000) + exception number for a handler. */
   context: number;
   a: number;
   b: number;
@@ -99,7 +102,7 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
   const blockedSince = new Map<number, { cycle: bigint; why: string }>();
   const pendingFlows = new Map<number, number>();
   let nextFlow = 1;
-  const track = (context: number): [number, number] => (context >= 0x100 ? [2, context - 0x100] : [1, context]);
+  const track = (context: number): [number, number] => (context >= HANDLER_CONTEXT_BASE ? [2, context - HANDLER_CONTEXT_BASE] : [1, context]);
   for (const e of events) {
     switch (e.kind) {
       case "task_create":
@@ -110,6 +113,8 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
         runningSince.set(e.context, e.cycle);
         break;
       case "task_switch_out": {
+        // A stack counter track per task: what it holds while switched out (frames + saved state).
+        out.push({ ph: "C", pid: 1, tid: e.context, name: `stack ${taskName(e.context)}`, ts: us(e.cycle), args: { bytes: e.b } });
         const start = runningSince.get(e.context);
         if (start !== undefined) {
           out.push({ ph: "X", pid: 1, tid: e.context, name: "running", ts: us(start), dur: us(e.cycle) - us(start) });

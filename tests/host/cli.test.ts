@@ -52,6 +52,10 @@ describe("hoprt build / run", () => {
     const runs = trace.traceEvents.filter((e: any) => e.ph === "X" && e.pid === 1);
     expect(runs.length).toBeGreaterThan(6);
     for (const r of runs) expect(r.dur).toBeGreaterThanOrEqual(0);
+    // A stack counter track per task: what it holds each time it is switched out.
+    const stack = trace.traceEvents.filter((e: any) => e.ph === "C" && e.name === "stack blinker-1");
+    expect(stack.length).toBeGreaterThanOrEqual(3);
+    for (const c of stack) expect(c.args.bytes).toBeGreaterThan(32); // at least its exception frame
   });
 
   it("runs a .ts directly and prints the summary to stderr with --stats", () => {
@@ -63,7 +67,9 @@ describe("hoprt build / run", () => {
     const boot = Number(ran[1]) - 8_400_000;
     expect(boot > 0 && boot < 20_000).toBe(true);
     expect(ran[2]).toBe(((8_400_000 + boot) / 168_000).toFixed(3));
-    expect(run.stderr).toMatch(/id\s+name\s+prio\s+cpu%\s+switches\s+stack used\/size/);
+    expect(run.stderr).toMatch(/id\s+name\s+prio\s+cpu%\s+switches\s+stack now\/peak\/size\s+save peak/);
+    // main returned after spawning: an ended task, still in the summary.
+    expect(run.stderr).toMatch(/\bmain\s+ended\s+stack peak [1-9]\d*, save peak \d+/);
     expect(run.stderr).toMatch(/\bblinker-1\s+8\b/);
     expect(run.stderr).toMatch(/\bidle\s+15\b/);
   });

@@ -146,3 +146,42 @@ describe("out of memory", () => {
     expect(ofKind(events, "task_delete").map((e) => m.taskNames.get(e.context))).toContain("hog");
   });
 });
+
+// Handlers allocate too, but a collection never runs inside one.
+const ISR_ALLOC = `
+import { irq, debug, task } from "hoprt";
+let made: u32 = 0;
+function handler(): void {
+  let s = "isr";
+  for (let k = 0; k < 20; k++) s += "-" + made.toString();
+  if (s.length > 3) made++;
+}
+function allocating(arg: u32): void {
+  for (let i = 0; i < 400; i++) {
+    const t = "task " + i.toString() + " " + made.toString();
+    if (t.length == 0) debug.print("never");
+    irq.pend(1);
+  }
+  debug.print("made " + made.toString());
+}
+export function main(): void {
+  irq.attach(1, handler, 3);
+  irq.enable(1);
+  task.build().entry(allocating).priority(4).spawn();
+}
+`;
+
+describe("collector and interrupts", () => {
+  it("never collects inside a handler, and reports its longest pause", async () => {
+    const m = await machine("gc-isr", ISR_ALLOC);
+    m.runFor("300ms");
+    expect(m.console.lines).toEqual(["made 400"]);
+    expect(m.panics()).toEqual([]);
+    const gcs = ofKind(m.trace.events(), "gc");
+    expect(gcs.length).toBeGreaterThan(5);
+    expect(gcs.filter((e) => e.context >= 0xf000)).toEqual([]);
+    const longest = Math.max(...gcs.map((e) => e.c));
+    expect(m.memory().gcMaxPauseCycles).toBe(longest);
+    expect(m.memory().collections).toBe(gcs.length);
+  });
+});

@@ -85,3 +85,50 @@ describe("stack: saved state is physical", () => {
     expect(deepest).toBe(16);
   });
 });
+
+const STATS = `
+import { task, time, debug, stack } from "hoprt";
+let base: i32 = 0;
+let deepest: i32 = 0;
+function recurse(n: u32): u32 {
+  if (n == 0) { deepest = stack.used(); return 0; }
+  return recurse(n - 1) + n;
+}
+function sleeper(arg: u32): void { while (true) time.sleepMs(10); }
+function measured(arg: u32): void {
+  base = stack.used();
+  recurse(10);
+  debug.print("frames " + (deepest - base).toString());
+  debug.print("peak>=deepest " + (stack.peak() >= deepest ? "yes" : "no"));
+  debug.print("other " + stack.used(2).toString() + " " + stack.peak(2).toString());
+  debug.print("none " + stack.used(99).toString() + " stacklets " + stack.stacklets().toString() + " extensions " + stack.extensions().toString());
+}
+export function main(): void {
+  task.build().entry(sleeper).priority(3).name("sleeper").spawn();
+  task.build().entry(measured).priority(4).name("measured").spawn();
+}
+`;
+
+describe("stack statistics", () => {
+  it("stack.used/peak count frames exactly, and a suspended task's saved state", async () => {
+    const { build } = await import("../../js/compiler/build.js");
+    const fs = await import("node:fs");
+    fs.mkdirSync("build/test-firmware", { recursive: true });
+    fs.writeFileSync("build/test-firmware/stack-stats.ts", STATS);
+    const result = await build({ app: "build/test-firmware/stack-stats.ts" });
+    const frame = result.report.functions.find((f) => f.name.endsWith("stack-stats/recurse"))!.frameBytes;
+    const { Machine } = await import("../../js/host/machine.js");
+    const m = Machine.loadSync(result.wasm);
+    m.runFor("5ms");
+    const sleeper = m.tasks().find((t) => t.name === "sleeper")!;
+    expect(m.console.lines).toEqual([
+      `frames ${11 * frame}`,          // recurse(10) .. recurse(0): eleven frames
+      "peak>=deepest yes",
+      `other ${sleeper.stackUsed} ${sleeper.stackPeak}`,
+      "none -1 stacklets 3 extensions 0", // idle, sleeper, measured (main has ended)
+    ]);
+    // The sleeper is suspended: what it holds includes its exception frame and saved state.
+    expect(sleeper.stackUsed).toBeGreaterThan(sleeper.savePeak - 1);
+    expect(sleeper.savePeak).toBeGreaterThan(32);
+  });
+});

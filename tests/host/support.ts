@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
-import { build } from "../../js/compiler/build.js";
+import { build, type BuildOptions } from "../../js/compiler/build.js";
 import { Machine } from "../../js/host/machine.js";
 import type { TraceEvent } from "../../js/host/trace.js";
 
@@ -32,21 +32,21 @@ function toolchainFingerprint(): string {
 }
 
 /** Build `source` (an application exporting main()) into firmware bytes. */
-export async function firmware(name: string, source: string): Promise<Uint8Array> {
-  const key = createHash("sha256").update(toolchainFingerprint()).update(source).digest("hex").slice(0, 16);
+export async function firmware(name: string, source: string, options: Omit<BuildOptions, "app"> = {}): Promise<Uint8Array> {
+  const key = createHash("sha256").update(toolchainFingerprint()).update(source).update(JSON.stringify(options)).digest("hex").slice(0, 16);
   const dir = path.join(CACHE, `${name}-${key}`);
   const wasmFile = path.join(dir, "app.wasm");
   if (fs.existsSync(wasmFile)) return new Uint8Array(fs.readFileSync(wasmFile));
   fs.mkdirSync(dir, { recursive: true });
   const appFile = path.join(dir, "app.ts");
   fs.writeFileSync(appFile, source);
-  const result = await build({ app: appFile });
+  const result = await build({ app: appFile, ...options });
   fs.writeFileSync(wasmFile, result.wasm);
   return result.wasm;
 }
 
-export async function machine(name: string, source: string): Promise<Machine> {
-  return Machine.loadSync(await firmware(name, source));
+export async function machine(name: string, source: string, options: Omit<BuildOptions, "app"> = {}): Promise<Machine> {
+  return Machine.loadSync(await firmware(name, source, options));
 }
 
 export function ofKind(events: TraceEvent[], ...kinds: string[]): TraceEvent[] {

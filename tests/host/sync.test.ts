@@ -57,7 +57,7 @@ describe("Mailbox and CondVar", () => {
 describe("blocking in a handler", () => {
   it("is refused with ERR_IN_ISR and a trace event, never a hang", () => {
     expect(tagged("isr")).toEqual(["-6 -6 -6 F codes -6"]);
-    const refused = ofKind(m.trace.events(), "error").filter((e) => (e.a | 0) === -6 && e.context === 0x100 + 16 + 8);
+    const refused = ofKind(m.trace.events(), "error").filter((e) => (e.a | 0) === -6 && e.context === 0xf000 + 16 + 8);
     expect(refused.length).toBe(4);
   });
 });

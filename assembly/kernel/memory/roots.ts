@@ -6,7 +6,10 @@
 import { scanContext } from "../stack/roots";
 import * as core from "../../mcu/core";
 
-export const MAX_CONTEXTS: i32 = 64;
+import { MAX_TASKS } from "../config";
+
+/** Every task can be registered (the task limit is a build option). */
+export const MAX_CONTEXTS: i32 = MAX_TASKS;
 const contexts: usize = memory.data(MAX_CONTEXTS * 4);
 export let contextCount: i32 = 0;
 

@@ -25,6 +25,8 @@ import { heapAlloc, heapFree, heapRealloc, heapUsed, heapCapacity, zeroBytes, co
 import { forEachLiveRange } from "./roots";
 import * as trace from "../../probe/trace";
 import * as core from "../../mcu/core";
+import * as clock from "../../mcu/clock";
+import { Context, HANDLER_ID_BASE } from "../stack/context";
 
 const FLAG_MARK: u32 = 1;
 const FLAG_PIN: u32 = 2;
@@ -37,6 +39,15 @@ let allocatedSinceCollect: usize = 0;
 let threshold: usize = 8192;
 export let collections: u32 = 0;
 export let liveBytes: usize = 0;
+/** The longest collection so far, in cycles (an uninterruptible stretch: interrupts wait for it). */
+export let maxPauseCycles: i64 = 0;
+
+/** Collection never runs inside a handler: a handler's allocation only takes free memory. */
+// @ts-ignore: decorator
+@inline function inHandler(): bool {
+  const ctx = core.current;
+  return ctx != 0 && changetype<Context>(ctx).id >= HANDLER_ID_BASE;
+}
 
 const GRANULE_SHIFT: usize = 4;
 // One bit per 16-byte granule of SRAM: a set bit marks an object's data address.
@@ -159,6 +170,7 @@ function markStatic(ptr: usize): void {
 // @ts-ignore: decorator
 @global @unsafe
 export function __collect(): void {
+  const started = clock.now();
   collections++;
   const before = heapUsed;
   __visit_globals(0);
@@ -188,10 +200,15 @@ export function __collect(): void {
   allocatedSinceCollect = 0;
   // Collect again after allocating half as much as survived (at least 8 KiB).
   threshold = max<usize>(8192, liveBytes >> 1);
-  trace.emit(trace.EV_GC, 0, <u32>(before - heapUsed), <u32>heapUsed);
+  // The pause: one uninterruptible stretch, in modelled cycles (also in the trace).
+  const pause = clock.now() - started;
+  if (pause > maxPauseCycles) maxPauseCycles = pause;
+  const ctx = core.current;
+  trace.emit(trace.EV_GC, ctx == 0 ? 0xFFFF : changetype<Context>(ctx).id, <u32>(before - heapUsed), <u32>heapUsed, <u32>pause);
 }
 
 function maybeCollect(size: usize): void {
+  if (inHandler()) return; // deferred to the next allocation by a task
   if (allocatedSinceCollect >= threshold || heapUsed + size + 1024 > heapCapacity()) __collect();
 }
 
@@ -208,6 +225,7 @@ export function __new(size: usize, id: i32): usize {
   maybeCollect(size);
   let payload = heapAlloc(OBJECT_OVERHEAD + size);
   if (payload == 0) {
+    if (inHandler()) return outOfMemory(size);
     __collect();
     payload = heapAlloc(OBJECT_OVERHEAD + size);
     if (payload == 0) return outOfMemory(size);
@@ -259,6 +277,7 @@ export function __renew(oldPtr: usize, size: usize): usize {
   maybeCollect(size);
   let ptr = moveObject(oldPtr, size);
   if (ptr == 0) {
+    if (inHandler()) return outOfMemory(size);
     __collect();
     ptr = moveObject(oldPtr, size);
     if (ptr == 0) return outOfMemory(size);

@@ -18,8 +18,11 @@ export const STATE_SUSPENDED: u32 = 1;
 export const STATE_RUNNING: u32 = 2;
 export const STATE_DEAD: u32 = 3;
 
-/** Trace id of a handler context: 0x100 + exception number; tasks use their id. */
-export const HANDLER_ID_BASE: u32 = 0x100;
+/**
+ * Trace id of a handler context: 0xF000 + exception number; tasks use their
+ * id (below the task limit, at most 4096), so the two never meet. js/host/trace.ts mirrors it.
+ */
+export const HANDLER_ID_BASE: u32 = 0xF000;
 
 @unmanaged export class Context {
   /** Function table index of the bottom function, called as fn(arg). */

@@ -1,0 +1,29 @@
+// stackMemory: the reference workload, 12 tasks: 9 sensors (periodic, with a deep
+// processing phase), a logger, a command handler and main waiting for commands.
+import { task, time, debug, Channel, stack } from "hoprt";
+const commands = new Channel<u32>(4);
+const log = new Channel<u32>(8);
+function filter(depth: u32, acc: u32): u32 {
+  if (depth == 0) return acc;
+  const x = acc * 1103515245 + 12345;
+  return filter(depth - 1, x ^ (x >> 16)) + 1;
+}
+function sensor(arg: u32): void {
+  for (let n: u32 = 0; ; n++) {
+    time.sleepMs(2 + arg);
+    const v = filter(8 + arg * 3, n);           // the deep processing phase
+    if ((n & 3) == 0) log.trySend(v);
+  }
+}
+function logger(arg: u32): void {
+  while (true) { const v = log.receive(); if (v == 0xFFFFFFFF) debug.print("never"); }
+}
+function handler(arg: u32): void {
+  while (true) { const c = commands.receive(); filter(c, c); }
+}
+export function main(): void {
+  for (let i: u32 = 0; i < 9; i++) task.build().entry(sensor).arg(i).priority(5).staticStack(2048).spawn();
+  task.build().entry(logger).priority(6).staticStack(2048).spawn();
+  task.build().entry(handler).priority(4).staticStack(2048).spawn();
+  for (let k: u32 = 0; ; k++) { time.sleepMs(7); commands.send(20 + (k & 7)); }
+}
