@@ -2,7 +2,8 @@
  * Kernel limits, defaults, and the settings an application may choose in
  * its configure() hook (run before main) or change at run time.
  */
-export const MAX_TASKS: i32 = 32;
+// @ts-ignore: defined by the firmware build with --use HOPRT_MAX_TASKS=... (BuildOptions.maxTasks)
+export const MAX_TASKS: i32 = isDefined(HOPRT_MAX_TASKS) ? <i32>HOPRT_MAX_TASKS : 32;
 export const PRIORITY_LEVELS: i32 = 16;
 export const IDLE_PRIORITY: u8 = 15;
 export const MAIN_PRIORITY: u8 = 0;
@@ -54,6 +55,6 @@ export class Config {
   policy: Policy = Policy.PriorityRR;
   defaultTimeslice: u16 = 5;
   tickSource: TickSource = TickSource.SysTick;
-  /** The tick counter's first value (to test behaviour across the 32-bit wrap). */
+  /** The tick counter's first value (to test behaviour across the 32-bit wrap; the 64-bit count and nowMs() start there too). */
   startTick: u32 = 0;
 }

@@ -1,7 +1,7 @@
 /**
  * The hoprt command: build an application, run a firmware.
  *
- *   hoprt build <app.ts> [-o out.wasm]
+ *   hoprt build <app.ts> [-o out.wasm] [--kernel-lock soft|mask]
  *   hoprt run <app.ts|app.wasm> [--for <time>] [--trace <file.json>] [--stats]
  *             [--vcd <file.vcd>] [--uart <1|2|6>]
  *
@@ -12,7 +12,7 @@
 import { Command, CommanderError } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { build, BuildError } from "../compiler/build.js";
+import { build, BuildError, type KernelLock } from "../compiler/build.js";
 import { Machine, type RunResult } from "../host/machine.js";
 import { UART_NUMBERS } from "../host/peripherals.js";
 import { parseDuration } from "../host/units.js";
@@ -34,8 +34,9 @@ export async function main(argv: string[]): Promise<number> {
     .command("build")
     .argument("<app>", "the application's .ts file (exports main())")
     .option("-o, --out <file>", "output .wasm file (default: build/<app>.wasm)")
-    .action(async (app: string, opts: { out?: string }) => {
-      const result = await build({ app });
+    .option("--kernel-lock <kind>", "soft (default: soft-locks, interrupts never masked) or mask (BASEPRI critical sections, the baseline)", "soft")
+    .action(async (app: string, opts: { out?: string; kernelLock: string }) => {
+      const result = await build({ app, kernelLock: opts.kernelLock as KernelLock });
       const out = opts.out ?? path.join("build", path.basename(app, ".ts") + ".wasm");
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
       fs.writeFileSync(out, result.wasm);

@@ -41,7 +41,18 @@ export interface BuildOptions {
   /** Path of the application's .ts file (exports main()). */
   app: string;
   sramBytes?: number;
+  /**
+   * How the kernel excludes handlers from its structures: "soft" (default,
+   * soft-locks: it never masks interrupts) or "mask" (BASEPRI critical
+   * sections, the FreeRTOS Cortex-M4F baseline, for comparison).
+   */
+  kernelLock?: KernelLock;
+  /** Task table slots (idle and main included); default 32. */
+  maxTasks?: number;
 }
+
+export type KernelLock = "soft" | "mask";
+export const KERNEL_LOCKS: readonly KernelLock[] = ["soft", "mask"];
 
 export interface BuildResult {
   wasm: Uint8Array;
@@ -74,6 +85,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const sram = options.sramBytes ?? DEFAULT_SRAM_BYTES;
   if (!Number.isInteger(sram) || sram < 32 * 1024 || sram % 1024 !== 0) {
     throw new BuildError(`hoprt build: SRAM size must be a whole number of KiB, at least 32 KiB (got ${sram})`);
+  }
+  const kernelLock = options.kernelLock ?? "soft";
+  if (!KERNEL_LOCKS.includes(kernelLock)) {
+    throw new BuildError(`hoprt build: --kernel-lock must be ${KERNEL_LOCKS.join(" or ")} (got ${String(kernelLock)})`);
+  }
+  const maxTasks = options.maxTasks ?? 32;
+  if (!Number.isInteger(maxTasks) || maxTasks < 2 || maxTasks > 1024) {
+    throw new BuildError(`hoprt build: the task limit must be a whole number from 2 to 1024 (got ${maxTasks})`);
   }
   const pages = Math.ceil((sram + PROBE_BYTES) / 65536);
   const baseDir = path.dirname(appPath);
@@ -116,6 +135,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     "--use", "trace=~lib/hoprt/kernel/fault/onTrace",
     "--use", "seed=~lib/hoprt/kernel/fault/seed",
     "--use", `HOPRT_SRAM_BYTES=${sram}`,
+    // One switch, resolved at compile time (kernel/lock.ts): the soft build carries no trace of the other.
+    ...(kernelLock === "mask" ? ["--use", "HOPRT_KERNEL_LOCK_MASK=1"] : []),
+    ...(options.maxTasks !== undefined ? ["--use", `HOPRT_MAX_TASKS=${maxTasks}`] : []),
     "--noColors",
   ];
   if (process.env.HOPRT_DEBUG_NAMES) args.push("--debug"); // a name section, for profilers

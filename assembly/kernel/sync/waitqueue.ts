@@ -1,7 +1,8 @@
 /**
  * Wait queues and the block/wake protocol every synchronisation object uses.
  *
- * Invariants (under the kernel lock):
+ * Invariants (under the kernel lock, lock.ts; handlers that find it held
+ * pend their operation on the object, applied by the holder):
  *  - A task is in at most one wait queue; t.waitQueue names it.
  *  - FIFO queues keep arrival order; priority queues keep priority order,
  *    arrival order among equals.
@@ -108,7 +109,7 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
   insert(q, t);
   t.waitResult = WAIT_PENDING;
   if (timeoutTicks > 0) {
-    sched.addSleeper(t, time.ticks + timeoutTicks, time.ticks);
+    sched.addSleeper(t, time.ticks64 + timeoutTicks);
     t.waitTimed = true;
   }
   trace.emit(trace.EV_WAIT, t.id, <u32>q.owner, q.kind, timeoutTicks);
