@@ -13,6 +13,7 @@ import { Command, CommanderError } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { build, BuildError, type KernelLock } from "../compiler/build.js";
+import { formatBounds } from "../compiler/bounds.js";
 import { Machine, type RunResult } from "../host/machine.js";
 import { UART_NUMBERS } from "../host/peripherals.js";
 import { parseDuration } from "../host/units.js";
@@ -34,13 +35,15 @@ export async function main(argv: string[]): Promise<number> {
     .command("build")
     .argument("<app>", "the application's .ts file (exports main())")
     .option("-o, --out <file>", "output .wasm file (default: build/<app>.wasm)")
+    .option("--report", "print the interrupt-latency bounds the build found (modelled cycles)")
     .option("--kernel-lock <kind>", "soft (default: soft-locks, interrupts never masked) or mask (BASEPRI critical sections, the baseline)", "soft")
-    .action(async (app: string, opts: { out?: string; kernelLock: string }) => {
+    .action(async (app: string, opts: { out?: string; report?: boolean; kernelLock: string }) => {
       const result = await build({ app, kernelLock: opts.kernelLock as KernelLock });
       const out = opts.out ?? path.join("build", path.basename(app, ".ts") + ".wasm");
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
       fs.writeFileSync(out, result.wasm);
       process.stderr.write(`hoprt: wrote ${out} (${result.wasm.length} bytes)\n`);
+      if (opts.report) process.stdout.write(formatBounds(result.report.bounds));
     });
 
   program

@@ -13,8 +13,7 @@ import * as path from "node:path";
 import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
-import HopRTTransform, { reports } from "./transform.js";
-import type { InstrumentReport } from "./instrument.js";
+import HopRTTransform, { reports, type PipelineReport } from "./transform.js";
 
 /** The package root (where assembly/ lives), from this file's place in dist/js/compiler. */
 export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -56,7 +55,7 @@ export const KERNEL_LOCKS: readonly KernelLock[] = ["soft", "mask"];
 
 export interface BuildResult {
   wasm: Uint8Array;
-  report: InstrumentReport;
+  report: PipelineReport;
   stderr: string;
 }
 

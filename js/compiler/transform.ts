@@ -14,6 +14,8 @@ import { Transform } from "assemblyscript/transform";
 import binaryen from "assemblyscript/binaryen";
 import { instrumentModule, type InstrumentNames, type InstrumentReport } from "./instrument.js";
 import { PACKAGE_PREFIX, classify } from "./rule.js";
+import { computeBounds, type Bounds } from "./bounds.js";
+import { META_SECTION, type FirmwareMeta } from "../host/meta.js";
 
 const b = binaryen as any;
 
@@ -40,8 +42,13 @@ export interface PipelineOptions {
   optimizeLevel?: number;
 }
 
+
+export interface PipelineReport extends InstrumentReport {
+  bounds: Bounds;
+}
+
 /** Run the whole pipeline on a Binaryen module; returns the instrumentation report. */
-export function runPipeline(module: any, options: PipelineOptions = {}): InstrumentReport {
+export function runPipeline(module: any, options: PipelineOptions = {}): PipelineReport {
   requireFunction(module, NAMES.checkpoint);
   requireFunction(module, NAMES.stackOverflow);
   requireGlobal(module, NAMES.budget);
@@ -103,6 +110,11 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Instrum
   if (report.violations.length > 0) {
     throw new Error("hoprt transform: hardware code calls instrumented code:\n  " + report.violations.join("\n  "));
   }
+  const boundsStart = performance.now();
+  const bounds = computeBounds(module, NAMES);
+  if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: bounds ${(performance.now() - boundsStart).toFixed(0)} ms\n`);
+  const meta: FirmwareMeta = { bounds };
+  module.addCustomSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)));
 
   b.clearPassArguments();
   b.setPassArgument("asyncify-ignore-imports", "");
@@ -126,11 +138,11 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Instrum
   module.addFunctionExport(ASYNCIFY_RESET_EXPORT, ASYNCIFY_RESET_EXPORT);
   if (!module.validate()) throw new Error("hoprt transform: the instrumented module does not validate");
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWat = module.emitText();
-  return report;
+  return { ...report, bounds };
 }
 
 /** Set by the build driver to receive the report. */
-export const reports: InstrumentReport[] = [];
+export const reports: PipelineReport[] = [];
 
 export default class HopRTTransform extends Transform {
   afterCompile(module: any): void {

@@ -6,3 +6,5 @@ export { parseDuration } from "./units.js";
 export { GpioPin, Uart, parsePin, pinName, GPIO_PORTS, UART_NUMBERS } from "./peripherals.js";
 export type { Level, PinMode } from "./peripherals.js";
 export { toVcd, IRQ_NAMES } from "./vcd.js";
+export { readMeta, META_SECTION } from "./meta.js";
+export type { FirmwareMeta, FirmwareBounds } from "./meta.js";

@@ -6,6 +6,7 @@ import { decodeRecord, toPerfetto, exceptionName, HEADER_BYTES, RECORD_BYTES, ty
 import { parseDuration } from "./units.js";
 import { PeripheralHost, type GpioPin, type Uart } from "./peripherals.js";
 import { toVcd } from "./vcd.js";
+import { readMeta, type FirmwareMeta } from "./meta.js";
 
 export const SUPPORTED_ABI = 1;
 export const IRQ_LINES = 82;
@@ -237,6 +238,8 @@ export class Machine {
   }
 
   get sysclkHz(): number { return this.exports.hoprt_sysclk_hz(); }
+  /** What the build wrote into the firmware (hoprt.meta): the latency bounds; null if absent or malformed. */
+  get meta(): FirmwareMeta | null { return readMeta(this.module); }
   get cycles(): bigint { return this.exports.hoprt_cycles(); }
 
   /** @internal Run the firmware's static initialisation and boot, once. */

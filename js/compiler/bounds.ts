@@ -1,0 +1,317 @@
+/**
+ * The interrupt-latency bound of a firmware, read off its instrumented code.
+ *
+ * An interrupt that becomes due while code runs is taken at the next check
+ * point, so its latency is bounded by the cycles charged between two check
+ * points executed one after the other. This pass walks every function after
+ * instrumentation (before Asyncify) and adds up the charges literally emitted
+ * (`budget -= C`) along every path, through calls, until the next check
+ * point (`if (budget < 0) checkpoint()`):
+ *
+ *  - checkpointGapCycles: the longest such stretch in instrumented code, and
+ *    the function in which it ends. Time spent inside atomic code (allocator,
+ *    collector, memcpy) is not part of it: that code is counted by
+ *  - atomicStretchCycles: the longest path through one call of an atomic
+ *    function (its atomic callees included). A loop in atomic code whose trip
+ *    count the pass cannot bound makes the stretch unbounded: reported as
+ *    null, with the function that holds the loop.
+ *
+ * The latency of an interrupt in instrumented code is at most the exception
+ * entry cost plus checkpointGapCycles, plus atomicStretchCycles when the
+ * interrupted stretch called into atomic code.
+ */
+import binaryen from "assemblyscript/binaryen";
+import { classify, type FunctionClass } from "./rule.js";
+import type { InstrumentNames } from "./instrument.js";
+import type { FirmwareBounds } from "../host/meta.js";
+
+const b = binaryen as any;
+const NONE = -Infinity;
+
+/** The schema is the host's (it reads it back from the firmware's hoprt.meta section). */
+export type Bounds = FirmwareBounds;
+
+/** Cycles charged since the function's entry with no check point yet (e), and since the last check point (c). */
+interface State { e: number; c: number; }
+
+interface Summary {
+  pre: number; // most charged from entry to the first check point
+  post: number; // most charged from the last check point to the exit
+  thru: number; // most charged from entry to exit on a path with no check point
+  gap: number; // the longest stretch that ends inside this function
+}
+
+const dead = (): State => ({ e: NONE, c: NONE });
+const join = (x: State, y: State): State => ({ e: Math.max(x.e, y.e), c: Math.max(x.c, y.c) });
+const add = (s: State, n: number): State => ({ e: s.e + n, c: s.c + n });
+const leq = (x: State, y: State) => x.e <= y.e && x.c <= y.c;
+
+class FunctionBounds {
+  private labels = new Map<string, State>();
+  private exit = dead();
+  pre = NONE;
+  gap = NONE;
+  unboundedLoop = false;
+
+  constructor(
+    private readonly names: InstrumentNames,
+    private readonly summaryOf: (callee: string) => Summary | null,
+    private readonly indirect: () => Summary,
+  ) {}
+
+  run(body: number): Summary {
+    const out = join(this.walk(body, { e: 0, c: NONE }), this.exit);
+    // The stretch that ends when the function returns to hardware (a handler to the dispatch loop).
+    this.gap = Math.max(this.gap, out.c);
+    return { pre: this.pre, post: out.c, thru: out.e, gap: this.gap };
+  }
+
+  private checkPoint(s: State): State {
+    if (s.e === NONE && s.c === NONE) return s;
+    this.pre = Math.max(this.pre, s.e);
+    this.gap = Math.max(this.gap, s.c);
+    return { e: NONE, c: 0 };
+  }
+
+  private call(s: State, callee: Summary | null): State {
+    if (!callee) return s; // hardware: charged at the call site
+    if (callee.pre !== NONE) {
+      this.pre = Math.max(this.pre, s.e + callee.pre);
+      this.gap = Math.max(this.gap, s.c + callee.pre);
+    }
+    const reached = s.e !== NONE || s.c !== NONE;
+    return {
+      e: s.e + callee.thru,
+      c: Math.max(s.c + callee.thru, reached ? callee.post : NONE),
+    };
+  }
+
+  private charge(expr: number): number | null {
+    if (b.getExpressionId(expr) !== b.GlobalSetId) return null;
+    const set = b.getExpressionInfo(expr);
+    if (set.name !== this.names.budget) return null;
+    const value = b.getExpressionInfo(set.value);
+    if (value.id !== b.BinaryId || value.op !== b.SubInt32) return null;
+    const right = b.getExpressionInfo(value.right);
+    return right.id === b.ConstId ? right.value : null;
+  }
+
+  private isCheck(expr: number): boolean {
+    const info = b.getExpressionInfo(expr);
+    if (info.id !== b.IfId || info.ifFalse) return false;
+    let call = b.getExpressionInfo(info.ifTrue);
+    while (call.id === b.BlockId && call.children.length === 1) call = b.getExpressionInfo(call.children[0]);
+    return call.id === b.CallId && call.target === this.names.checkpoint;
+  }
+
+  private walkAll(exprs: number[], s: State): State {
+    for (const e of exprs) if (e) s = this.walk(e, s);
+    return s;
+  }
+
+  private toLabel(name: string, s: State): void {
+    const old = this.labels.get(name);
+    this.labels.set(name, old ? join(old, s) : s);
+  }
+
+  walk(expr: number, s: State): State {
+    const charged = this.charge(expr);
+    if (charged !== null) return add(s, charged);
+    if (this.isCheck(expr)) return this.checkPoint(s);
+    const info = b.getExpressionInfo(expr);
+    switch (info.id) {
+      case b.BlockId: {
+        if (info.name) this.labels.set(info.name, dead());
+        const out = this.walkAll(info.children, s);
+        return info.name ? join(out, this.labels.get(info.name)!) : out;
+      }
+      case b.LoopId: {
+        let header = s;
+        for (let round = 0; ; round++) {
+          this.labels.set(info.name, dead());
+          const out = this.walk(info.body, header);
+          const next = join(s, this.labels.get(info.name)!);
+          if (leq(next, header)) return out;
+          if (round >= 3) {
+            // Still growing: a loop with no check point whose trips nothing bounds.
+            this.unboundedLoop = true;
+            header = { e: next.e > header.e ? Infinity : header.e, c: next.c > header.c ? Infinity : header.c };
+            this.labels.set(info.name, dead());
+            return this.walk(info.body, header);
+          }
+          header = next;
+        }
+      }
+      case b.IfId: {
+        const cond = this.walk(info.condition, s);
+        const yes = this.walk(info.ifTrue, cond);
+        return info.ifFalse ? join(yes, this.walk(info.ifFalse, cond)) : join(yes, cond);
+      }
+      case b.BreakId: {
+        let t = info.value ? this.walk(info.value, s) : s;
+        if (info.condition) t = this.walk(info.condition, t);
+        this.toLabel(info.name, t);
+        return info.condition ? t : dead();
+      }
+      case b.SwitchId: {
+        let t = info.value ? this.walk(info.value, s) : s;
+        t = this.walk(info.condition, t);
+        for (const name of [...info.names, info.defaultName]) this.toLabel(name, t);
+        return dead();
+      }
+      case b.ReturnId: {
+        const t = info.value ? this.walk(info.value, s) : s;
+        this.exit = join(this.exit, t);
+        return dead();
+      }
+      case b.UnreachableId:
+        return dead();
+      case b.CallId: {
+        const t = this.walkAll(info.operands, s);
+        if (info.target === this.names.checkpoint) return this.checkPoint(t);
+        return this.call(t, this.summaryOf(info.target));
+      }
+      case b.CallIndirectId: {
+        const t = this.walk(info.target, this.walkAll(info.operands, s));
+        return this.call(t, this.indirect());
+      }
+      case b.LocalSetId: case b.GlobalSetId: case b.UnaryId: case b.DropId:
+        return this.walk(info.value, s);
+      case b.LoadId:
+        return this.walk(info.ptr, s);
+      case b.StoreId:
+        return this.walkAll([info.ptr, info.value], s);
+      case b.BinaryId:
+        return this.walkAll([info.left, info.right], s);
+      case b.SelectId:
+        return this.walkAll([info.ifTrue, info.ifFalse, info.condition], s);
+      case b.MemoryGrowId:
+        return this.walk(info.delta, s);
+      case b.MemoryCopyId:
+        return this.walkAll([info.dest, info.source, info.size], s);
+      case b.MemoryFillId:
+        return this.walkAll([info.dest, info.value, info.size], s);
+      case b.ConstId: case b.LocalGetId: case b.GlobalGetId: case b.NopId: case b.MemorySizeId:
+        return s;
+      default:
+        throw new Error(`hoprt bounds: unsupported expression kind ${info.id}`);
+    }
+  }
+}
+
+function directCallees(expr: number, out: string[] = []): string[] {
+  const info = b.getExpressionInfo(expr);
+  if (info.id === b.ConstId) return out;
+  if (info.id === b.CallId) out.push(info.target);
+  for (const key of ["children", "operands"]) if (Array.isArray(info[key])) for (const c of info[key]) directCallees(c, out);
+  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+    if (typeof info[key] === "number" && info[key]) directCallees(info[key], out);
+  }
+  return out;
+}
+
+const json = (n: number): number | null => (Number.isFinite(n) ? n : null);
+
+/** The bounds of an instrumented module (run after instrumentMachine, before Asyncify). */
+export function computeBounds(module: any, names: InstrumentNames): Bounds {
+  const functions: Array<{ name: string; cls: FunctionClass; body: number }> = [];
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = b.getFunctionInfo(module.getFunctionByIndex(i));
+    if (info.module !== "") continue;
+    const cls = classify(info.name);
+    if (cls !== "hardware") functions.push({ name: info.name, cls, body: info.body });
+  }
+  // Callees before callers: the fixed point is then reached in one round plus a confirming one.
+  const byName = new Map(functions.map((f) => [f.name, f]));
+  const ordered: typeof functions = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    const f = byName.get(name);
+    if (!f || seen.has(name)) return;
+    seen.add(name);
+    for (const callee of directCallees(f.body)) visit(callee);
+    ordered.push(f);
+  };
+  for (const f of functions) visit(f.name);
+  functions.length = 0;
+  functions.push(...ordered);
+  const classOf = new Map(functions.map((f) => [f.name, f.cls]));
+  const tableNames = new Set<string>();
+  for (let i = 0; i < module.getNumElementSegments(); i++) {
+    for (const name of b.getElementSegmentInfo(module.getElementSegmentByIndex(i)).data) tableNames.add(name);
+  }
+  const start = (): Summary => ({ pre: NONE, post: NONE, thru: NONE, gap: NONE });
+  // Two views of every function: `full` counts everything (atomic stretches),
+  // `gap` counts time inside atomic callees as nothing (it is reported apart).
+  const full = new Map(functions.map((f) => [f.name, start()]));
+  const gapView = new Map(functions.map((f) => [f.name, start()]));
+  const unbounded = new Set<string>();
+  const ATOMIC_IN_GAP: Summary = { pre: NONE, post: NONE, thru: 0, gap: NONE };
+
+  const solve = (table: Map<string, Summary>, atomicAsNothing: boolean) => {
+    const summaryOf = (callee: string): Summary | null => {
+      const cls = classOf.get(callee);
+      if (!cls) return null;
+      if (atomicAsNothing && cls === "atomic") return ATOMIC_IN_GAP;
+      return table.get(callee)!;
+    };
+    const indirect = (): Summary => {
+      let s = start();
+      for (const name of tableNames) {
+        const t = summaryOf(name);
+        if (t) s = { pre: Math.max(s.pre, t.pre), post: Math.max(s.post, t.post), thru: Math.max(s.thru, t.thru), gap: NONE };
+      }
+      return s;
+    };
+    // Recursion: iterate to a fixed point; what still grows after many rounds has no bound.
+    for (let round = 0; round < 40; round++) {
+      let changed = false;
+      for (const f of functions) {
+        const fb = new FunctionBounds(names, summaryOf, indirect);
+        const s = fb.run(f.body);
+        if (fb.unboundedLoop) unbounded.add(f.name);
+        const old = table.get(f.name)!;
+        const grown = (k: keyof Summary) => (s[k] > old[k] ? (round >= 30 ? Infinity : s[k]) : old[k]);
+        const next = { pre: grown("pre"), post: grown("post"), thru: grown("thru"), gap: grown("gap") };
+        if (next.pre !== old.pre || next.post !== old.post || next.thru !== old.thru || next.gap !== old.gap) changed = true;
+        table.set(f.name, next);
+      }
+      if (!changed) {
+        if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: bounds converged in ${round + 1} rounds\n`);
+        return;
+      }
+    }
+  };
+  solve(gapView, true);
+  solve(full, false);
+
+  let gap = 0, gapFunction = "", atomic = 0, atomicFunction = "";
+  for (const f of functions) {
+    if (f.cls === "instrumented") {
+      const g = gapView.get(f.name)!.gap;
+      if (g > gap) { gap = g; gapFunction = f.name; }
+    } else {
+      const t = full.get(f.name)!.thru;
+      if (t > atomic || (t === Infinity && atomic !== Infinity)) {
+        atomic = t;
+        atomicFunction = f.name;
+      }
+    }
+  }
+  if (atomic === Infinity) {
+    // Name the function that holds the unbounded loop rather than its caller.
+    const holder = functions.find((f) => f.cls === "atomic" && unbounded.has(f.name));
+    if (holder) atomicFunction = holder.name;
+  }
+  return { checkpointGapCycles: json(gap), checkpointGapFunction: gapFunction, atomicStretchCycles: json(atomic), atomicStretchFunction: atomicFunction };
+}
+
+/** The bounds as `hoprt build --report` prints them. */
+export function formatBounds(bounds: Bounds): string {
+  const cycles = (n: number | null) => (n === null ? "unbounded" : `${n} cycles`);
+  return [
+    `check-point gap:   ${cycles(bounds.checkpointGapCycles)} (in ${bounds.checkpointGapFunction || "-"})`,
+    `atomic stretch:    ${cycles(bounds.atomicStretchCycles)} (in ${bounds.atomicStretchFunction || "-"})`,
+    "",
+  ].join("\n");
+}

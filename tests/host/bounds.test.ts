@@ -1,0 +1,103 @@
+import { describe, it, expect } from "vitest";
+import binaryen from "assemblyscript/binaryen";
+import { computeBounds, formatBounds } from "../../js/compiler/bounds.js";
+import { NAMES } from "../../js/compiler/transform.js";
+import { readMeta, META_SECTION } from "../../js/host/meta.js";
+import { machine } from "./support.js";
+
+const b = binaryen as any;
+
+// Hand-written instrumented code: charges (`budget -= C`) and check points
+// (`if (budget < 0) checkpoint()`), as instrument.ts emits them.
+const BUDGET = "$" + NAMES.budget;
+const CHECKPOINT = "$" + NAMES.checkpoint;
+const charge = (c: number) => `(global.set ${BUDGET} (i32.sub (global.get ${BUDGET}) (i32.const ${c})))`;
+const check = `(if (i32.lt_s (global.get ${BUDGET}) (i32.const 0)) (then (call ${CHECKPOINT})))`;
+
+function bounds(functions: string) {
+  const module = b.parseText(`(module
+    (global ${BUDGET} (mut i32) (i32.const 0))
+    (func ${CHECKPOINT})
+    ${functions})`);
+  try {
+    return computeBounds(module, NAMES);
+  } finally {
+    module.dispose();
+  }
+}
+
+describe("the latency bounds the build reports", () => {
+  it("add the charges between two check points, across a call up to the callee's entry check", () => {
+    const r = bounds(`
+      (func $app/f ${charge(10)} ${check} ${charge(5)} (call $app/g) ${charge(3)})
+      (func $app/g ${charge(7)} ${check} ${charge(2)})`);
+    // f: 5 after its entry check, then g's entry charge 7 before g's check = 12;
+    // after g returns: g's 2 after its check, then f's 3 = 5.
+    expect(r.checkpointGapCycles).toBe(12);
+    expect(r.checkpointGapFunction).toBe("app/f");
+  });
+
+  it("take the longer arm of an if and count a loop body once between its header checks", () => {
+    const r = bounds(`
+      (func $app/h (param i32) ${charge(1)} ${check}
+        (if (local.get 0) (then ${charge(40)}) (else ${charge(4)}))
+        (loop $l ${charge(6)} ${check} ${charge(20)} (br_if $l (local.get 0)))
+        ${charge(9)})`);
+    // Entry check, the if's longer arm (40), then the loop header's charge (6) before its check: 46.
+    // One trip: 20 after the header check, back to the header's 6: 26. Exit: 20 + 9 = 29.
+    expect(r.checkpointGapCycles).toBe(46);
+  });
+
+  it("report a loop with no check point in atomic code as unbounded, naming its function", () => {
+    const r = bounds(`
+      (func $~lib/rt/tlsf/scan (param i32) (loop $l ${charge(3)} (br_if $l (local.get 0))))
+      (func $~lib/rt/tlsf/alloc ${charge(11)})
+      (func $app/f ${charge(2)} ${check} (call $~lib/rt/tlsf/alloc) ${charge(5)})`);
+    expect(r.atomicStretchCycles).toBeNull();
+    expect(r.atomicStretchFunction).toBe("~lib/rt/tlsf/scan");
+    // Time inside atomic code is reported apart, not added to the gap.
+    expect(r.checkpointGapCycles).toBe(5);
+  });
+
+  it("give the longest path through atomic code with its atomic callees", () => {
+    const r = bounds(`
+      (func $~lib/rt/tlsf/inner ${charge(30)})
+      (func $~lib/rt/tlsf/outer (param i32) ${charge(4)} (if (local.get 0) (then (call $~lib/rt/tlsf/inner))) ${charge(1)})`);
+    expect(r.atomicStretchCycles).toBe(35);
+    expect(r.atomicStretchFunction).toBe("~lib/rt/tlsf/outer");
+    expect(formatBounds(r)).toContain("35 cycles (in ~lib/rt/tlsf/outer)");
+  });
+
+  it("mark unbounded recursion with no check point on the way back", () => {
+    const r = bounds(`(func $~lib/rt/tlsf/walk (param i32) ${charge(2)} (if (local.get 0) (then (call $~lib/rt/tlsf/walk (local.get 0)))) ${charge(1)})`);
+    expect(r.atomicStretchCycles).toBeNull();
+  });
+
+  it("are written into the firmware, where the host reads them", async () => {
+    const m = await machine("bounds", `
+      import { task, debug } from "hoprt";
+      function worker(arg: u32): void { while (true) { debug.print("w " + arg.toString()); task.yieldCurrent(); } }
+      export function main(): void { task.build().entry(worker).arg(1).spawn(); }`);
+    const meta = m.meta!;
+    expect(meta).not.toBeNull();
+    expect(meta.bounds.checkpointGapCycles).toBeGreaterThan(0);
+    expect(meta.bounds.checkpointGapFunction).not.toBe("");
+    expect(Number.isFinite(meta.bounds.checkpointGapCycles)).toBe(true);
+  });
+
+  it("read as null from a firmware whose section is missing or malformed (the firmware is untrusted)", () => {
+    const moduleWith = (contents: string | null) => {
+      const mod = new b.Module();
+      if (contents !== null) mod.addCustomSection(META_SECTION, new TextEncoder().encode(contents));
+      const bytes = mod.emitBinary();
+      mod.dispose();
+      return new WebAssembly.Module(bytes);
+    };
+    expect(readMeta(moduleWith(null))).toBeNull();
+    expect(readMeta(moduleWith("{not json"))).toBeNull();
+    expect(readMeta(moduleWith(JSON.stringify({ bounds: { checkpointGapCycles: "12", checkpointGapFunction: "f", atomicStretchCycles: 1, atomicStretchFunction: "g" } })))).toBeNull();
+    expect(readMeta(moduleWith(JSON.stringify({ bounds: { checkpointGapCycles: -1, checkpointGapFunction: "f", atomicStretchCycles: 1, atomicStretchFunction: "g" } })))).toBeNull();
+    const good = { bounds: { checkpointGapCycles: 12, checkpointGapFunction: "f", atomicStretchCycles: null, atomicStretchFunction: "g" } };
+    expect(readMeta(moduleWith(JSON.stringify(good)))).toEqual(good);
+  });
+});
