@@ -74,6 +74,8 @@ let owner: usize = 0;
 let pendHead: usize = 0;
 let pendTail: usize = 0;
 let switchDeferred: bool = false;
+/** Non-zero when the release has work: pended operations, a deferred switch or panic (one test on the fast path). */
+let releaseWork: u32 = 0;
 let deferredPanicReason: u32 = 0;
 let deferredPanicDetail: u32 = 0;
 /** Pended operations recorded and applied since boot (statistics for tests and benchmarks). */
@@ -120,10 +122,10 @@ function lockedOut(): void {
     if (--depth == 0) core.setBasepri(0);
   } else if (depth > 1) {
     depth--;
-  } else if (pendHead == 0 && !switchDeferred && deferredPanicReason == 0) {
-    // Nothing pended, nothing deferred: let go (straight-line, no check point after the test).
+  } else if (releaseWork == 0) {
+    // Nothing pended, nothing deferred: let go (straight-line, no check point after the test;
+    // `owner` means nothing once depth is 0).
     depth = 0;
-    owner = 0;
   } else {
     release();
   }
@@ -154,6 +156,7 @@ export function pend(obj: Pendable, object: u32, op: u32): void {
     else pendHead = self;
     pendTail = self;
   }
+  releaseWork = 1;
   pendedCount++;
   trace.emitHere(trace.EV_PENDED, object, op);
 }
@@ -166,9 +169,11 @@ export function pend(obj: Pendable, object: u32, op: u32): void {
  * Ask for a switch. Under the soft lock a request made while holding it is
  * deferred to the release (the scheduler is suspended meanwhile).
  */
-export function requestSwitch(): void {
+// @ts-ignore: decorator
+@inline export function requestSwitch(): void {
   if (!MASK_BUILD && depth != 0) {
     switchDeferred = true;
+    releaseWork = 1;
     return;
   }
   // The write is itself a check point (mcu/scb.ts).
@@ -176,13 +181,14 @@ export function requestSwitch(): void {
 }
 
 /** PendSV found the lock held: switch when it is released. */
-export function deferSwitch(): void { switchDeferred = true; }
+export function deferSwitch(): void { switchDeferred = true; releaseWork = 1; }
 
 /** A panic detected while holding the lock: raised on release (issue 8 hooks its unwinding here). */
 export function panicWhenReleased(reason: u32, detail: u32): void {
   if (deferredPanicReason == 0) {
     deferredPanicReason = reason;
     deferredPanicDetail = detail;
+    releaseWork = 1;
   }
 }
 
@@ -204,7 +210,7 @@ function release(): void {
     const obj = pendHead;
     if (obj == 0) {
       depth = 0;
-      owner = 0;
+      releaseWork = 0;
       break;
     }
     const p = changetype<Pendable>(obj);
@@ -214,6 +220,7 @@ function release(): void {
     p.pendQueued = false;
     p.applyPended();
   }
+  // The deferred switch and panic are this context's: acted on after letting go.
   if (deferredPanicReason != 0) {
     const reason = deferredPanicReason;
     deferredPanicReason = 0;

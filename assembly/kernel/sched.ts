@@ -47,7 +47,8 @@ let zombies: usize = 0;
 // @ts-ignore: decorator
 @inline function setTail(p: i32, t: usize): void { store<usize>(tails + <usize>p * 4, t); }
 
-export function makeReady(t: Task): void {
+// @ts-ignore: decorator
+@inline export function makeReady(t: Task): void {
   const p = <i32>t.priority;
   const self = changetype<usize>(t);
   t.taskState = TASK_READY;
@@ -72,7 +73,8 @@ export function removeReady(t: Task): void {
 }
 
 /** The highest priority with a ready task (16 if none). */
-export function highestReadyPriority(): i32 {
+// @ts-ignore: decorator
+@inline export function highestReadyPriority(): i32 {
   return readyMask == 0 ? config.PRIORITY_LEVELS : <i32>ctz(readyMask);
 }
 
@@ -80,12 +82,14 @@ export function highestReadyPriority(): i32 {
  * Pend PendSV. The write is itself a check point (mcu/scb.ts): the switch
  * happens right there when nothing of higher priority runs.
  */
-export function requestSwitch(): void {
+// @ts-ignore: decorator
+@inline export function requestSwitch(): void {
   lockRequestSwitch();
 }
 
 /** Whether `t`, just made ready, should take the CPU from the running task now. */
-export function beats(t: Task): bool {
+// @ts-ignore: decorator
+@inline export function beats(t: Task): bool {
   if (changetype<usize>(current) == 0) return false; // not started yet
   return policy != Policy.RoundRobin && t.priority < current.priority;
 }
@@ -97,7 +101,8 @@ export function higherReady(): bool {
 }
 
 /** After `t` became ready: switch to it if it beats the running task. */
-export function preemptIfHigher(t: Task): void {
+// @ts-ignore: decorator
+@inline export function preemptIfHigher(t: Task): void {
   if (beats(t)) requestSwitch();
 }
 
@@ -187,11 +192,23 @@ export function tickSlice(): bool {
 }
 
 /** Move the running task behind its peers. */
-export function rotateCurrent(): void {
+// @ts-ignore: decorator
+@inline export function rotateCurrent(): void {
   lock();
-  if (current.taskState == TASK_READY && current.next != 0) {
-    removeReady(current);
-    makeReady(current);
+  const t = current;
+  if (t.taskState == TASK_READY && t.next != 0) {
+    // The head (the running task) to the tail: O(1), no unlink and relink.
+    const p = <i32>t.priority;
+    const self = changetype<usize>(t);
+    const second = t.next;
+    changetype<Task>(second).prev = 0;
+    setHead(p, second);
+    const last = tailOf(p);
+    changetype<Task>(last).next = self;
+    t.prev = last;
+    t.next = 0;
+    setTail(p, self);
+    trace.emit(trace.EV_TASK_READY, t.id, <u32>p);
   }
   unlock();
 }
@@ -346,7 +363,8 @@ function reapZombies(): void {
 }
 
 /** Make `next` the running task (stats and trace). */
-function switchTo(next: Task): void {
+// @ts-ignore: decorator
+@inline function switchTo(next: Task): void {
   const now = clock.now();
   const prev = current;
   if (changetype<usize>(prev) != 0) {

@@ -1,5 +1,6 @@
 // The interrupt-latency workload (bench irqLatency, tests/host/latency.test.ts).
-// The host prepends `const SLEEPERS: i32 = n;` and raises PROBE_IRQ at
+// The host prepends `const SLEEPERS: i32 = n;` and `const ALLOCATE: bool`
+// (children allocate: the collector's atomic stretch then counts too), and raises PROBE_IRQ at
 // pseudo-random cycles. Tasks hammer the kernel: a semaphore ping-pong, three
 // lockers sharing a mutex with priority inheritance, a channel producer and
 // consumer fed also by a lower-priority ISR, a spawner whose children allocate
@@ -46,9 +47,11 @@ function producer(arg: u32): void {
 }
 function consumer(arg: u32): void { while (true) sink += ch.receive(); }
 function child(arg: u32): void {
-  const a = new Array<u32>(8);
-  a[0] = arg;
-  sink += <u32>a.length;
+  if (ALLOCATE) {
+    const a = new Array<u32>(8);
+    a[0] = arg;
+    sink += <u32>a.length;
+  }
   childDone.give();
 }
 function spawner(arg: u32): void {

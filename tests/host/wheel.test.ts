@@ -26,7 +26,7 @@ describe("timing wheel", () => {
     expect(m.console.lines.filter((l) => l.startsWith("slept"))).toEqual(["slept 63: 63", "slept 64: 64", "slept 65: 65", "slept 4097: 4097"]);
   });
 
-  it("sleepTicks(0xFFFFFFFF) and sleepMs(400_000) (4e9 ticks) have not ended 6000 ticks later", () => {
+  it("sleepTicks(0xFFFFFFFF) and sleepMs(400_000_000) (4e9 ticks) have not ended 6000 ticks later", () => {
     expect(ofKind(m.trace.events(), "user_mark").filter((e) => e.a === 3).length).toBe(2); // both went to sleep
     expect(m.console.lines.filter((l) => l.startsWith("forever"))).toEqual([]);
     const blocks = ofKind(m.trace.events(), "task_block").filter((e) => e.a === 1);

@@ -58,7 +58,8 @@ export class Semaphore extends Pendable {
     return this.acquire(<u32>ticks, true);
   }
 
-  private acquire(timeoutTicks: u32, block: bool): bool {
+  // @ts-ignore: decorator
+  @inline private acquire(timeoutTicks: u32, block: bool): bool {
     if (!tryLock()) {
       // A handler's tryTake while the kernel is busy: no token now.
       refuse(errors.ERR_BUSY, <u32>changetype<usize>(this));
@@ -117,7 +118,8 @@ export class Semaphore extends Pendable {
   private saturated: bool = false;
 
   /** The give itself; the caller holds the lock. */
-  private put(): Task | null {
+  // @ts-ignore: decorator
+  @inline private put(): Task | null {
     const woken = wakeFirst(this.waiters, WAIT_OK);
     this.saturated = false;
     if (woken == null) {

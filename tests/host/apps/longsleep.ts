@@ -10,7 +10,7 @@ const never = new Semaphore(1, 0);
 function forever(arg: u32): void {
   debug.mark(3, arg);
   if (arg == 0) time.sleepTicks(0xFFFFFFFF);
-  else time.sleepMs(400_000); // 4e9 ticks: fits, just
+  else time.sleepMs(400_000_000); // 4e9 ticks: fits, just
   debug.print("forever " + arg.toString() + " woke at " + time.ticks().toString());
 }
 
