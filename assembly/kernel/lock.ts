@@ -132,7 +132,8 @@ function lockedOut(): void {
 }
 
 /** Whether the lock is held (by anyone). */
-export function isHeld(): bool { return depth != 0; }
+// @ts-ignore: decorator
+@inline export function isHeld(): bool { return depth != 0; }
 
 /** Whether pended operations wait for the holder. */
 export function pendingOperations(): bool { return pendHead != 0; }

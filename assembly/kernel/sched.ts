@@ -383,7 +383,9 @@ function reapZombies(): void {
 /** The PendSV handler: run the head of the highest ready queue. */
 export function onPendSV(): void {
   // A task inside the kernel holds the lock: the scheduler is suspended until it lets go.
-  if (!tryLock()) { deferSwitch(); return; }
+  // PendSV runs at the lowest priority: only a task (the thread it preempted) can hold the lock.
+  if (isHeld()) { deferSwitch(); return; }
+  lock();
   const p = highestReadyPriority();
   if (p < config.PRIORITY_LEVELS) {
     const next = changetype<Task>(headOf(p));

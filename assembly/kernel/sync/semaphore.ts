@@ -95,7 +95,8 @@ export class Semaphore extends Pendable {
   tryGive(): bool { return this.give(); }
 
   /** Give from an interrupt handler: returns whether a switch to a woken task is needed (it happens when the handler returns). */
-  giveFromIsr(): bool {
+  // @ts-ignore: decorator
+  @inline giveFromIsr(): bool {
     if (!tryLock()) { this.pendGive(); return false; }
     const woken = this.put();
     unlock();
