@@ -180,6 +180,8 @@ export namespace version {
 
 export namespace time {
   export function sleepMs(ms: u32): void { kernelTime.sleepMs(ms); }
+  /** As sleepMs, returning 0 or an error code: ERR_TOO_LONG when `ms` does not fit in 2^32 - 1 ticks, ERR_IN_ISR. */
+  export function sleepMsChecked(ms: u32): i32 { return kernelTime.sleepMs(ms); }
   export function sleepTicks(n: u32): void { kernelTime.sleepTicks(n); }
   export function ticks(): u32 { return kernelTime.ticks; }
   export function nowMs(): u64 { return kernelTime.msForTicks(kernelTime.ticks64); }
@@ -188,7 +190,7 @@ export namespace time {
   /** Milliseconds of `ticks` at the configured tick rate. */
   export function ticksToMs(ticks: u64): u64 { return kernelTime.msForTicks(ticks); }
   /** Ticks a sleep of `ms` lasts at the configured tick rate (rounded up, at least 1). */
-  export function msToTicks(ms: u32): u32 { return kernelTime.ticksForMs(ms); }
+  export function msToTicks(ms: u32): u64 { return kernelTime.ticksForMs(ms); }
   /** An external tick from an ISR; returns whether a switch is needed (ignored, and traced, under SysTick). */
   export function tickFromIsr(): bool { return kernelTime.tickFromIsr(); }
 }
@@ -197,6 +199,15 @@ export namespace debug {
   /** One line to the host console. */
   export function print(s: string): void {
     probeConsole.write(probeConsole.REC_LINE, currentId(), changetype<usize>(s));
+  }
+  /**
+   * Check the kernel's invariants (ready queues, timing wheel, blocked tasks,
+   * the kernel lock): 0 when they hold, else the AUDIT_* bits of
+   * kernel/sched.ts. From a task; in a handler it returns ERR_IN_ISR.
+   */
+  export function auditKernel(): i32 {
+    if (inIsr()) return refuse(errors.ERR_IN_ISR);
+    return <i32>sched.audit();
   }
   /** A user mark in the trace. */
   export function mark(a: u32, b: u32 = 0): void {

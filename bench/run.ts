@@ -27,12 +27,22 @@
  *               2 KiB static stacks for 200 ms: SRAM reserved for stacks, and
  *               the most the tasks held at once each (frames + saved state),
  *               i.e. static stacks sized to their peak.
+ * irqLatency    bench/apps/latency.ts: a priority-5 probe IRQ at pseudo-random
+ *               cycles while tasks hammer the kernel (semaphores, a mutex with
+ *               inheritance, a channel also fed by a handler, sleeps, spawns,
+ *               allocation) with 4, 32 and 256 sleeping tasks, in the soft and
+ *               the mask build: worst / p99 / mean entry latency in modelled
+ *               cycles, the bound the build reports (entry + check-point gap;
+ *               the collector's atomic stretch apart), handler operations pended
+ *               on held soft-locks, probes merged into a pending one; and
+ *               give -> take, ISR -> task, mutex hand-off in both builds.
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
-import { build, PACKAGE_ROOT } from "../js/compiler/build.js";
+import { build, PACKAGE_ROOT, type KernelLock } from "../js/compiler/build.js";
+import { buildLatencyApp, measureLatency } from "./latency.js";
 import { Machine } from "../js/host/machine.js";
 
 const APPS = path.join(PACKAGE_ROOT, "bench", "apps");
@@ -194,8 +204,8 @@ async function irq() {
  * debug.mark(2), or from an IRQ raise to mark 2), and the wall-clock time per
  * iteration of the app's loop (the span between two consecutive mark 1s).
  */
-async function markLatency(app: string, fromRaise = false) {
-  const wasm = (await build({ app: path.join(APPS, app) })).wasm;
+async function markLatency(app: string, fromRaise = false, kernelLock: KernelLock = "soft") {
+  const wasm = (await build({ app: path.join(APPS, app), kernelLock })).wasm;
   const traced = Machine.loadSync(wasm);
   traced.runFor("2ms");
   const events = traced.trace.events().filter((e) => e.kind === "user_mark" || (fromRaise && e.kind === "irq_raise" && e.a === 16 + 5));
@@ -273,12 +283,39 @@ async function stackMemory() {
   };
 }
 
+const LATENCY_SAMPLES = 3000;
+
+export async function irqLatency() {
+  const out: Record<string, number> = {};
+  for (const sleepers of [4, 32, 256]) {
+    for (const lock of ["soft", "mask"] as const) {
+      const built = await buildLatencyApp(sleepers, lock);
+      const r = measureLatency(built.wasm, LATENCY_SAMPLES);
+      const key = `${lock}.${sleepers}`;
+      out[`${key}.worst`] = r.worst;
+      out[`${key}.p99`] = r.p99;
+      out[`${key}.mean`] = r.mean;
+      out[`${key}.pended`] = r.pended;
+      out[`${key}.merged`] = r.merged;
+      out[`${key}.bound`] = 12 + (built.report.bounds.checkpointGapCycles ?? NaN);
+      out[`${key}.atomicStretch`] = built.report.bounds.atomicStretchCycles ?? -1; // -1: unbounded (the collector)
+      if (r.panics !== 0) throw new Error(`bench irqLatency: ${r.panics} panics (${key})`);
+    }
+  }
+  for (const lock of ["soft", "mask"] as const) {
+    out[`${lock}.giveTakeCycles`] = (await markLatency("sem.ts", false, lock)).cycles;
+    out[`${lock}.isrToTaskCycles`] = (await markLatency("isrsem.ts", true, lock)).cycles;
+    out[`${lock}.mutexHandoffCycles`] = (await markLatency("mutex.ts", false, lock)).cycles;
+  }
+  return out;
+}
+
 async function main() {
   const json = process.argv.includes("--json");
   const results = {
     cpuLoop: await cpuLoop(), cpuCrc: await cpuCrc(), cpuCount: await cpuCount(), contextSwitch: await contextSwitch(), irq: await irq(), ...(await sync()),
     gpioToggle: await gpioToggle(), uartEcho: await uartEcho(),
-    gc: await gcPauses(), stackMemory: await stackMemory(),
+    gc: await gcPauses(), stackMemory: await stackMemory(), irqLatency: await irqLatency(),
   };
   const flat: Record<string, number> = {};
   for (const [group, values] of Object.entries(results)) {

@@ -55,6 +55,6 @@ export class Config {
   policy: Policy = Policy.PriorityRR;
   defaultTimeslice: u16 = 5;
   tickSource: TickSource = TickSource.SysTick;
-  /** The tick counter's first value (to test behaviour across the 32-bit wrap). */
+  /** The tick counter's first value (to test behaviour across the 32-bit wrap; the 64-bit count and nowMs() start there too). */
   startTick: u32 = 0;
 }

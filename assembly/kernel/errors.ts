@@ -15,3 +15,7 @@ export const ERR_NOT_LOCKED: i32 = -12;
 export const ERR_WOULD_BLOCK: i32 = -13;
 export const ERR_TIMEOUT: i32 = -14;
 export const ERR_BUSY: i32 = -15;
+/** The context holding the kernel lock died inside the kernel; the lock was taken from it. */
+export const ERR_LOCK_ABANDONED: i32 = -16;
+/** A length in milliseconds that does not fit in 2^32 - 1 ticks at the configured tick rate. */
+export const ERR_TOO_LONG: i32 = -17;

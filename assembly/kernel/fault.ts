@@ -12,12 +12,15 @@ import * as trace from "../probe/trace";
 import { Task, retire } from "./task";
 import * as sched from "./sched";
 import { currentId } from "./context";
+import { abandon } from "./lock";
 
 /** The HardFault handler. */
 export function onHardFault(): void {
   const dead = core.deadContext;
   core.deadContext = 0;
   if (dead == 0) return;
+  // A context that died inside the kernel (a trap) cannot release the lock: take it from it.
+  abandon(dead);
   const ctx = changetype<Context>(dead);
   if (ctx.id < HANDLER_ID_BASE) {
     retire(changetype<Task>(dead));

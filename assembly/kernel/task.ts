@@ -8,6 +8,10 @@
  *    registered with the collector from spawn until reclamation.
  *  - An exited or panicked task becomes a zombie; the PendSV handler frees
  *    it once it no longer runs, never while its own stack is in use.
+ *  - Spawning takes the kernel lock only to make the task ready (a handler
+ *    that finds it held pends that, sched.readyNew); a slot is claimed and
+ *    freed by single straight-line stores, so contexts spawning at once
+ *    never share one.
  */
 import { Context, STATE_FRESH, STATE_DEAD } from "../mcu/context";
 import * as core from "../mcu/core";
@@ -36,10 +40,12 @@ export const TASK_ZOMBIE: u32 = 3;
   entryTakesArg: bool;
   userEntry: u32;
   userArg: u32;
-  /** Ready queue / sleep list links. */
+  /** Ready queue / timing wheel links. */
   next: usize;
   prev: usize;
-  wakeTick: u32;
+  /** The tick (64-bit count) a sleep or timed wait ends, and the wheel slot the task is filed in. */
+  wakeAt: u64;
+  sleepSlot: i32;
   /** The region allocated for this task (control block + save area + stack). */
   region: usize;
   regionBytes: u32;
@@ -58,7 +64,7 @@ export const TASK_ZOMBIE: u32 = 3;
   /** Why the wait ended (sync/wait.ts WAIT_*), and a value handed over (a message). */
   waitResult: i32;
   waitValue: u64;
-  /** The task also sits in the sleep list until wakeTick (a blocking call with a timeout). */
+  /** The task also sits in the timing wheel until wakeAt (a blocking call with a timeout). */
   waitTimed: bool;
   /** Mutexes this task holds (a list through Mutex.nextHeld), for priority inheritance. */
   heldMutexes: usize;
@@ -78,8 +84,18 @@ export function taskAt(id: i32): Task | null {
   return changetype<Task | null>(load<usize>(table + <usize>id * 4));
 }
 
-function freeSlot(): i32 {
-  for (let i = 0; i < config.MAX_TASKS; i++) if (load<usize>(table + <usize>i * 4) == 0) return i;
+/**
+ * Claim a free slot for `region`: the test and the store are straight-line
+ * (no check point), so two contexts spawning at once never get the same one.
+ */
+function claimSlot(region: usize): i32 {
+  for (let i = 0; i < config.MAX_TASKS; i++) {
+    const cell = table + <usize>i * 4;
+    if (load<usize>(cell) == 0) {
+      store<usize>(cell, region);
+      return i;
+    }
+  }
   return -1;
 }
 
@@ -104,17 +120,20 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   if (timeslice > 0xFFFF) return refuse(errors.ERR_BAD_ARGUMENT, <u32>timeslice);
   stackBytes = (stackBytes + 15) & ~15;
   const regionBytes = TASK_BLOCK_BYTES + <usize>stackBytes;
-  lock();
-  const id = freeSlot();
-  if (id < 0) { unlock(); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
-  // Garbage first: a spawn that does not fit runs the collector before it is refused.
-  if (!heapFits(regionBytes, config.HEAP_RESERVE)) __collect();
-  if (!heapFits(regionBytes, config.HEAP_RESERVE)) { unlock(); return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes); }
+  // No lock until the task is linked into the ready queue: the heap never
+  // runs interrupted (it has no check points) and the slot claim is atomic,
+  // so handlers can spawn while a task is inside the kernel.
+  if (taskCount >= config.MAX_TASKS) return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS);
+  // Garbage first: a spawn that does not fit runs the collector (never in a handler) before it is refused.
+  if (!heapFits(regionBytes, config.HEAP_RESERVE) && !inIsr()) __collect();
+  if (!heapFits(regionBytes, config.HEAP_RESERVE)) return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes);
   const region = heapAlloc(regionBytes);
-  if (region == 0) { unlock(); return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes); }
-  if (!addContext(region)) { heapFree(region); unlock(); return refuse(errors.ERR_TASK_LIMIT); }
-  const t = changetype<Task>(region);
+  if (region == 0) return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes);
   memory.fill(region, 0, TASK_BLOCK_BYTES);
+  const id = claimSlot(region);
+  if (id < 0) { heapFree(region); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
+  if (!addContext(region)) { store<usize>(table + <usize>id * 4, 0); heapFree(region); return refuse(errors.ERR_TASK_LIMIT); }
+  const t = changetype<Task>(region);
   t.entry = taskMain.index;
   t.arg = <u32>id;
   t.id = <u32>id;
@@ -137,14 +156,11 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   t.timeslice = timeslice < 0 ? config.defaultTimeslice : <u16>timeslice;
   t.sliceLeft = t.timeslice;
   if (name != null) t.name = __pin(changetype<usize>(name));
-  store<usize>(table + <usize>id * 4, region);
   taskCount++;
   // The name first: its stamp is then never later than the create event.
   if (name != null) probeConsole.writeTaskName(<u32>id, changetype<usize>(name));
   trace.emit(trace.EV_TASK_CREATE, <u32>id, <u32>priority, stackBytes, entry);
-  sched.makeReady(t);
-  unlock();
-  sched.preemptIfHigher(t);
+  sched.readyNew(t);
   return id;
 }
 
@@ -164,7 +180,7 @@ export function exitCurrent(): void {
 
 /** Mark a task that died (panicked) as a zombie: called by the HardFault handler. */
 export function retire(t: Task): void {
-  lock();
+  lock(); // the HardFault handler took it from a dead holder first (lock.abandon)
   if (t.taskState == TASK_READY) sched.removeReady(t);
   else if (t.taskState == TASK_BLOCKED) sched.unblock(t);
   releaseAll(t);

@@ -1,7 +1,7 @@
 /**
  * The hoprt command: build an application, run a firmware.
  *
- *   hoprt build <app.ts> [-o out.wasm] [--sram 1MiB] [--max-tasks 1024]
+ *   hoprt build <app.ts> [-o out.wasm] [--sram 1MiB] [--max-tasks 1024] [--kernel-lock soft|mask]
  *   hoprt run <app.ts|app.wasm> [--for <time>] [--trace <file.json>] [--stats]
  *             [--vcd <file.vcd>] [--uart <1|2|6>]
  *
@@ -12,7 +12,7 @@
 import { Command, CommanderError } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BuildError, parseSize, type BuildOptions } from "../compiler/build.js";
+import { BuildError, parseSize, KERNEL_LOCKS, type BuildOptions, type KernelLock } from "../compiler/build.js";
 import { cachedBuild } from "../compiler/cache.js";
 import { formatBounds } from "../compiler/bounds.js";
 import { Machine, type RunResult } from "../host/machine.js";
@@ -20,7 +20,7 @@ import { UART_NUMBERS } from "../host/peripherals.js";
 import { parseDuration } from "../host/units.js";
 import { formatStats } from "./stats.js";
 
-interface SizeFlags { sram?: string; maxTasks?: string }
+interface SizeFlags { sram?: string; maxTasks?: string; kernelLock?: string }
 
 /** --sram 1MiB, --max-tasks 1024: the build options the CLI exposes. */
 function buildOptions(app: string, flags: SizeFlags): BuildOptions {
@@ -29,6 +29,10 @@ function buildOptions(app: string, flags: SizeFlags): BuildOptions {
   if (flags.maxTasks !== undefined) {
     if (!/^\d+$/.test(flags.maxTasks)) throw new BuildError(`hoprt build: --max-tasks must be a whole number, got "${flags.maxTasks}"`);
     options.maxTasks = Number(flags.maxTasks);
+  }
+  if (flags.kernelLock !== undefined) {
+    if (!KERNEL_LOCKS.includes(flags.kernelLock as KernelLock)) throw new BuildError(`hoprt build: --kernel-lock must be ${KERNEL_LOCKS.join(" or ")}, got "${flags.kernelLock}"`);
+    options.kernelLock = flags.kernelLock as KernelLock;
   }
   return options;
 }
@@ -52,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--report", "print the interrupt-latency bounds the build found (modelled cycles)")
     .option("--sram <size>", "SRAM size: bytes, KiB or MiB (default 128KiB)")
     .option("--max-tasks <n>", "most tasks at once, idle and main included (default 32)")
+    .option("--kernel-lock <kind>", "soft (default: soft-locks, interrupts never masked) or mask (BASEPRI critical sections, the baseline)")
     .action(async (app: string, opts: { out?: string; report?: boolean } & SizeFlags) => {
       const result = await cachedBuild(buildOptions(app, opts));
       const out = opts.out ?? path.join("build", path.basename(app, ".ts") + ".wasm");

@@ -45,6 +45,12 @@ export interface BuildOptions {
   onRead?: (file: string, contents: string | null) => void;
   /** Most tasks at once, idle and main included (default 32, at most 4096). */
   maxTasks?: number;
+  /**
+   * How the kernel excludes handlers from its structures: "soft" (default,
+   * soft-locks: it never masks interrupts) or "mask" (BASEPRI critical
+   * sections, the FreeRTOS Cortex-M4F baseline, for comparison).
+   */
+  kernelLock?: KernelLock;
 }
 
 export const DEFAULT_MAX_TASKS = 32;
@@ -57,6 +63,9 @@ export function parseSize(text: string, what = "size"): number {
   const unit = (m[2] ?? "").toLowerCase();
   return Number(m[1]) * (unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1);
 }
+
+export type KernelLock = "soft" | "mask";
+export const KERNEL_LOCKS: readonly KernelLock[] = ["soft", "mask"];
 
 export interface BuildResult {
   wasm: Uint8Array;
@@ -89,6 +98,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const sram = options.sramBytes ?? DEFAULT_SRAM_BYTES;
   if (!Number.isInteger(sram) || sram < 32 * 1024 || sram % 1024 !== 0) {
     throw new BuildError(`hoprt build: SRAM size must be a whole number of KiB, at least 32 KiB (got ${sram})`);
+  }
+  const kernelLock = options.kernelLock ?? "soft";
+  if (!KERNEL_LOCKS.includes(kernelLock)) {
+    throw new BuildError(`hoprt build: --kernel-lock must be ${KERNEL_LOCKS.join(" or ")} (got ${String(kernelLock)})`);
   }
   const maxTasks = options.maxTasks ?? DEFAULT_MAX_TASKS;
   if (!Number.isInteger(maxTasks) || maxTasks < 2 || maxTasks > MAX_MAX_TASKS) {
@@ -142,6 +155,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     "--use", `HOPRT_EXCEPTION_EXIT=${EXCEPTION_EXIT}`,
     "--use", `HOPRT_EXCEPTION_TAIL_CHAIN=${EXCEPTION_TAIL_CHAIN}`,
     "--use", `HOPRT_MAX_TASKS=${maxTasks}`,
+    // One switch, resolved at compile time (kernel/lock.ts): the soft build carries no trace of the other.
+    ...(kernelLock === "mask" ? ["--use", "HOPRT_KERNEL_LOCK_MASK=1"] : []),
     "--noColors",
   ];
   if (process.env.HOPRT_DEBUG_NAMES) args.push("--debug"); // a name section, for profilers

@@ -406,7 +406,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
       // A check point reached from atomic code could suspend a context inside the heap
       // (the panic path excepted: it does not come back).
       for (const callee of directCallees(info.body)) {
-        if (classify(callee) === "instrumented" && !callee.startsWith("~lib/hoprt/kernel/fault/")) violations.push(`${info.name} (atomic) calls ${callee} (instrumented)`);
+        if (classOf(callee) === "instrumented" && !callee.startsWith("~lib/hoprt/kernel/fault/")) violations.push(`${info.name} (atomic) calls ${callee} (instrumented)`);
       }
     }
     const locals = localTypes(info);

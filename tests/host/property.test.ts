@@ -7,19 +7,19 @@ import { Machine } from "../../js/host/machine.js";
 
 const APP = fs.readFileSync(path.join(__dirname, "apps", "property.ts"), "utf8");
 // IRQ lines of apps/property.ts
-const GIVE = 10, SEND = 11, RECEIVE = 12, KICK_GIVE = 13, KICK_SEND = 14, AUDIT = 15;
+const GIVE = 10, SEND = 11, RECEIVE = 12, KICK_GIVE = 13, KICK_SEND = 14, AUDIT = 15, SPAWN = 16, NOTIFY = 17;
 
 let wasm: Uint8Array;
 beforeAll(async () => { wasm = await firmware("property", APP); });
 
 const step = fc.record({
   gap: fc.integer({ min: 1, max: 4000 }), // cycles after the previous injection
-  line: fc.constantFrom(GIVE, SEND, RECEIVE, KICK_GIVE, KICK_SEND),
+  line: fc.constantFrom(GIVE, SEND, RECEIVE, KICK_GIVE, KICK_SEND, SPAWN, NOTIFY),
   burst: fc.integer({ min: 1, max: 3 }),   // the same line this many times back to back
 });
 
 describe("synchronisation properties", () => {
-  it("no token or message is lost or duplicated, FIFO holds, nobody waits beside an available resource", () => {
+  it("no token, message, spawn or notification is lost or duplicated, FIFO holds, nobody waits beside an available resource, the kernel audits clean", () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 80 }), (steps) => {
         const m = Machine.loadSync(wasm, { collectTrace: false });

@@ -6,12 +6,21 @@
  *
  * Invariants: 0 <= count <= capacity; receivers wait only while count == 0,
  * senders only while count == capacity.
+ *
+ * A send from a handler that finds the kernel lock held goes into the pend
+ * ring (capacity slots, FIFO) and is applied by the holder before it lets
+ * go. It is accepted only if it is sure to fit when applied:
+ * count + pended + (1 while a holder is inside an operation on this
+ * channel: it may add one value) < capacity; otherwise it fails at once
+ * (ISR_FAILED, traced). So an accepted send is never lost, and pended sends
+ * keep their order. A receive from a handler that finds the lock held fails
+ * at once (ISR_FAILED, traced ERR_BUSY): it cannot wait for the holder.
  */
 import { Task } from "../task";
 import * as sched from "../sched";
 import * as time from "../time";
 import * as errors from "../errors";
-import { lock, unlock } from "../lock";
+import { lock, unlock, tryLock, pend, applied, Pendable, OP_SEND } from "../lock";
 import { inIsr, refuse } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_CHANNEL_SEND, KIND_CHANNEL_RECEIVE, WAIT_OK, waitOn, wakeFirst, switchFor, first, length } from "./waitqueue";
@@ -36,7 +45,7 @@ export const ISR_DONE_SWITCH: i32 = 1;
   return load<T>(slot);
 }
 
-export class Channel<T> {
+export class Channel<T> extends Pendable {
   private readonly slots: StaticArray<T>;
   private head: i32 = 0;
   private size: i32 = 0;
@@ -44,13 +53,21 @@ export class Channel<T> {
   private readonly receivers: WaitQueue;
   /** The value the last successful tryReceive / receiveTimeout / receiveFromIsr got. */
   received: T;
+  /** Sends pended by handlers while the lock was held elsewhere. */
+  private readonly pendSlots: StaticArray<T>;
+  private pendFirst: i32 = 0;
+  private pendCount: i32 = 0;
+  /** A holder is inside an operation on this channel (it may add one value). */
+  private busy: bool = false;
 
   constructor(capacity: i32) {
+    super();
     if (sizeof<T>() > 8) ERROR("Channel<T>: T must be at most 8 bytes (numbers, bools, references)");
     // First, before `this` is used: a non-nullable T (Channel<string>) has no default value.
     this.received = changetype<T>(0);
     const c = capacity < 1 ? 1 : capacity;
     this.slots = new StaticArray<T>(c);
+    this.pendSlots = new StaticArray<T>(c);
     this.senders = new WaitQueue(WakeOrder.Fifo, KIND_CHANNEL_SEND);
     this.receivers = new WaitQueue(WakeOrder.Fifo, KIND_CHANNEL_RECEIVE);
     this.senders.owner = changetype<usize>(this);
@@ -74,15 +91,19 @@ export class Channel<T> {
 
   sendTimeout(value: T, ms: u32): bool {
     if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return false; }
-    return this.put(value, time.ticksForMs(ms), true);
+    const ticks = time.timeoutTicks(ms);
+    if (ticks < 0) return false;
+    return this.put(value, <u32>ticks, true);
   }
 
   /** From a handler: ISR_FAILED (full), ISR_DONE, or ISR_DONE_SWITCH (a woken receiver should run). */
   sendFromIsr(value: T): i32 {
-    lock();
+    if (!tryLock()) return this.pendSend(value) ? ISR_DONE : ISR_FAILED;
+    this.busy = true;
     const woken = this.deliver(value);
     const ok = woken != null || this.size < this.slots.length;
     if (woken == null && ok) this.push(value);
+    this.busy = false;
     this.traceSend(!ok);
     unlock();
     if (!ok) return ISR_FAILED;
@@ -101,28 +122,72 @@ export class Channel<T> {
 
   receiveTimeout(ms: u32): bool {
     if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return false; }
-    return this.take(time.ticksForMs(ms), true);
+    const ticks = time.timeoutTicks(ms);
+    if (ticks < 0) return false;
+    return this.take(<u32>ticks, true);
   }
 
   /** From a handler, into `received`: ISR_FAILED (empty), ISR_DONE, or ISR_DONE_SWITCH (a woken sender should run). */
   receiveFromIsr(): i32 {
-    lock();
+    if (!tryLock()) {
+      refuse(errors.ERR_BUSY, <u32>changetype<usize>(this));
+      this.traceReceive(true);
+      return ISR_FAILED;
+    }
     if (this.size == 0) {
       this.traceReceive(true);
       unlock();
       return ISR_FAILED;
     }
+    this.busy = true;
     this.received = this.pop();
     const woken = this.admitSender();
+    this.busy = false;
     this.traceReceive(false);
     unlock();
     return switchFor(woken) ? ISR_DONE_SWITCH : ISR_DONE;
   }
 
+  /** A send while the lock is held elsewhere (a handler): into the pend ring if it is sure to fit. */
+  private pendSend(value: T): bool {
+    // Straight-line: the holder cannot change size or busy under us.
+    if (this.size + this.pendCount + (this.busy ? 1 : 0) >= this.slots.length) {
+      this.traceSend(true);
+      return false;
+    }
+    const n = this.slots.length;
+    unchecked(this.pendSlots[(this.pendFirst + this.pendCount) % n] = value);
+    this.pendCount++;
+    pend(this, <u32>changetype<usize>(this), OP_SEND);
+    return true;
+  }
+
+  applyPended(): void {
+    const n = this.slots.length;
+    while (this.pendCount > 0) {
+      // The value in flight is covered by `busy` until it is in a slot or handed over.
+      this.busy = true;
+      const value = unchecked(this.pendSlots[this.pendFirst]);
+      this.pendFirst = (this.pendFirst + 1) % n;
+      this.pendCount--;
+      applied(1);
+      const woken = this.deliver(value);
+      if (woken == null) {
+        if (this.size < n) this.push(value);
+        else { this.busy = false; this.traceSend(true); continue; } // impossible by the admission rule; traced, never silent
+      }
+      this.busy = false;
+      this.traceSend(false);
+      switchFor(woken);
+    }
+  }
+
   private put(value: T, timeoutTicks: u32, block: bool): bool {
-    lock();
+    if (!tryLock()) return this.pendSend(value); // trySend from a handler
+    this.busy = true;
     const woken = this.deliver(value);
     if (woken != null) {
+      this.busy = false;
       this.traceSend(false);
       unlock();
       switchFor(woken);
@@ -130,10 +195,12 @@ export class Channel<T> {
     }
     if (this.size < this.slots.length) {
       this.push(value);
+      this.busy = false;
       this.traceSend(false);
       unlock();
       return true;
     }
+    this.busy = false;
     if (!block) {
       this.traceSend(true);
       unlock();
@@ -145,10 +212,16 @@ export class Channel<T> {
   }
 
   private take(timeoutTicks: u32, block: bool): bool {
-    lock();
+    if (!tryLock()) { // tryReceive from a handler
+      refuse(errors.ERR_BUSY, <u32>changetype<usize>(this));
+      this.traceReceive(true);
+      return false;
+    }
     if (this.size > 0) {
+      this.busy = true;
       this.received = this.pop();
       const woken = this.admitSender();
+      this.busy = false;
       this.traceReceive(false);
       unlock();
       switchFor(woken);

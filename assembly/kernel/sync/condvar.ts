@@ -1,20 +1,29 @@
 /**
  * CondVar: wait(mutex) releases the mutex and blocks until notified, then
  * locks the mutex again before returning. Waiters are woken FIFO.
+ *
+ * Invariants: a notify from a handler that finds the kernel lock held is
+ * pended (a count of notifyOne, a flag for notifyAll) and applied by the
+ * holder before it lets go; a pended notifyAll wakes every waiter, which
+ * covers any notifyOne pended with it (no task can start waiting between
+ * them: waiting needs the lock).
  */
 import * as time from "../time";
 import * as errors from "../errors";
-import { lock, unlock } from "../lock";
+import { lock, unlock, tryLock, pend, applied, Pendable, OP_NOTIFY, OP_NOTIFY_ALL } from "../lock";
 import { inIsr, refuse } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_CONDVAR, WAIT_OK, waitOn, wakeFirst, switchFor } from "./waitqueue";
 import { Mutex } from "./mutex";
 import { Task } from "../task";
 
-export class CondVar {
+export class CondVar extends Pendable {
   private readonly waiters: WaitQueue;
+  private pendedOne: u32 = 0;
+  private pendedAll: bool = false;
 
   constructor() {
+    super();
     this.waiters = new WaitQueue(WakeOrder.Fifo, KIND_CONDVAR);
     this.waiters.owner = changetype<usize>(this);
   }
@@ -26,7 +35,9 @@ export class CondVar {
 
   /** As wait(), giving up after `ms`; `m` is locked again either way. */
   waitTimeout(m: Mutex, ms: u32): bool {
-    return this.block(m, time.ticksForMs(ms));
+    const ticks = time.timeoutTicks(ms);
+    if (ticks < 0) return false;
+    return this.block(m, <u32>ticks);
   }
 
   private block(m: Mutex, timeoutTicks: u32): bool {
@@ -41,15 +52,46 @@ export class CondVar {
   }
 
   notifyOne(): void {
-    lock();
-    const woken = wakeFirst(this.waiters, WAIT_OK);
-    trace.emitHere(trace.EV_NOTIFY, <u32>changetype<usize>(this), woken == null ? 0 : 1);
+    if (!tryLock()) {
+      this.pendedOne++;
+      pend(this, <u32>changetype<usize>(this), OP_NOTIFY);
+      return;
+    }
+    this.wakeOne();
     unlock();
-    switchFor(woken);
   }
 
   notifyAll(): void {
-    lock();
+    if (!tryLock()) {
+      this.pendedAll = true;
+      pend(this, <u32>changetype<usize>(this), OP_NOTIFY_ALL);
+      return;
+    }
+    this.wakeAll();
+    unlock();
+  }
+
+  applyPended(): void {
+    if (this.pendedAll) {
+      this.pendedAll = false;
+      applied(this.pendedOne + 1);
+      this.pendedOne = 0;
+      this.wakeAll();
+    }
+    while (this.pendedOne > 0) {
+      this.pendedOne--;
+      applied(1);
+      this.wakeOne();
+    }
+  }
+
+  private wakeOne(): void {
+    const woken = wakeFirst(this.waiters, WAIT_OK);
+    trace.emitHere(trace.EV_NOTIFY, <u32>changetype<usize>(this), woken == null ? 0 : 1);
+    switchFor(woken);
+  }
+
+  private wakeAll(): void {
     let count: u32 = 0;
     let best: Task | null = null;
     while (true) {
@@ -59,7 +101,6 @@ export class CondVar {
       count++;
     }
     trace.emitHere(trace.EV_NOTIFY, <u32>changetype<usize>(this), count);
-    unlock();
     switchFor(best);
   }
 }

@@ -3,20 +3,26 @@
  * notification). notify() adds one; wait() consumes one, blocking while
  * there are none. A second task trying to wait while one already waits is
  * refused (ERR_BUSY).
+ *
+ * Invariants: notifications > 0 implies no waiter. A notify from a handler
+ * that finds the kernel lock held adds to `pendedNotifies`, applied by the
+ * holder as notifies, in order, before it lets go.
  */
 import { Task } from "../task";
 import * as time from "../time";
 import * as errors from "../errors";
-import { lock, unlock } from "../lock";
+import { lock, unlock, tryLock, pend, applied, Pendable, OP_NOTIFY } from "../lock";
 import { inIsr, refuse } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_MAILBOX, WAIT_OK, waitOn, wakeFirst, switchFor, isEmpty } from "./waitqueue";
 
-export class Mailbox {
+export class Mailbox extends Pendable {
   private notifications: u32 = 0;
+  private pendedNotifies: u32 = 0;
   private readonly waiter: WaitQueue;
 
   constructor() {
+    super();
     this.waiter = new WaitQueue(WakeOrder.Fifo, KIND_MAILBOX);
     this.waiter.owner = changetype<usize>(this);
   }
@@ -30,7 +36,9 @@ export class Mailbox {
 
   /** Wait at most `ms`. */
   waitTimeout(ms: u32): bool {
-    return this.receive(time.ticksForMs(ms)) == errors.OK;
+    const ticks = time.timeoutTicks(ms);
+    if (ticks < 0) return false;
+    return this.receive(<u32>ticks) == errors.OK;
   }
 
   private receive(timeoutTicks: u32): i32 {
@@ -49,20 +57,34 @@ export class Mailbox {
   }
 
   notify(): void {
-    switchFor(this.post());
+    this.notifyFromIsr();
   }
 
-  /** Notify from a handler: whether a switch to the woken task is needed. */
+  /** Notify from a handler: whether a switch to the woken task is needed (false when pended). */
   notifyFromIsr(): bool {
-    return switchFor(this.post());
+    if (!tryLock()) {
+      this.pendedNotifies++;
+      pend(this, <u32>changetype<usize>(this), OP_NOTIFY);
+      return false;
+    }
+    const woken = this.post();
+    unlock();
+    return switchFor(woken);
   }
 
+  applyPended(): void {
+    while (this.pendedNotifies > 0) {
+      this.pendedNotifies--;
+      applied(1);
+      switchFor(this.post());
+    }
+  }
+
+  /** The notify itself; the caller holds the lock. */
   private post(): Task | null {
-    lock();
     const woken = wakeFirst(this.waiter, WAIT_OK); // the notification is handed over
     if (woken == null) this.notifications++;
     trace.emitHere(trace.EV_NOTIFY, <u32>changetype<usize>(this), this.notifications);
-    unlock();
     return woken;
   }
 }

@@ -2,7 +2,8 @@
  * Mutex: one owner, no recursion, FIFO hand-off (or priority order), and
  * priority inheritance through chains of mutexes.
  *
- * Invariants (under the kernel lock):
+ * Invariants (under the kernel lock, lock.ts; handlers never operate on a
+ * mutex, so nothing is ever pended on one):
  *  - owner == 0 <=> unlocked; a mutex with waiters always has an owner.
  *  - Each owned mutex is on its owner's held list (Task.heldMutexes, linked
  *    through nextHeld).
@@ -54,7 +55,9 @@ export class Mutex {
 
   /** Lock, waiting at most `ms`. */
   lockTimeout(ms: u32): bool {
-    return this.acquire(time.ticksForMs(ms), true) >= 0;
+    const ticks = time.timeoutTicks(ms);
+    if (ticks < 0) return false;
+    return this.acquire(<u32>ticks, true) >= 0;
   }
 
   isLocked(): bool { return this.owner != 0; }

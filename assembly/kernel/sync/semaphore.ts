@@ -3,23 +3,29 @@
  * direct hand-off.
  *
  * Invariants: 0 <= count <= max; count > 0 implies no waiters (a give with
- * waiters hands the token to the first, leaving count unchanged).
+ * waiters hands the token to the first, leaving count unchanged). A give
+ * from a handler that finds the kernel lock held adds to `pendedGives`; the
+ * holder applies them as gives, in order, before it lets go (a pended give
+ * that finds the count at max is traced as saturated, like any give).
  */
 import { Task } from "../task";
 import * as time from "../time";
 import * as errors from "../errors";
-import { lock, unlock } from "../lock";
+import { lock, unlock, tryLock, pend, applied, Pendable, OP_GIVE } from "../lock";
 import { inIsr, refuse } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_SEMAPHORE, WAIT_OK, waitOn, wakeFirst, switchFor, length } from "./waitqueue";
 
-export class Semaphore {
+export class Semaphore extends Pendable {
   private value: u32;
   readonly max: u32;
   private readonly waiters: WaitQueue;
 
   /** A semaphore holding `initial` tokens (clamped to `max`, itself at least 1). */
+  private pendedGives: u32 = 0;
+
   constructor(max: u32, initial: u32 = 0, order: WakeOrder = WakeOrder.Fifo) {
+    super();
     const limit: u32 = max == 0 ? 1 : max;
     this.max = limit;
     this.value = initial > limit ? limit : initial;
@@ -47,11 +53,18 @@ export class Semaphore {
   /** Take a token, waiting at most `ms`. */
   takeTimeout(ms: u32): bool {
     if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return false; }
-    return this.acquire(time.ticksForMs(ms), true);
+    const ticks = time.timeoutTicks(ms);
+    if (ticks < 0) return false;
+    return this.acquire(<u32>ticks, true);
   }
 
-  private acquire(timeoutTicks: u32, block: bool): bool {
-    lock();
+  // @ts-ignore: decorator
+  @inline private acquire(timeoutTicks: u32, block: bool): bool {
+    if (!tryLock()) {
+      // A handler's tryTake while the kernel is busy: no token now.
+      refuse(errors.ERR_BUSY, <u32>changetype<usize>(this));
+      return false;
+    }
     if (this.value > 0) {
       this.value--;
       trace.emitHere(trace.EV_SEM_TAKE, <u32>changetype<usize>(this), this.value, 0);
@@ -66,9 +79,15 @@ export class Semaphore {
     return waitOn(this.waiters, timeoutTicks) == WAIT_OK;
   }
 
-  /** Give a token: to the first waiter, or to the count. False when the count is already at max. */
+  /**
+   * Give a token: to the first waiter, or to the count. False when the count
+   * is already at max. From a handler that finds the kernel busy the give is
+   * pended (true; a saturation then shows in the trace).
+   */
   give(): bool {
+    if (!tryLock()) { this.pendGive(); return true; }
     const woken = this.put();
+    unlock();
     switchFor(woken);
     return !this.saturated;
   }
@@ -76,14 +95,32 @@ export class Semaphore {
   tryGive(): bool { return this.give(); }
 
   /** Give from an interrupt handler: returns whether a switch to a woken task is needed (it happens when the handler returns). */
-  giveFromIsr(): bool {
-    return switchFor(this.put());
+  // @ts-ignore: decorator
+  @inline giveFromIsr(): bool {
+    if (!tryLock()) { this.pendGive(); return false; }
+    const woken = this.put();
+    unlock();
+    return switchFor(woken);
+  }
+
+  private pendGive(): void {
+    this.pendedGives++;
+    pend(this, <u32>changetype<usize>(this), OP_GIVE);
+  }
+
+  applyPended(): void {
+    while (this.pendedGives > 0) {
+      this.pendedGives--;
+      applied(1);
+      switchFor(this.put());
+    }
   }
 
   private saturated: bool = false;
 
-  private put(): Task | null {
-    lock();
+  /** The give itself; the caller holds the lock. */
+  // @ts-ignore: decorator
+  @inline private put(): Task | null {
     const woken = wakeFirst(this.waiters, WAIT_OK);
     this.saturated = false;
     if (woken == null) {
@@ -91,7 +128,6 @@ export class Semaphore {
       else this.saturated = true;
     }
     trace.emitHere(trace.EV_SEM_GIVE, <u32>changetype<usize>(this), this.value, this.saturated ? 1 : 0);
-    unlock();
     return woken;
   }
 }

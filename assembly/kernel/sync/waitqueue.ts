@@ -1,7 +1,8 @@
 /**
  * Wait queues and the block/wake protocol every synchronisation object uses.
  *
- * Invariants (under the kernel lock):
+ * Invariants (under the kernel lock, lock.ts; handlers that find it held
+ * pend their operation on the object, applied by the holder):
  *  - A task is in at most one wait queue; t.waitQueue names it.
  *  - FIFO queues keep arrival order; priority queues keep priority order,
  *    arrival order among equals.
@@ -66,7 +67,8 @@ function insert(q: WaitQueue, t: Task): void {
 }
 
 /** Take `t` out of the queue it waits in. */
-export function remove(t: Task): void {
+// @ts-ignore: decorator
+@inline export function remove(t: Task): void {
   const q = changetype<WaitQueue>(t.waitQueue);
   if (t.waitPrev != 0) changetype<Task>(t.waitPrev).waitNext = t.waitNext;
   else q.head = t.waitNext;
@@ -85,11 +87,13 @@ export function reposition(t: Task): void {
   insert(q, t);
 }
 
-export function first(q: WaitQueue): Task | null {
+// @ts-ignore: decorator
+@inline export function first(q: WaitQueue): Task | null {
   return changetype<Task | null>(q.head);
 }
 
-export function isEmpty(q: WaitQueue): bool {
+// @ts-ignore: decorator
+@inline export function isEmpty(q: WaitQueue): bool {
   return q.head == 0;
 }
 
@@ -111,7 +115,7 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
   insert(q, t);
   t.waitResult = WAIT_PENDING;
   if (timeoutTicks > 0) {
-    sched.addSleeper(t, time.ticks + timeoutTicks, time.ticks);
+    sched.addSleeper(t, time.ticks64 + timeoutTicks);
     t.waitTimed = true;
   }
   trace.emit(trace.EV_WAIT, t.id, <u32>q.owner, q.kind, timeoutTicks);
@@ -121,7 +125,8 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
 }
 
 /** Wake the first waiter with `result` (and a handed-over value); the caller holds the lock. */
-export function wakeFirst(q: WaitQueue, result: i32, value: u64 = 0): Task | null {
+// @ts-ignore: decorator
+@inline export function wakeFirst(q: WaitQueue, result: i32, value: u64 = 0): Task | null {
   const t = first(q);
   if (t == null) return null;
   remove(t);
@@ -141,7 +146,8 @@ export function wakeFirst(q: WaitQueue, result: i32, value: u64 = 0): Task | nul
  * running task. In a handler the switch happens when the handler returns;
  * returns whether one is needed.
  */
-export function switchFor(t: Task | null): bool {
+// @ts-ignore: decorator
+@inline export function switchFor(t: Task | null): bool {
   if (t == null || !sched.beats(t)) return false;
   sched.requestSwitch();
   return true;

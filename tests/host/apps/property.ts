@@ -2,7 +2,7 @@
 // auditor task checks the invariants when line 15 fires after the mix. It
 // runs below every worker, so it audits a quiescent system: every hand-off
 // has been taken up by the woken task. See tests/host/property.test.ts.
-import { task, debug, irq, Semaphore, Channel, Mailbox, ISR_FAILED } from "hoprt";
+import { task, debug, irq, Semaphore, Channel, Mailbox, CondVar, Mutex, ISR_FAILED } from "hoprt";
 
 const sem = new Semaphore(1_000_000, 0);
 const ch = new Channel<u32>(4);
@@ -43,6 +43,24 @@ function onReceive(): void { if (ch.receiveFromIsr() != ISR_FAILED) record(2, ch
 function onKickGive(): void { giveBox.notifyFromIsr(); }
 function onKickSend(): void { sendBox.notifyFromIsr(); }
 function onAudit(): void { auditBox.notifyFromIsr(); }
+// A handler that spawns a task (linked into the ready queue, or pended if the kernel lock is held)
+// and one that notifies a condition variable.
+let spawnedByIsr: u32 = 0;
+let childrenRan: u32 = 0;
+let notifies: u32 = 0;
+let wakeups: u32 = 0;
+const cvMutex = new Mutex();
+const cv = new CondVar();
+function spawned(arg: u32): void { childrenRan++; }
+const childBuilder = task.build().entry(spawned).staticStack(512); // built once: the handler allocates nothing
+function onSpawn(): void {
+  if (childBuilder.priority(<i32>(3 + (spawnedByIsr % 6))).spawn() >= 0) spawnedByIsr++;
+}
+function onNotify(): void { notifies++; cv.notifyOne(); }
+function cvWaiter(arg: u32): void {
+  cvMutex.lock();
+  while (true) { cv.wait(cvMutex); wakeups++; }
+}
 
 function taker(arg: u32): void { while (true) { sem.take(); takes++; } }
 function receiver(arg: u32): void { while (true) { const v = ch.receive(); record(<i32>arg, v); } }
@@ -65,6 +83,10 @@ function auditor(arg: u32): void {
     if (sem.count() > 0 && sem.waiting() > 0) problems += " taker-stuck";
     if (ch.count() > 0 && ch.receiversWaiting() > 0) problems += " receiver-stuck";
     if (ch.count() < ch.capacity && ch.sendersWaiting() > 0) problems += " sender-stuck";
+    if (childrenRan != spawnedByIsr) problems += " spawned(" + spawnedByIsr.toString() + "!=" + childrenRan.toString() + ")";
+    if (wakeups > notifies) problems += " wakeups";
+    const kernel = debug.auditKernel();
+    if (kernel != 0) problems += " kernel(" + kernel.toString() + ")";
     debug.print("audit " + (problems.length == 0 ? "ok" : "FAIL" + problems) + " gives " + gives.toString() + " sent " + sent.toString());
   }
 }
@@ -76,7 +98,10 @@ export function main(): void {
   irq.attach(13, onKickGive, 4);
   irq.attach(14, onKickSend, 4);
   irq.attach(15, onAudit, 5);
-  for (let n = 10; n <= 15; n++) irq.enable(n);
+  irq.attach(16, onSpawn, 2);
+  irq.attach(17, onNotify, 3);
+  for (let n = 10; n <= 17; n++) irq.enable(n);
+  task.build().entry(cvWaiter).priority(5).spawn();
   task.build().entry(auditor).name("auditor").priority(12).spawn();
   task.build().entry(taker).arg(0).priority(3).spawn();
   task.build().entry(taker).arg(1).priority(5).spawn();
