@@ -41,6 +41,10 @@ export interface BuildOptions {
   /** Path of the application's .ts file (exports main()). */
   app: string;
   sramBytes?: number;
+  /** Task slots (the kernel's MAX_TASKS); the firmware's default when absent. */
+  maxTasks?: number;
+  /** The default SysTick rate (Config.tickHz before configure() runs); 1000 when absent. */
+  tickHz?: number;
 }
 
 export interface BuildResult {
@@ -51,12 +55,13 @@ export interface BuildResult {
 
 export class BuildError extends Error {}
 
-function entrySource(appImport: string, hasConfigure: boolean): string {
+function entrySource(appImport: string): string {
   return [
     `export * from "hoprt/machine";`,
-    ...(hasConfigure
-      ? [`import { configure } from "${appImport}";`, `import { runConfigure } from "hoprt/kernel/boot";`, `runConfigure(configure);`]
-      : []),
+    // configure(cfg: Config) is optional: the compiler says whether the app exports one (however it is written).
+    `import * as __hoprt_app from "${appImport}";`,
+    `import { runConfigure } from "hoprt/kernel/boot";`,
+    `if (isDefined(__hoprt_app.configure)) runConfigure(__hoprt_app.configure);`,
     // Compiled only when referenced; the transform calls them from every function.
     `export { checkpoint as __hoprt_keep_checkpoint, stackGuardHit as __hoprt_keep_guard } from "hoprt/mcu/core";`,
     `import { main } from "${appImport}";`,
@@ -78,8 +83,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const pages = Math.ceil((sram + PROBE_BYTES) / 65536);
   const baseDir = path.dirname(appPath);
   const appImport = "./" + path.basename(appPath, ".ts");
-  // configure(cfg: Config) is optional: the kernel runs it before main.
-  const hasConfigure = /export\s+function\s+configure\s*\(/.test(fs.readFileSync(appPath, "utf8"));
+  const tickHz = options.tickHz;
+  if (tickHz !== undefined && (!Number.isInteger(tickHz) || tickHz < 1 || tickHz > 0xFFFF_FFFF)) {
+    throw new BuildError(`hoprt build: tickHz must be a whole number of Hz (got ${tickHz}); the kernel checks its range at boot`);
+  }
+  const maxTasks = options.maxTasks;
+  if (maxTasks !== undefined && (!Number.isInteger(maxTasks) || maxTasks < 2 || maxTasks > 0xFFFF)) {
+    throw new BuildError(`hoprt build: maxTasks must be a whole number, at least 2 (idle and main), got ${maxTasks}`);
+  }
   let wasm: Uint8Array | null = null;
   let stderr = "";
   const assemblyDir = path.join(PACKAGE_ROOT, "assembly");
@@ -87,7 +98,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const readFile = (name: string, dir: string): string | null => {
     const normalized = name.replace(/\\/g, "/");
     let file: string;
-    if (normalized === ENTRY_NAME) return entrySource(appImport, hasConfigure);
+    if (normalized === ENTRY_NAME) return entrySource(appImport);
     const virtual = normalized.indexOf(VIRTUAL_DIR + "/hoprt/");
     if (virtual >= 0) file = path.join(assemblyDir, normalized.slice(virtual + VIRTUAL_DIR.length + 7));
     else if (normalized.startsWith("~lib/hoprt/")) file = path.join(assemblyDir, normalized.slice(11));
@@ -118,6 +129,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     "--use", `HOPRT_SRAM_BYTES=${sram}`,
     "--noColors",
   ];
+  if (tickHz !== undefined) args.push("--use", `HOPRT_TICK_HZ=${tickHz}`);
+  if (maxTasks !== undefined) args.push("--use", `HOPRT_MAX_TASKS=${maxTasks}`);
   if (process.env.HOPRT_DEBUG_NAMES) args.push("--debug"); // a name section, for profilers
   const result = await asc.main(args, {
     readFile,

@@ -20,10 +20,15 @@ export const PERIPHERAL_KINDS = {
 
 export type PeripheralKind = (typeof PERIPHERAL_KINDS)[keyof typeof PERIPHERAL_KINDS];
 
-export type EventKind = (typeof EVENT_KINDS)[number] | PeripheralKind;
+/** Debug-probe kinds: 49 from the firmware; "trace_lost" is the host's (records the ring overwrote: a = how many, b = total). */
+export const PROBE_KINDS = { 49: "console_drop" } as const;
+export type ProbeKind = (typeof PROBE_KINDS)[keyof typeof PROBE_KINDS] | "trace_lost";
+
+export type EventKind = (typeof EVENT_KINDS)[number] | PeripheralKind | ProbeKind;
 
 /** The name of event kind `id`. */
 export function kindName(id: number): EventKind {
+  if (id === 49) return PROBE_KINDS[49];
   if (id >= 50 && id < 80) return (PERIPHERAL_KINDS as Record<number, PeripheralKind>)[id] ?? ("" as EventKind);
   return EVENT_KINDS[id] ?? ("" as EventKind);
 }
