@@ -111,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       .addOption(new Option("--rt [factor]", "pace virtual time to the wall clock (x factor, default 1)"))
       .option("--trace <file>", "write a Chrome/Perfetto trace (JSON)")
       .option("--vcd <file>", "write a VCD of the GPIO pins, IRQ lines, USART bytes and running task (GTKWave, Surfer)")
+      .option("--ctf <dir>", "write a CTF trace with Zephyr's event names into this folder (metadata + stream; babeltrace2, Trace Compass)")
       .option("--stats", "print a per-task summary (ended and panicked tasks too) to stderr"),
   ).action(async (file: string, opts: RunCommandOptions & BuildFlags) => {
     if (opts.uart !== undefined && (!/^\d+$/.test(opts.uart) || !UART_NUMBERS.includes(Number(opts.uart)))) {
@@ -122,13 +123,23 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.scenario !== undefined && !fs.existsSync(opts.scenario)) throw new UsageError(`--scenario: no such file: ${opts.scenario}`);
     // Output files are checked before anything runs: a typo never costs a whole run.
     const outputs: Record<string, number> = {};
-    for (const key of ["trace", "vcd"] as const) {
-      const target = opts[key];
-      if (target === undefined) continue;
+    const targets: Array<[string, string, string]> = [];
+    if (opts.trace !== undefined) targets.push(["trace", "--trace", opts.trace]);
+    if (opts.vcd !== undefined) targets.push(["vcd", "--vcd", opts.vcd]);
+    if (opts.ctf !== undefined) {
+      try {
+        fs.mkdirSync(opts.ctf, { recursive: true });
+      } catch (e) {
+        throw new UsageError(`--ctf: cannot make the folder ${opts.ctf}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      targets.push(["ctfMetadata", "--ctf", path.join(opts.ctf, "metadata")], ["ctfStream", "--ctf", path.join(opts.ctf, "stream")]);
+    }
+    for (const [key, flag, target] of targets) {
       try {
         outputs[key] = fs.openSync(target, "w");
       } catch (e) {
-        throw new UsageError(`--${key}: cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        for (const fd of Object.values(outputs)) fs.closeSync(fd);
+        throw new UsageError(`${flag}: cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     }
     try {

@@ -24,6 +24,7 @@ export interface RunCommandOptions {
   rt?: string | true;
   trace?: string;
   vcd?: string;
+  ctf?: string;
   stats?: boolean;
 }
 
@@ -32,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function quote(s: string): string { return JSON.stringify(s); }
 
 export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, outputs: Record<string, number>): Promise<number> {
-  const exporting = opts.trace !== undefined || opts.vcd !== undefined;
+  const exporting = opts.trace !== undefined || opts.vcd !== undefined || opts.ctf !== undefined;
   // Exporters take the whole trace; otherwise the host keeps none (panics, tasks and stats do not need it).
   const machine = Machine.loadSync(wasm, exporting ? { traceWindow: Infinity } : { collectTrace: false });
   const hz = machine.sysclkHz;
@@ -163,6 +164,11 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
   if (alive) {
     if (outputs.trace !== undefined) fs.writeSync(outputs.trace, machine.trace.toPerfetto());
     if (outputs.vcd !== undefined) fs.writeSync(outputs.vcd, machine.trace.toVcd());
+    if (outputs.ctfMetadata !== undefined) {
+      const ctf = machine.trace.toCtf();
+      fs.writeSync(outputs.ctfMetadata, ctf.metadata);
+      fs.writeSync(outputs.ctfStream, ctf.stream);
+    }
     if (opts.stats) process.stderr.write(formatStats(machine, machine.cycles - start));
   }
 

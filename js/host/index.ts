@@ -8,3 +8,4 @@ export { GpioPin, Uart, parsePin, pinName, GPIO_PORTS, UART_NUMBERS, HOST_ALARM_
 export type { Level, PinMode } from "./peripherals.js";
 export { toVcd, IRQ_NAMES } from "./vcd.js";
 export { ERROR_CODES, errorName } from "./errors.js";
+export { ctfMetadata, ctfStream, CTF_EVENT_NAMES } from "./ctf.js";

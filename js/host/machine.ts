@@ -7,6 +7,7 @@ import { parseDuration, parseCycle, MAX_CYCLE } from "./units.js";
 import { PeripheralHost, HOST_ALARM_SLOTS, type GpioPin, type Uart } from "./peripherals.js";
 import { toVcd } from "./vcd.js";
 import { errorName } from "./errors.js";
+import { ctfMetadata, ctfStream } from "./ctf.js";
 
 export const SUPPORTED_ABI = 1;
 export const IRQ_LINES = 82;
@@ -200,6 +201,11 @@ export class Trace {
   /** A VCD (GTKWave, Surfer): GPIO pins, IRQ handlers, USART bytes and the running task over time. */
   toVcd(): string {
     return toVcd(this.events(), { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames });
+  }
+  /** A CTF 1.8 trace with Zephyr's event names: write `metadata` and `stream` into one folder (babeltrace2, Trace Compass). */
+  toCtf(): { metadata: string; stream: Uint8Array } {
+    const events = this.events();
+    return { metadata: ctfMetadata(this.machine.sysclkHz), stream: ctfStream(events, { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames }) };
   }
   /** @internal */
   clear(): void { this.store = []; this.head = 0; this.overflow = 0; this.discarded = 0; }

@@ -118,6 +118,19 @@ describe("hoprt run: CI conditions and exit codes", () => {
     expect(hoprt(["run", "app.ts", "--max-tasks", "1"], dir).stderr).toMatch(/--max-tasks: 1 is out of range \(2\.\.65535\)/);
   });
 
+  it("--ctf writes a CTF folder (metadata + stream) with Zephyr's event names", () => {
+    const out = path.join(dir, "ctf-out");
+    const r = hoprt(["run", "app.wasm", "--for", "30ms", "--ctf", out], dir);
+    expect(r.status).toBe(0);
+    const metadata = fs.readFileSync(path.join(out, "metadata"), "utf8");
+    expect(metadata.startsWith("/* CTF 1.8 */")).toBe(true);
+    expect(metadata).toContain('name = "thread_switched_in"');
+    const stream = fs.readFileSync(path.join(out, "stream"));
+    expect(stream.readUInt32LE(0)).toBe(0xc1fc1fc1);
+    expect(stream.length).toBeGreaterThan(200);
+    expect(stream.includes(Buffer.from("worker\0"))).toBe(true);
+  });
+
   it("--rt paces virtual time to the wall clock", () => {
     const t0 = Date.now();
     const r = hoprt(["run", "app.wasm", "--for", "300ms", "--rt", "2"], dir);
