@@ -131,7 +131,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   ];
   if (tickHz !== undefined) args.push("--use", `HOPRT_TICK_HZ=${tickHz}`);
   if (maxTasks !== undefined) args.push("--use", `HOPRT_MAX_TASKS=${maxTasks}`);
-  if (process.env.HOPRT_DEBUG_NAMES) args.push("--debug"); // a name section, for profilers
+  // A name section (the code is the same with or without it): traps and profilers name the function.
+  args.push("--debug");
   const result = await asc.main(args, {
     readFile,
     writeFile: (name: string, contents: Uint8Array | string) => {

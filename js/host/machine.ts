@@ -252,7 +252,26 @@ export interface MachineOptions {
 
 interface RingState { base: number; capacity: number }
 
-interface PanicRecord { cycle: bigint; context: number; reason: number; detail: number; abortIndex: number }
+interface PanicRecord { cycle: bigint; context: number; reason: number; detail: number; abortIndex: number; trap?: string }
+
+/**
+ * Where a trap happened, from the runtime's stack (the firmware keeps a
+ * name section): the trapping function, and the application function that
+ * called it when the trap was in library code.
+ */
+export function trapSite(error: unknown): string | undefined {
+  const stack = error instanceof Error ? error.stack ?? "" : "";
+  const frames: string[] = [];
+  for (const line of stack.split("\n")) {
+    const v8 = /^\s*at (.+?) \(wasm:\/\/wasm\/[^)]*\)$/.exec(line);
+    const spider = /^(.+?)@wasm:\/\/wasm\//.exec(line) ?? /^(.+?)@.*wasm-function/.exec(line);
+    const name = v8?.[1] ?? spider?.[1];
+    if (name) frames.push(name);
+  }
+  if (frames.length === 0) return undefined;
+  const user = frames.find((f) => !f.startsWith("~lib/"));
+  return user && user !== frames[0] ? `${frames[0]} (called from ${user})` : frames[0];
+}
 
 export class Machine {
   readonly console: Console;
@@ -458,10 +477,14 @@ export class Machine {
         code = this.exports.hoprt_run(sliceEnd - before);
       } catch (e) {
         // A WebAssembly trap: the context that ran panics; the machine goes on.
-        faults.push((e as Error).message);
+        const site = trapSite(e);
+        const what = `${(e as Error).message}${site ? " in " + site : ""}`;
+        faults.push(what);
         this.exports.hoprt_asyncify_reset();
         const after = this.exports.hoprt_fault();
+        const before = this.panicRecords.length;
         this.drain();
+        for (let i = before; i < this.panicRecords.length; i++) if (this.panicRecords[i].reason === 3) this.panicRecords[i].trap = what;
         if (after === 4) { reason = "fatal"; break; }
         continue;
       }
@@ -678,7 +701,7 @@ export class Machine {
       where: e.context >= 0x100 ? `handler ${exceptionName(e.context - 0x100)}` : `task ${this.nameAt(e.context, e.cycle) ?? e.context}`,
       reason: PANIC_REASONS[e.reason] ?? `reason ${e.reason}`,
       detail: e.detail,
-      message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : undefined,
+      message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.trap,
     }));
   }
 

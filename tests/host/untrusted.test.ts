@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import { firmware } from "./support.js";
-import { Machine } from "../../js/host/machine.js";
+import { Machine, trapSite } from "../../js/host/machine.js";
 import { MAX_RUN_CYCLES, MAX_CYCLE } from "../../js/host/units.js";
 import { HOST_ALARM_SLOTS } from "../../js/host/peripherals.js";
 
@@ -274,5 +274,17 @@ describe("bounded host memory", () => {
     on.runFor("5ms");
     expect(off.panics()).toEqual(on.panics());
     expect(off.tasks({ ended: true }).filter((t) => !t.alive).map((t) => [t.name, t.ended])).toEqual([["main", "exited"], ["bad", "panicked"]]);
+  });
+});
+
+describe("trap sites", () => {
+  it("name the trapping function, and the application function that called library code", () => {
+    const v8 = new Error("x");
+    v8.stack = "RuntimeError: memory access out of bounds\n    at ~lib/util/memory/memcpy (wasm://wasm/0005de4a:wasm-function[12]:0x110)\n    at app/copy (wasm://wasm/0005de4a:wasm-function[195]:0x110de)\n    at ~lib/hoprt/machine/hoprt_run (wasm://wasm/0005de4a:wasm-function[86]:0x4c87)";
+    expect(trapSite(v8)).toBe("~lib/util/memory/memcpy (called from app/copy)");
+    const firefox = new Error("x");
+    firefox.stack = "app/faulty@wasm://wasm/0005de4a:wasm-function[195]:0x110de\n~lib/hoprt/kernel/task/taskMain@wasm://wasm/0005de4a:wasm-function[160]:0xbd69";
+    expect(trapSite(firefox)).toBe("app/faulty");
+    expect(trapSite(new Error("no wasm frames"))).toBeUndefined();
   });
 });
