@@ -13,16 +13,24 @@
 import { Command, CommanderError, Option } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { build, BuildError, PACKAGE_ROOT, type BuildOptions } from "../compiler/build.js";
+import { fileURLToPath } from "node:url";
+import type { BuildOptions } from "../compiler/build.js";
 import { UART_NUMBERS } from "../host/peripherals.js";
 import { EXIT } from "./exit.js";
 import { runFirmware, type RunCommandOptions } from "./run.js";
 
 class UsageError extends Error {}
 
+/** The compiler (AssemblyScript, Binaryen) loads only when something is built: running a .wasm stays small. */
+async function build(options: BuildOptions) {
+  return (await import("../compiler/build.js")).build(options);
+}
+
 function version(): string {
   try {
-    return JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")).version;
+    // dist/js/cli/main.js -> the package root
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+    return JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
   } catch {
     return "unknown";
   }
@@ -154,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    const message = e instanceof BuildError ? e.message : `hoprt: ${(e as Error).message}`;
+    const message = (e as Error)?.constructor?.name === "BuildError" ? (e as Error).message : `hoprt: ${(e as Error).message}`;
     process.stderr.write(message + "\n");
     return EXIT.USAGE;
   }
