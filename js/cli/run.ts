@@ -41,6 +41,8 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
   const interactive = uartNumber !== undefined && process.stdin.isTTY === true;
   const total = parseDuration(/^\d+$/.test(opts.for) ? BigInt(opts.for) : opts.for, hz);
   const scenario = opts.scenario ? parseScenario(fs.readFileSync(opts.scenario, "utf8"), opts.scenario, hz) : undefined;
+  const late = scenario?.steps.find((s) => s.cycle > total);
+  if (late) throw new Error(`${opts.scenario}: step ${late.index} (at ${formatTime(late.cycle, hz)}) is after the end of the run (--for ${opts.for})`);
   const pace = opts.rt === undefined ? (interactive ? 1 : 0) : opts.rt === true ? 1 : Number(opts.rt);
 
   let verdict: { code: number; message: string } | undefined;

@@ -43,7 +43,7 @@ beforeAll(() => {
   expect(hoprt(["build", "app.ts", "-o", "app.wasm"], dir).status).toBe(0);
   expect(hoprt(["build", "panics.ts", "-o", "panics.wasm"], dir).status).toBe(0);
   expect(hoprt(["build", path.join(ROOT, "examples/button/app.ts"), "-o", "button.wasm"], dir).status).toBe(0);
-});
+}, 300_000); // three builds
 
 describe("hoprt run: CI conditions and exit codes", () => {
   it("--version prints the package version", () => {
@@ -203,6 +203,7 @@ describe("hoprt run --scenario", () => {
       ["steps:\n  - at: 5ms\n    jump: PA0\n", /step 1: unknown field jump/],
       ["steps:\n  - press: PA0\n", /step 1: press needs "at"/],
       ["nope: [", /not valid YAML/],
+      ["steps:\n  - by: 5s\n    expect-text: later\n", /bad\.yaml: step 1 \(at 5000ms\) is after the end of the run \(--for 1s\)/],
     ];
     for (const [text, message] of cases) {
       fs.writeFileSync(file, text);
