@@ -198,7 +198,26 @@ export namespace time {
 export namespace debug {
   /** One line to the host console. */
   export function print(s: string): void {
-    probeConsole.write(probeConsole.REC_LINE, currentId(), changetype<usize>(s));
+    const id = currentId();
+    const text = changetype<usize>(s);
+    const total = <u32>s.length << 1;
+    let offset: u32 = 0;
+    let part = total > probeConsole.LINE_CHUNK_BYTES ? probeConsole.LINE_CHUNK_BYTES : total;
+    probeConsole.reserve(part);
+    // One piece per turn, the same count however the host drains. The loop
+    // header is a check point: a context the probe asked to stop (reserve)
+    // suspends there while the host drains, then writes into the room.
+    while (true) {
+      if (offset + part == total) {
+        probeConsole.writePart(probeConsole.REC_LINE, id, text, offset, part);
+        return;
+      }
+      probeConsole.writePart(probeConsole.REC_LINE_PART, id, text, offset, part);
+      offset += part;
+      const left = total - offset;
+      part = left > probeConsole.LINE_CHUNK_BYTES ? probeConsole.LINE_CHUNK_BYTES : left;
+      probeConsole.reserve(part);
+    }
   }
   /**
    * Check the kernel's invariants (ready queues, timing wheel, blocked tasks,

@@ -220,7 +220,7 @@ export function hoprt_irq_schedule(cycle: i64, irq: i32): i32 {
   const exc = irqException(irq);
   if (exc < 0) return -1;
   if (cycle < clock.now()) return -2;
-  return clock.schedule(cycle, core.ALARM_IRQ, <u16>exc) ? 0 : -3;
+  return clock.scheduleHost(cycle, core.ALARM_IRQ, <u16>exc) ? 0 : -3;
 }
 
 /** The host saw a WebAssembly trap inside hoprt_run: panic the context that ran. */

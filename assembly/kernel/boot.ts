@@ -12,7 +12,8 @@ import * as config from "./config";
 import { spawn } from "./task";
 import * as sched from "./sched";
 import * as time from "./time";
-import { onHardFault } from "./fault";
+import { onHardFault, onAbort } from "./fault";
+import * as clock from "../mcu/clock";
 
 let mainIndex: u32 = 0;
 export let booted: bool = false;
@@ -31,7 +32,31 @@ function idle(arg: u32): void {
   while (true) core.wfi();
 }
 
+/**
+ * Refuse settings the kernel cannot honour (boot then fails with this
+ * report): a tick SysTick cannot make at this clock, an unknown policy or
+ * tick source.
+ */
+function refuseSettings(message: string): void {
+  onAbort(message, "configure", 0, 0);
+}
+
+function checkSettings(): void {
+  const sysclk = clock.sysclkHz;
+  if (settings.tickSource == config.TickSource.SysTick) {
+    const fastest = sysclk / config.MIN_TICK_CYCLES;
+    const slowest = (sysclk + config.MAX_TICK_CYCLES - 1) / config.MAX_TICK_CYCLES;
+    if (settings.tickHz < slowest || settings.tickHz > fastest) {
+      refuseSettings("configure: tickHz " + settings.tickHz.toString() + " is out of range: SysTick at " + sysclk.toString() +
+        " Hz ticks at " + slowest.toString() + ".." + fastest.toString() + " Hz");
+    }
+  }
+  if (<u32>settings.policy > <u32>config.Policy.PriorityRR) refuseSettings("configure: policy " + (<u32>settings.policy).toString() + " is not a Policy");
+  if (<u32>settings.tickSource > <u32>config.TickSource.External) refuseSettings("configure: tickSource " + (<u32>settings.tickSource).toString() + " is not a TickSource");
+}
+
 export function boot(): void {
+  checkSettings();
   // PendSV and SysTick at the lowest priority (SHPR3 bytes 2 and 3).
   const prio = <u32>config.KERNEL_EXCEPTION_PRIORITY;
   bus.write32(scb.SCB_BASE + scb.SHPR3, (prio << 24) | (prio << 16));

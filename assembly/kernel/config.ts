@@ -49,9 +49,17 @@ export function setPolicy(p: Policy): void { policy = p; }
 export function setDefaultTimeslice(ticks: u16): void { defaultTimeslice = ticks; }
 export function setTickSource(source: TickSource): void { tickSource = source; }
 
+/** The tick rate before configure() runs (a build option: hoprt build --tick-hz). */
+// @ts-ignore: defined by the firmware build with --use HOPRT_TICK_HZ=...
+export const DEFAULT_TICK_HZ: u32 = isDefined(HOPRT_TICK_HZ) ? <u32>HOPRT_TICK_HZ : 1000;
+/** The fewest SysTick cycles between two ticks that configure() may ask for (a faster tick is all overhead). */
+export const MIN_TICK_CYCLES: u32 = 1000;
+/** SysTick's reload register is 24 bits wide. */
+export const MAX_TICK_CYCLES: u32 = 1 << 24;
+
 /** What configure(cfg) may set before main runs. */
 export class Config {
-  tickHz: u32 = 1000;
+  tickHz: u32 = DEFAULT_TICK_HZ;
   policy: Policy = Policy.PriorityRR;
   defaultTimeslice: u16 = 5;
   tickSource: TickSource = TickSource.SysTick;

@@ -87,10 +87,20 @@ export function rearm(): void {
 
 // ---- alarm queue ----------------------------------------------------------
 
+/** Alarms the firmware's own hardware may hold at once (SysTick, timers, USARTs). */
 export const ALARM_CAPACITY: i32 = 128;
-const ALARM_BYTES: i32 = 16; // due: i64, seq: u32, kind: u16, arg: u16
-const alarms: usize = memory.data(ALARM_CAPACITY * ALARM_BYTES);
+/**
+ * Alarms the host may hold at once (scheduled IRQs and pin levels). They
+ * share the heap but never the firmware's slots: a host that schedules
+ * too much is refused at its call, and the hardware's own alarms still fit.
+ */
+export const HOST_ALARM_CAPACITY: i32 = 64;
+/** Marks a host alarm in its kind field. */
+const HOST_FLAG: u16 = 0x8000;
+const ALARM_BYTES: i32 = 16; // due: i64, seq: u32, kind: u16 (HOST_FLAG | kind), arg: u16
+const alarms: usize = memory.data((ALARM_CAPACITY + HOST_ALARM_CAPACITY) * ALARM_BYTES);
 let heapCount: i32 = 0;
+let hostCount: i32 = 0;
 let nextSeq: u32 = 0;
 
 // @ts-ignore: decorator
@@ -133,9 +143,25 @@ function siftDown(i: i32): void {
   }
 }
 
-/** Add an alarm; false when the queue is full (the caller reports it). */
+/** Add an alarm of the firmware's hardware; false when its slots are full (the caller reports it). */
 export function schedule(due: i64, kind: u16, arg: u16): bool {
-  if (heapCount >= ALARM_CAPACITY) return false;
+  if (heapCount - hostCount >= ALARM_CAPACITY) return false;
+  insert(due, kind, arg);
+  return true;
+}
+
+/** Add an alarm the host asked for; false when the host's slots are full. */
+export function scheduleHost(due: i64, kind: u16, arg: u16): bool {
+  if (hostCount >= HOST_ALARM_CAPACITY) return false;
+  hostCount++;
+  insert(due, kind | HOST_FLAG, arg);
+  return true;
+}
+
+/** Host alarms pending (for the host's own bookkeeping). */
+export function hostAlarms(): i32 { return hostCount; }
+
+function insert(due: i64, kind: u16, arg: u16): void {
   const s = slot(heapCount);
   store<i64>(s, due);
   store<u32>(s, nextSeq++, 8);
@@ -143,10 +169,10 @@ export function schedule(due: i64, kind: u16, arg: u16): bool {
   store<u16>(s, arg, 14);
   siftUp(heapCount++);
   rearm();
-  return true;
 }
 
 function removeAt(i: i32): void {
+  if ((load<u16>(slot(i), 12) & HOST_FLAG) != 0) hostCount--;
   heapCount--;
   if (i != heapCount) {
     swap(i, heapCount);
@@ -159,7 +185,7 @@ function removeAt(i: i32): void {
 export function cancel(kind: u16, arg: u16 = 0xFFFF): void {
   for (let i = heapCount - 1; i >= 0; i--) {
     const s = slot(i);
-    if (load<u16>(s, 12) == kind && (arg == 0xFFFF || load<u16>(s, 14) == arg)) {
+    if ((load<u16>(s, 12) & ~HOST_FLAG) == kind && (arg == 0xFFFF || load<u16>(s, 14) == arg)) {
       removeAt(i);
       // removeAt may sift an unvisited ancestor down into slot i: rescan from the end.
       i = heapCount;
@@ -183,7 +209,7 @@ export function popDue(t: i64): i32 {
   if (heapCount == 0 || alarmDue(0) > t) return -1;
   const s = slot(0);
   lastDue = alarmDue(0);
-  const result = (<i32>load<u16>(s, 12) << 16) | <i32>load<u16>(s, 14);
+  const result = (<i32>(load<u16>(s, 12) & ~HOST_FLAG) << 16) | <i32>load<u16>(s, 14);
   removeAt(0);
   return result;
 }

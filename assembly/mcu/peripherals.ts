@@ -170,5 +170,5 @@ export function onAlarm(kind: u16, arg: u16, due: i64): void {
 
 /** Schedule the host driving `pin` to `level` (gpio.LEVEL_*) at `cycle`. */
 export function scheduleGpio(cycle: i64, pin: i32, level: i32): bool {
-  return clock.schedule(cycle, ALARM_GPIO_INPUT, <u16>(pin | (level << 8)));
+  return clock.scheduleHost(cycle, ALARM_GPIO_INPUT, <u16>(pin | (level << 8)));
 }

@@ -1,144 +1,183 @@
 /**
  * The hoprt command: build an application, run a firmware.
  *
- *   hoprt build <app.ts> [-o out.wasm] [--sram 1MiB] [--max-tasks 1024] [--kernel-lock soft|mask]
- *   hoprt run <app.ts|app.wasm> [--for <time>] [--trace <file.json>] [--stats]
- *             [--vcd <file.vcd>] [--uart <1|2|6>]
+ *   hoprt build <app.ts> [-o out.wasm] [--report] [--sram <size>] [--max-tasks <n>] [--tick-hz <hz>] [--kernel-lock soft|mask]
+ *   hoprt run <app.ts|app.wasm> [--for <time>] [--expect-text <s>]... [--fail-text <s>]...
+ *             [--allow-panics] [--scenario <file.yaml>] [--uart <1|2|6>] [--rt [factor]]
+ *             [--trace <file.json>] [--vcd <file.vcd>] [--stats] [build options]
  *
  * `run` prints exactly the application's console lines on stdout; the
- * summary (--stats), panics and errors go to stderr. Exit status 0 when the
- * run ends normally, 1 on bad input or a fatal fault.
+ * summary (--stats), panics, verdicts and errors go to stderr. Exit codes:
+ * js/cli/exit.ts (docs/cli.md).
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BuildError, parseSize, KERNEL_LOCKS, type BuildOptions, type KernelLock } from "../compiler/build.js";
-import { cachedBuild } from "../compiler/cache.js";
-import { formatBounds } from "../compiler/bounds.js";
-import { Machine, type RunResult } from "../host/machine.js";
+import { fileURLToPath } from "node:url";
+import type { BuildOptions } from "../compiler/build.js";
 import { UART_NUMBERS } from "../host/peripherals.js";
-import { parseDuration } from "../host/units.js";
-import { formatStats } from "./stats.js";
+import { EXIT } from "./exit.js";
+import { runFirmware, type RunCommandOptions } from "./run.js";
 
-interface SizeFlags { sram?: string; maxTasks?: string; kernelLock?: string }
+class UsageError extends Error {}
 
-/** --sram 1MiB, --max-tasks 1024: the build options the CLI exposes. */
-function buildOptions(app: string, flags: SizeFlags): BuildOptions {
-  const options: BuildOptions = { app };
-  if (flags.sram !== undefined) options.sramBytes = parseSize(flags.sram, "--sram");
-  if (flags.maxTasks !== undefined) {
-    if (!/^\d+$/.test(flags.maxTasks)) throw new BuildError(`hoprt build: --max-tasks must be a whole number, got "${flags.maxTasks}"`);
-    options.maxTasks = Number(flags.maxTasks);
+/**
+ * The compiler (AssemblyScript, Binaryen) loads only when something is built: running a .wasm stays small.
+ * Builds go through the content-addressed cache (js/compiler/cache.ts).
+ */
+async function build(options: BuildOptions) {
+  return (await import("../compiler/cache.js")).cachedBuild(options);
+}
+
+function version(): string {
+  try {
+    // dist/js/cli/main.js -> the package root
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+    return JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
+  } catch {
+    return "unknown";
   }
+}
+
+/** A size in bytes: 131072, 128K, 128KiB, 1M. */
+export function parseSize(what: string, text: string): number {
+  const m = /^\s*(\d+)\s*(k|kib|kb|m|mib|mb)?\s*$/i.exec(text);
+  if (!m) throw new UsageError(`${what}: "${text}" is not a size (bytes, or with K / M: 128K)`);
+  const unit = (m[2] ?? "").toLowerCase();
+  const n = Number(m[1]) * (unit.startsWith("k") ? 1024 : unit.startsWith("m") ? 1024 * 1024 : 1);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${what}: "${text}" is too large`);
+  return n;
+}
+
+function parseWhole(what: string, text: string, min: number, max: number): number {
+  if (!/^\s*\d+\s*$/.test(text)) throw new UsageError(`${what}: "${text}" is not a whole number`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`${what}: ${n} is out of range (${min}..${max})`);
+  return n;
+}
+
+interface BuildFlags { sram?: string; maxTasks?: string; tickHz?: string; kernelLock?: string }
+
+const KERNEL_LOCKS = ["soft", "mask"] as const;
+
+function buildOptions(app: string, flags: BuildFlags): BuildOptions {
+  const options: BuildOptions = { app };
+  if (flags.sram !== undefined) options.sramBytes = parseSize("--sram", flags.sram);
+  if (flags.maxTasks !== undefined) options.maxTasks = parseWhole("--max-tasks", flags.maxTasks, 2, 4096);
+  if (flags.tickHz !== undefined) options.tickHz = parseWhole("--tick-hz", flags.tickHz, 1, 0xFFFF_FFFF);
   if (flags.kernelLock !== undefined) {
-    if (!KERNEL_LOCKS.includes(flags.kernelLock as KernelLock)) throw new BuildError(`hoprt build: --kernel-lock must be ${KERNEL_LOCKS.join(" or ")}, got "${flags.kernelLock}"`);
-    options.kernelLock = flags.kernelLock as KernelLock;
+    const lock = KERNEL_LOCKS.find((k) => k === flags.kernelLock);
+    if (!lock) throw new UsageError(`--kernel-lock: "${flags.kernelLock}" is not ${KERNEL_LOCKS.join(" or ")}`);
+    options.kernelLock = lock;
   }
   return options;
 }
 
-async function loadFirmware(file: string, flags: SizeFlags = {}): Promise<Uint8Array> {
-  if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
-  if (file.endsWith(".ts")) return (await cachedBuild(buildOptions(file, flags))).wasm;
+function addBuildFlags(command: Command): Command {
+  return command
+    .option("--sram <size>", "SRAM size (bytes, or 128K; a whole number of KiB, at least 32K; default 128K)")
+    .option("--max-tasks <n>", "task slots of the kernel, idle and main included (2..4096; default 32)")
+    .option("--kernel-lock <kind>", "soft (default: soft-locks, interrupts never masked) or mask (BASEPRI critical sections, the baseline)")
+    .option("--tick-hz <hz>", "the kernel's default tick rate (configure() may still set its own); the kernel refuses at boot a rate SysTick cannot make");
+}
+
+async function loadFirmware(file: string, flags: BuildFlags): Promise<Uint8Array> {
+  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  if (file.endsWith(".ts")) return (await build(buildOptions(file, flags))).wasm;
+  const given = (["sram", "maxTasks", "tickHz", "kernelLock"] as const).filter((k) => flags[k] !== undefined);
+  if (given.length) {
+    const names = given.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
+    throw new UsageError(`${names.join(", ")}: build options, for an app's .ts (${file} is already built)`);
+  }
   return new Uint8Array(fs.readFileSync(file));
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
-  let status = 0;
-  program.name("hoprt").description("HopRT: an RTOS and a virtual STM32F4 in WebAssembly").exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-
+  let status: number = EXIT.OK;
   program
-    .command("build")
-    .argument("<app>", "the application's .ts file (exports main())")
-    .option("-o, --out <file>", "output .wasm file (default: build/<app>.wasm)")
-    .option("--report", "print the interrupt-latency bounds the build found (modelled cycles)")
-    .option("--sram <size>", "SRAM size: bytes, KiB or MiB (default 128KiB)")
-    .option("--max-tasks <n>", "most tasks at once, idle and main included (default 32)")
-    .option("--kernel-lock <kind>", "soft (default: soft-locks, interrupts never masked) or mask (BASEPRI critical sections, the baseline)")
-    .action(async (app: string, opts: { out?: string; report?: boolean } & SizeFlags) => {
-      const result = await cachedBuild(buildOptions(app, opts));
-      const out = opts.out ?? path.join("build", path.basename(app, ".ts") + ".wasm");
-      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-      fs.writeFileSync(out, result.wasm);
-      process.stderr.write(`hoprt: wrote ${out} (${result.wasm.length} bytes${result.cached ? ", cached" : ""})\n`);
-      if (opts.report) process.stdout.write(formatBounds(result.report.bounds));
-    });
+    .name("hoprt")
+    .description("HopRT: an RTOS and a virtual STM32F4 in WebAssembly")
+    .version(version(), "-V, --version", "print the version")
+    .exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
-  program
-    .command("run")
-    .argument("<firmware>", "an application .ts (built first) or a firmware .wasm")
-    .option("--for <time>", "virtual time to run: cycles, or 10ms, 2s, 500us", "1s")
-    .option("--trace <file>", "write a Chrome/Perfetto trace (JSON)")
-    .option("--stats", "print a per-task summary to stderr")
-    .option("--vcd <file>", "write a VCD of the GPIO pins, IRQ lines, USART bytes and running task (GTKWave, Surfer)")
-    .option("--uart <n>", "connect USART n (1, 2 or 6) to the terminal: stdin goes to its RX pin, what it sends to stdout (console lines then go to stderr)")
-    .option("--sram <size>", "when building a .ts: SRAM size (bytes, KiB or MiB)")
-    .option("--max-tasks <n>", "when building a .ts: the task limit")
-    .action(async (file: string, opts: { for: string; trace?: string; stats?: boolean; vcd?: string; uart?: string } & SizeFlags) => {
-      const uartNumber = opts.uart === undefined ? undefined : Number(opts.uart);
-      if (opts.uart !== undefined && (!/^\d+$/.test(opts.uart) || !UART_NUMBERS.includes(uartNumber!))) {
-        throw new Error(`--uart: "${opts.uart}" is not a USART of the model (1, 2 or 6)`);
+  addBuildFlags(
+    program
+      .command("build")
+      .argument("<app>", "the application's .ts file (exports main())")
+      .option("-o, --out <file>", "output .wasm file (default: build/<app>.wasm)")
+      .option("--report", "print the interrupt-latency bounds the build found (modelled cycles)"),
+  ).action(async (app: string, opts: BuildFlags & { out?: string; report?: boolean }) => {
+    const options = buildOptions(app, opts);
+    const result = await build(options);
+    const out = opts.out ?? path.join("build", path.basename(app, ".ts") + ".wasm");
+    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    fs.writeFileSync(out, result.wasm);
+    process.stderr.write(`hoprt: wrote ${out} (${result.wasm.length} bytes${result.cached ? ", cached" : ""})\n`);
+    if (opts.report) process.stdout.write((await import("../compiler/bounds.js")).formatBounds(result.report.bounds));
+  });
+
+  const collect = (value: string, previous: string[]) => [...previous, value];
+  addBuildFlags(
+    program
+      .command("run")
+      .argument("<firmware>", "an application .ts (built first) or a firmware .wasm")
+      .option("--for <time>", "virtual time to run: cycles, or 10ms, 2s, 500us", "1s")
+      .option("--expect-text <text>", "pass as soon as every such text has appeared on the console; exit 2 if one has not by the end (repeatable)", collect, [])
+      .option("--fail-text <text>", "stop and exit 3 as soon as this text appears on the console (repeatable)", collect, [])
+      .option("--allow-panics", "do not stop and exit 4 when a context panics")
+      .option("--scenario <file>", "a YAML file of timed inputs (pins, IRQs, UART bytes) and expectations (console text, pin levels)")
+      .option("--uart <n>", "connect USART n (1, 2 or 6) to the terminal: keys (raw, no echo) or piped stdin go to its RX pin, what it sends to stdout (console lines then go to stderr)")
+      .addOption(new Option("--rt [factor]", "pace virtual time to the wall clock (x factor, default 1)"))
+      .option("--trace <file>", "write a Chrome/Perfetto trace (JSON)")
+      .option("--vcd <file>", "write a VCD of the GPIO pins, IRQ lines, USART bytes and running task (GTKWave, Surfer)")
+      .option("--ctf <dir>", "write a CTF trace with Zephyr's event names into this folder (metadata + stream; babeltrace2, Trace Compass)")
+      .option("--stats", "print a per-task summary (ended and panicked tasks too) to stderr"),
+  ).action(async (file: string, opts: RunCommandOptions & BuildFlags) => {
+    if (opts.uart !== undefined && (!/^\d+$/.test(opts.uart) || !UART_NUMBERS.includes(Number(opts.uart)))) {
+      throw new UsageError(`--uart: "${opts.uart}" is not a USART of the model (1, 2 or 6)`);
+    }
+    if (opts.rt !== undefined && opts.rt !== true && !(Number(opts.rt) > 0 && Number.isFinite(Number(opts.rt)))) {
+      throw new UsageError(`--rt: "${opts.rt}" is not a speed factor (a number > 0, e.g. 1 or 0.5)`);
+    }
+    if (opts.scenario !== undefined && !fs.existsSync(opts.scenario)) throw new UsageError(`--scenario: no such file: ${opts.scenario}`);
+    // Output files are checked before anything runs: a typo never costs a whole run.
+    const outputs: Record<string, number> = {};
+    const targets: Array<[string, string, string]> = [];
+    if (opts.trace !== undefined) targets.push(["trace", "--trace", opts.trace]);
+    if (opts.vcd !== undefined) targets.push(["vcd", "--vcd", opts.vcd]);
+    if (opts.ctf !== undefined) {
+      try {
+        fs.mkdirSync(opts.ctf, { recursive: true });
+      } catch (e) {
+        throw new UsageError(`--ctf: cannot make the folder ${opts.ctf}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      const machine = Machine.loadSync(await loadFirmware(file, opts));
-      const consoleOut = uartNumber === undefined ? process.stdout : process.stderr;
-      machine.console.on("line", (line) => consoleOut.write(line + "\n"));
-      const start = machine.cycles;
-      const total = parseDuration(/^\d+$/.test(opts.for) ? BigInt(opts.for) : opts.for, machine.sysclkHz);
-      const results: RunResult[] = [];
-      let remaining = total;
-      const run = (cycles: bigint) => {
-        const r = machine.runFor(cycles);
-        results.push(r);
-        remaining -= cycles;
-        return r.reason !== "lockup" && r.reason !== "fatal";
-      };
-      if (uartNumber !== undefined) {
-        const uart = machine.uart(uartNumber);
-        let out: number[] = [];
-        const flush = () => { if (out.length) { process.stdout.write(Uint8Array.from(out)); out = []; } };
-        uart.on("data", (bytes) => { for (const b of bytes) out.push(b); if (out.length >= 4096) flush(); });
-        const input = process.stdin.isTTY ? new Uint8Array() : new Uint8Array(fs.readFileSync(0));
-        let going = true;
-        if (input.length > 0) {
-          // Type stdin once the firmware's receiver is on (its set-up done).
-          const step = BigInt(Math.max(1, Math.round(machine.sysclkHz / 10_000)));
-          while (going && remaining > 0n && !uart.receiving()) going = run(remaining < step ? remaining : step);
-          if (uart.receiving()) uart.write(input);
-          else process.stderr.write(`hoprt: USART${uartNumber}'s receiver never turned on: stdin was not sent\n`);
-        }
-        if (going && remaining > 0n) run(remaining);
-        machine.drain();
-        flush();
-      } else {
-        run(remaining);
+      targets.push(["ctfMetadata", "--ctf", path.join(opts.ctf, "metadata")], ["ctfStream", "--ctf", path.join(opts.ctf, "stream")]);
+    }
+    for (const [key, flag, target] of targets) {
+      try {
+        outputs[key] = fs.openSync(target, "w");
+      } catch (e) {
+        for (const fd of Object.values(outputs)) fs.closeSync(fd);
+        throw new UsageError(`${flag}: cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      const result: RunResult = {
-        reason: results.length ? results[results.length - 1].reason : "cycles",
-        cycles: machine.cycles,
-        faults: results.flatMap((r) => r.faults),
-      };
-      for (const p of machine.panics()) {
-        process.stderr.write(`hoprt: panic in ${p.where} at cycle ${p.cycle}: ${p.reason}${p.message ? ": " + p.message : ""}\n`);
-      }
-      for (const f of result.faults) process.stderr.write(`hoprt: trap: ${f}\n`);
-      if (opts.trace) fs.writeFileSync(opts.trace, machine.trace.toPerfetto());
-      if (opts.vcd) fs.writeFileSync(opts.vcd, machine.trace.toVcd());
-      if (opts.stats) process.stderr.write(formatStats(machine, result.cycles - start));
-      if (result.reason === "lockup" || result.reason === "fatal") {
-        process.stderr.write(`hoprt: the machine stopped: ${result.reason}\n`);
-        status = 1;
-      }
-    });
+    }
+    try {
+      const wasm = await loadFirmware(file, opts);
+      status = await runFirmware(wasm, opts, outputs);
+    } finally {
+      for (const fd of Object.values(outputs)) fs.closeSync(fd);
+    }
+  });
 
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
-    const message = e instanceof BuildError ? e.message : `hoprt: ${(e as Error).message}`;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    const message = (e as Error)?.constructor?.name === "BuildError" ? (e as Error).message : `hoprt: ${(e as Error).message}`;
     process.stderr.write(message + "\n");
-    return 1;
+    return EXIT.USAGE;
   }
   return status;
 }

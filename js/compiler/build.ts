@@ -51,18 +51,12 @@ export interface BuildOptions {
    * sections, the FreeRTOS Cortex-M4F baseline, for comparison).
    */
   kernelLock?: KernelLock;
+  /** The default SysTick rate (Config.tickHz before configure() runs); 1000 when absent. */
+  tickHz?: number;
 }
 
 export const DEFAULT_MAX_TASKS = 32;
 export const MAX_MAX_TASKS = 4096;
-
-/** "1MiB", "512KiB", "131072" -> bytes; a clear error for anything else. */
-export function parseSize(text: string, what = "size"): number {
-  const m = /^\s*(\d+)\s*(KiB|K|MiB|M)?\s*$/i.exec(text);
-  if (!m) throw new BuildError(`hoprt build: ${what} must be bytes, KiB or MiB (e.g. 131072, 128KiB, 1MiB), got "${text}"`);
-  const unit = (m[2] ?? "").toLowerCase();
-  return Number(m[1]) * (unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1);
-}
 
 export type KernelLock = "soft" | "mask";
 export const KERNEL_LOCKS: readonly KernelLock[] = ["soft", "mask"];
@@ -75,12 +69,13 @@ export interface BuildResult {
 
 export class BuildError extends Error {}
 
-function entrySource(appImport: string, hasConfigure: boolean): string {
+function entrySource(appImport: string): string {
   return [
     `export * from "hoprt/machine";`,
-    ...(hasConfigure
-      ? [`import { configure } from "${appImport}";`, `import { runConfigure } from "hoprt/kernel/boot";`, `runConfigure(configure);`]
-      : []),
+    // configure(cfg: Config) is optional: the compiler says whether the app exports one (however it is written).
+    `import * as __hoprt_app from "${appImport}";`,
+    `import { runConfigure } from "hoprt/kernel/boot";`,
+    `if (isDefined(__hoprt_app.configure)) runConfigure(__hoprt_app.configure);`,
     // Compiled only when referenced; the transform calls them from every function.
     `export { checkpoint as __hoprt_keep_checkpoint, stackGuardHit as __hoprt_keep_guard } from "hoprt/mcu/core";`,
     `import { main } from "${appImport}";`,
@@ -110,8 +105,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const pages = Math.ceil((sram + PROBE_BYTES) / 65536);
   const baseDir = path.dirname(appPath);
   const appImport = "./" + path.basename(appPath, ".ts");
-  // configure(cfg: Config) is optional: the kernel runs it before main.
-  const hasConfigure = /export\s+function\s+configure\s*\(/.test(fs.readFileSync(appPath, "utf8"));
+  const tickHz = options.tickHz;
+  if (tickHz !== undefined && (!Number.isInteger(tickHz) || tickHz < 1 || tickHz > 0xFFFF_FFFF)) {
+    throw new BuildError(`hoprt build: tickHz must be a whole number of Hz (got ${tickHz}); the kernel checks its range at boot`);
+  }
   let wasm: Uint8Array | null = null;
   let stderr = "";
   const assemblyDir = path.join(PACKAGE_ROOT, "assembly");
@@ -119,7 +116,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const readFile = (name: string, dir: string): string | null => {
     const normalized = name.replace(/\\/g, "/");
     let file: string;
-    if (normalized === ENTRY_NAME) return entrySource(appImport, hasConfigure);
+    if (normalized === ENTRY_NAME) return entrySource(appImport);
     const virtual = normalized.indexOf(VIRTUAL_DIR + "/hoprt/");
     if (virtual >= 0) file = path.join(assemblyDir, normalized.slice(virtual + VIRTUAL_DIR.length + 7));
     else if (normalized.startsWith("~lib/hoprt/")) file = path.join(assemblyDir, normalized.slice(11));
@@ -159,7 +156,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...(kernelLock === "mask" ? ["--use", "HOPRT_KERNEL_LOCK_MASK=1"] : []),
     "--noColors",
   ];
-  if (process.env.HOPRT_DEBUG_NAMES) args.push("--debug"); // a name section, for profilers
+  if (tickHz !== undefined) args.push("--use", `HOPRT_TICK_HZ=${tickHz}`);
+  // A name section (the code is the same with or without it): traps and profilers name the function.
+  args.push("--debug");
   const result = await asc.main(args, {
     readFile,
     writeFile: (name: string, contents: Uint8Array | string) => {

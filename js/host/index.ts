@@ -1,10 +1,13 @@
-export { Machine, Console, Trace, Irq, SUPPORTED_ABI, IRQ_LINES, PANIC_REASONS } from "./machine.js";
-export type { RunResult, StopReason, TaskStats, Panic, MachineOptions } from "./machine.js";
+export { Machine, Console, Trace, Irq, FirmwareError, SUPPORTED_ABI, IRQ_LINES, PANIC_REASONS, DEFAULT_TRACE_WINDOW, DEFAULT_MAX_LINE } from "./machine.js";
+export type { RunResult, StopReason, TaskStats, Panic, MachineOptions, SplitInfo } from "./machine.js";
+export { MAX_RUN_CYCLES, MAX_CYCLE, parseCycle } from "./units.js";
 export { toPerfetto, decodeRecord, EVENT_KINDS, exceptionName } from "./trace.js";
 export type { TraceEvent, EventKind } from "./trace.js";
 export { parseDuration } from "./units.js";
-export { GpioPin, Uart, parsePin, pinName, GPIO_PORTS, UART_NUMBERS } from "./peripherals.js";
+export { GpioPin, Uart, parsePin, pinName, GPIO_PORTS, UART_NUMBERS, HOST_ALARM_SLOTS } from "./peripherals.js";
 export type { Level, PinMode } from "./peripherals.js";
 export { toVcd, IRQ_NAMES } from "./vcd.js";
 export { readMeta, META_SECTION } from "./meta.js";
 export type { FirmwareMeta, FirmwareBounds } from "./meta.js";
+export { ERROR_CODES, errorName } from "./errors.js";
+export { ctfMetadata, ctfStream, CTF_EVENT_NAMES } from "./ctf.js";

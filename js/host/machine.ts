@@ -3,10 +3,12 @@
  * injects interrupts, and drains the debug probe (console and trace).
  */
 import { decodeRecord, toPerfetto, exceptionName, HANDLER_CONTEXT_BASE, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
-import { parseDuration } from "./units.js";
-import { PeripheralHost, type GpioPin, type Uart } from "./peripherals.js";
+import { parseDuration, parseCycle, MAX_CYCLE } from "./units.js";
+import { PeripheralHost, HOST_ALARM_SLOTS, type GpioPin, type Uart } from "./peripherals.js";
 import { toVcd } from "./vcd.js";
 import { readMeta, type FirmwareMeta } from "./meta.js";
+import { errorName } from "./errors.js";
+import { ctfMetadata, ctfStream } from "./ctf.js";
 
 export const SUPPORTED_ABI = 1;
 export const IRQ_LINES = 82;
@@ -33,6 +35,8 @@ export interface TaskStats {
   /** Most stack memory the task has occupied at once (frames + saved state), bytes. */
   stackPeak: number;
   alive: boolean;
+  /** For a task that is gone: how it ended. */
+  ended?: "exited" | "panicked";
 }
 
 type LineListener = (line: string, context: number) => void;
@@ -77,38 +81,122 @@ interface Exports {
   hoprt_tick(): number;
 }
 
+/** Every export the host calls (all functions but memory): a firmware missing one is refused at load. */
 const REQUIRED_EXPORTS = [
-  "memory", "hoprt_abi_version", "hoprt_start", "hoprt_run", "hoprt_cycles", "hoprt_fault",
-  "hoprt_trace_base", "hoprt_console_base", "hoprt_probe_ack", "hoprt_irq_raise",
+  "hoprt_abi_version", "hoprt_start", "hoprt_run", "hoprt_cycles", "hoprt_sysclk_hz", "hoprt_fault", "hoprt_asyncify_reset",
+  "hoprt_trace_base", "hoprt_console_base", "hoprt_probe_ack", "hoprt_irq_raise", "hoprt_irq_clear", "hoprt_irq_schedule",
+  "hoprt_max_tasks", "hoprt_task_info", "hoprt_memory_info", "hoprt_tick",
+  "hoprt_gpio_set", "hoprt_gpio_info", "hoprt_gpio_schedule", "hoprt_uart_push", "hoprt_uart_queued", "hoprt_uart_frame_cycles",
 ];
+
+/** Console record kinds (assembly/probe/console.ts REC_*). */
+const REC_LINE = 1, REC_TASK_NAME = 2, REC_PANIC = 3, REC_PANIC_FILE = 4, REC_LINE_PART = 5;
+/** The probe's rings may not be larger than this (records or bytes): a bigger capacity field is corruption. */
+const MAX_RING_CAPACITY = 1 << 24;
+/** hoprt_run calls in a row that may return without the clock moving before runFor gives up. */
+const NO_PROGRESS_LIMIT = 1000;
+/** Default of MachineOptions.traceWindow. */
+export const DEFAULT_TRACE_WINDOW = 100_000;
+/** Default of MachineOptions.maxLineLength. */
+export const DEFAULT_MAX_LINE = 1 << 20;
+
+/** The firmware wrote something the host cannot trust; the machine cannot go on. */
+export class FirmwareError extends Error {}
+
+/** A line longer than the host keeps in one piece went out in pieces. */
+export interface SplitInfo { context: number; pieces: number; chars: number }
+type SplitListener = (info: SplitInfo) => void;
 
 /** The console: the lines the firmware's debug.print wrote. */
 export class Console {
+  /** The latest lines (at most `limit`; `discarded` says how many older ones were let go). */
   readonly lines: string[] = [];
   readonly panics: string[] = [];
+  /** Records the firmware could not write (the ring was full outside the dispatch loop); each is also a console_drop trace event. */
+  dropped = 0;
+  /** Lines longer than maxLineLength delivered in pieces (each piece is a line; a "split" event says so). */
+  splits = 0;
+  /** Lines let go from `lines` (they reached the listeners). */
+  discarded = 0;
   private listeners: LineListener[] = [];
-  on(event: "line", listener: LineListener): this {
-    if (event !== "line") throw new Error(`console.on: unknown event "${event}" (only "line")`);
-    this.listeners.push(listener);
+  private splitListeners: SplitListener[] = [];
+  constructor(private readonly limit: number) {}
+  on(event: "line", listener: LineListener): this;
+  on(event: "split", listener: SplitListener): this;
+  on(event: "line" | "split", listener: LineListener | SplitListener): this {
+    if (event === "line") this.listeners.push(listener as LineListener);
+    else if (event === "split") this.splitListeners.push(listener as SplitListener);
+    else throw new Error(`console.on: unknown event "${event}" (only "line" and "split")`);
     return this;
   }
   /** @internal */
   emit(line: string, context: number): void {
     this.lines.push(line);
+    if (this.lines.length > this.limit) {
+      const extra = this.lines.length - this.limit;
+      this.lines.splice(0, extra);
+      this.discarded += extra;
+    }
     for (const l of this.listeners) l(line, context);
+  }
+  /** @internal */
+  emitSplit(info: SplitInfo): void {
+    this.splits++;
+    for (const l of this.splitListeners) l(info);
+  }
+  /** @internal */
+  clear(): void {
+    this.lines.length = 0;
+    this.panics.length = 0;
+    this.dropped = 0;
+    this.splits = 0;
+    this.discarded = 0;
   }
 }
 
+type EventListener = (e: TraceEvent) => void;
+
+/**
+ * The trace: every event is offered to the "event" listeners (exporters
+ * that stream), and the latest `window` of them are kept for events() and
+ * the exporters that take a whole trace. Nothing else depends on it:
+ * panics(), tasks() and the console work with collection off.
+ */
 export class Trace {
-  private readonly store: TraceEvent[] = [];
-  /** Records the ring overwrote before they were read (0 unless the host never drained it). */
+  private store: TraceEvent[] = [];
+  private head = 0;
+  private listeners: EventListener[] = [];
+  /** Records the firmware's ring overwrote before the host read them. */
   overflow = 0;
-  constructor(private readonly machine: Machine) {}
+  /** Events let go from the kept window (they reached the listeners). */
+  discarded = 0;
+  constructor(private readonly machine: Machine, private readonly window: number) {}
   /** @internal */
-  push(e: TraceEvent): void { this.store.push(e); }
+  get wanted(): boolean { return this.window > 0 || this.listeners.length > 0; }
+  /** @internal */
+  push(e: TraceEvent): void {
+    for (const l of this.listeners) l(e);
+    if (this.window <= 0) return;
+    if (this.store.length - this.head >= this.window) {
+      this.head++;
+      this.discarded++;
+      if (this.head >= 65536 && this.head * 2 >= this.store.length) {
+        this.store = this.store.slice(this.head);
+        this.head = 0;
+      }
+    }
+    this.store.push(e);
+  }
+  /** Every event, as it is read from the firmware (in order). */
+  on(event: "event", listener: EventListener): this {
+    if (event !== "event") throw new Error(`trace.on: unknown event "${event}" (only "event")`);
+    this.listeners.push(listener);
+    return this;
+  }
+  /** The kept events (the latest `traceWindow` of them). */
   events(): TraceEvent[] {
     this.machine.drain();
-    return this.store.slice();
+    return this.store.slice(this.head);
   }
   toPerfetto(): string {
     return toPerfetto(this.events(), { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames });
@@ -117,6 +205,13 @@ export class Trace {
   toVcd(): string {
     return toVcd(this.events(), { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames });
   }
+  /** A CTF 1.8 trace with Zephyr's event names: write `metadata` and `stream` into one folder (babeltrace2, Trace Compass). */
+  toCtf(): { metadata: string; stream: Uint8Array } {
+    const events = this.events();
+    return { metadata: ctfMetadata(this.machine.sysclkHz), stream: ctfStream(events, { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames }) };
+  }
+  /** @internal */
+  clear(): void { this.store = []; this.head = 0; this.overflow = 0; this.discarded = 0; }
 }
 
 export class Irq {
@@ -126,26 +221,63 @@ export class Irq {
       throw new RangeError(`irq: ${n} is not an IRQ line of the STM32F407 (0..${IRQ_LINES - 1})`);
     }
   }
-  raise(n: number): void { this.check(n); this.machine.exports.hoprt_irq_raise(n); }
-  clear(n: number): void { this.check(n); this.machine.exports.hoprt_irq_clear(n); }
-  /** Raise line `n` when the clock reaches `cycle`. */
+  raise(n: number): void { this.check(n); this.machine.boot(); this.machine.exports.hoprt_irq_raise(n); }
+  clear(n: number): void { this.check(n); this.machine.boot(); this.machine.exports.hoprt_irq_clear(n); }
+  /**
+   * Raise line `n` when the clock reaches `cycle` (at most MAX_CYCLE). At
+   * most HOST_ALARM_SLOTS injections may be pending at once: one more is
+   * refused here, and never takes a slot of the firmware's own alarms.
+   */
   schedule(n: number, cycle: bigint | number): void {
     this.check(n);
-    const at = BigInt(cycle);
-    const now = this.machine.cycles;
-    if (at < now) throw new RangeError(`irq.schedule: cycle ${at} is in the past (now ${now})`);
+    this.machine.boot();
+    const at = parseCycle("irq.schedule", cycle, this.machine.cycles);
     const r = this.machine.exports.hoprt_irq_schedule(at, n);
-    if (r === -3) throw new Error("irq.schedule: the firmware's alarm queue is full");
+    if (r === -3) throw new Error(`irq.schedule: the host's alarm slots are full (${HOST_ALARM_SLOTS} scheduled injections pending); run until some fire first`);
+    if (r !== 0) throw new Error(`irq.schedule: the firmware refused it (code ${r})`);
   }
 }
 
 export interface MachineOptions {
   /** Keep decoded trace events (default true). Off, the ring is still drained, so nothing stalls. */
   collectTrace?: boolean;
+  /**
+   * How many of the latest events trace.events() keeps (default
+   * DEFAULT_TRACE_WINDOW = 100,000; Infinity keeps all). Listeners
+   * (trace.on("event")) see every event either way.
+   */
+  traceWindow?: number;
+  /** How many of the latest console lines console.lines keeps (default 100,000; listeners see all). */
+  consoleWindow?: number;
+  /** The longest line (UTF-16 units) delivered in one piece (default 2^20); a longer one goes in pieces, with a "split" event. */
+  maxLineLength?: number;
+}
+
+interface RingState { base: number; capacity: number }
+
+interface PanicRecord { cycle: bigint; context: number; reason: number; detail: number; abortIndex: number; trap?: string }
+
+/**
+ * Where a trap happened, from the runtime's stack (the firmware keeps a
+ * name section): the trapping function, and the application function that
+ * called it when the trap was in library code.
+ */
+export function trapSite(error: unknown): string | undefined {
+  const stack = error instanceof Error ? error.stack ?? "" : "";
+  const frames: string[] = [];
+  for (const line of stack.split("\n")) {
+    const v8 = /^\s*at (.+?) \(wasm:\/\/wasm\/[^)]*\)$/.exec(line);
+    const spider = /^(.+?)@wasm:\/\/wasm\//.exec(line) ?? /^(.+?)@.*wasm-function/.exec(line);
+    const name = v8?.[1] ?? spider?.[1];
+    if (name) frames.push(name);
+  }
+  if (frames.length === 0) return undefined;
+  const user = frames.find((f) => !f.startsWith("~lib/"));
+  return user && user !== frames[0] ? `${frames[0]} (called from ${user})` : frames[0];
 }
 
 export class Machine {
-  readonly console = new Console();
+  readonly console: Console;
   readonly trace: Trace;
   readonly irq: Irq;
   /** The latest name of each task id (ids are reused once a task is reclaimed). */
@@ -154,19 +286,42 @@ export class Machine {
   private readonly nameHistory: Array<{ id: number; name: string; created: bigint }> = [];
   /** @internal */
   exports!: Exports;
+  private bytes!: Uint8Array;
   private view!: DataView;
   private traceRead = 0;
+  private traceLost = 0;
   private consoleRead = 0;
+  private consoleDropped = 0;
+  /** The probe's rings, found (and checked) once the firmware's static initialisation set them up. */
+  private traceRing: RingState | undefined;
+  private consoleRing: RingState | undefined;
   private started = false;
+  /** Set once the machine cannot go on (boot failed, corrupt probe ring): every later call throws it again. */
+  private failure: Error | null = null;
   /** The source file of each abort message in console.panics, by index. */
   private panicFiles: string[] = [];
+  private readonly panicRecords: PanicRecord[] = [];
+  private abortsSeen = 0;
+  private readonly endedTasks: TaskStats[] = [];
+  /** Kernel calls refused so far, by error code (trace kind "error"). */
+  private readonly refusals = new Map<number, number>();
+  /** Pieces of long lines not yet ended, per context. */
+  private readonly partialLines = new Map<number, { pieces: string[]; chars: number; split: number; total: number }>();
 
   private readonly collectTrace: boolean;
+  private readonly maxLine: number;
   private readonly peripheralHost = new PeripheralHost(this);
 
   private constructor(private readonly module: WebAssembly.Module, options: MachineOptions) {
     this.collectTrace = options.collectTrace ?? true;
-    this.trace = new Trace(this);
+    const window = this.collectTrace ? options.traceWindow ?? DEFAULT_TRACE_WINDOW : 0;
+    if (!(window >= 0)) throw new RangeError(`Machine.load: traceWindow must be a number of events >= 0, got ${options.traceWindow}`);
+    const consoleWindow = options.consoleWindow ?? 100_000;
+    if (!(consoleWindow >= 0)) throw new RangeError(`Machine.load: consoleWindow must be a number of lines >= 0, got ${options.consoleWindow}`);
+    this.maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE;
+    if (!(this.maxLine >= 1)) throw new RangeError(`Machine.load: maxLineLength must be at least 1, got ${options.maxLineLength}`);
+    this.console = new Console(consoleWindow);
+    this.trace = new Trace(this, window);
     this.irq = new Irq(this);
     this.instantiate();
   }
@@ -191,23 +346,65 @@ export class Machine {
     if (imports.length > 0) {
       throw new Error(`Machine.load: a HopRT firmware has no imports, this module imports ${imports.map((i) => i.module + "." + i.name).join(", ")}`);
     }
-    const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
-    const missing = REQUIRED_EXPORTS.filter((n) => !names.has(n));
+    const kinds = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+    const missing = ["memory", ...REQUIRED_EXPORTS].filter((n) => !kinds.has(n));
     if (missing.length > 0) throw new Error(`Machine.load: not a HopRT firmware (missing exports ${missing.join(", ")})`);
+    if (kinds.get("memory") !== "memory") throw new Error(`Machine.load: not a HopRT firmware (export "memory" is a ${kinds.get("memory")}, not a memory)`);
+    const wrong = REQUIRED_EXPORTS.filter((n) => kinds.get(n) !== "function");
+    if (wrong.length > 0) throw new Error(`Machine.load: not a HopRT firmware (exports ${wrong.join(", ")} are not functions)`);
     return new Machine(module, options);
   }
 
   private instantiate(): void {
-    const instance = new WebAssembly.Instance(this.module, {});
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(this.module, {});
+    } catch (e) {
+      throw new Error(`Machine.load: the firmware could not be instantiated: ${(e as Error).message}`);
+    }
     this.exports = instance.exports as unknown as Exports;
     const abi = this.exports.hoprt_abi_version();
     if (abi !== SUPPORTED_ABI) {
       throw new Error(`Machine.load: firmware ABI version ${abi}, this host supports ${SUPPORTED_ABI}`);
     }
-    this.view = new DataView(this.exports.memory.buffer);
+    this.refreshView();
+    this.traceRing = undefined;
+    this.consoleRing = undefined;
     this.traceRead = 0;
+    this.traceLost = 0;
     this.consoleRead = 0;
+    this.consoleDropped = 0;
     this.started = false;
+    this.failure = null;
+  }
+
+  private refreshView(): void {
+    const buffer = this.exports.memory.buffer;
+    if (this.view && this.view.buffer === buffer) return;
+    this.view = new DataView(buffer);
+    this.bytes = new Uint8Array(buffer);
+  }
+
+  /** A probe ring's place and capacity, checked against the memory (the firmware's word is not trusted). */
+  private ringAt(name: string, base: number, headerBytes: number, unit: number, powerOfTwo: boolean): RingState {
+    const size = this.bytes.length;
+    const fail = (why: string) => this.fail(new FirmwareError(`the firmware's ${name} ring is invalid: ${why}; the machine is stopped`));
+    if (!Number.isInteger(base) || base < 0 || base + headerBytes > size) fail(`its header at ${base} is outside memory (${size} bytes)`);
+    const capacity = this.view.getUint32(base + 8, true);
+    if (capacity === 0 || capacity > MAX_RING_CAPACITY) fail(`capacity ${capacity} (expected 1..${MAX_RING_CAPACITY})`);
+    if (powerOfTwo && (capacity & (capacity - 1)) !== 0) fail(`capacity ${capacity} is not a power of two`);
+    if (base + headerBytes + capacity * unit > size) fail(`${capacity} entries at ${base} run past the end of memory (${size} bytes)`);
+    return { base, capacity };
+  }
+
+  /** Throw the error that stopped the machine, if one did. @internal */
+  check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private fail(error: Error): never {
+    this.failure = error;
+    throw error;
   }
 
   /**
@@ -221,126 +418,278 @@ export class Machine {
   }
 
   /** A pin of the board by name ("PA0", "PD12"): drive it, read it, watch it. */
-  gpio(name: string): GpioPin { return this.peripheralHost.gpio(name); }
+  gpio(name: string): GpioPin { this.check(); return this.peripheralHost.gpio(name); }
 
   /** USART 1, 2 or 6: type bytes into it, read what it sends. */
-  uart(n: number): Uart { return this.peripheralHost.uart(n); }
+  uart(n: number): Uart { this.check(); return this.peripheralHost.uart(n); }
 
   /** Back to the state right after loading: fresh memory, cycle 0. */
   reset(): void {
     this.instantiate();
     this.peripheralHost.reset();
-    this.console.lines.length = 0;
-    this.console.panics.length = 0;
+    this.console.clear();
     this.panicFiles.length = 0;
+    this.panicRecords.length = 0;
+    this.abortsSeen = 0;
+    this.endedTasks.length = 0;
+    this.refusals.clear();
+    this.partialLines.clear();
     this.taskNames.clear();
     this.nameHistory.length = 0;
-    this.trace.overflow = 0;
-    (this.trace as any).store.length = 0;
+    this.trace.clear();
   }
 
-  get sysclkHz(): number { return this.exports.hoprt_sysclk_hz(); }
+  get sysclkHz(): number { this.check(); return this.exports.hoprt_sysclk_hz(); }
   /** What the build wrote into the firmware (hoprt.meta): the latency bounds; null if absent or malformed. */
   get meta(): FirmwareMeta | null { return readMeta(this.module); }
-  get cycles(): bigint { return this.exports.hoprt_cycles(); }
+  get cycles(): bigint { this.check(); return this.exports.hoprt_cycles(); }
 
   /** @internal Run the firmware's static initialisation and boot, once. */
   boot(): void {
+    this.check();
     if (this.started) return;
     this.started = true;
     try {
       this.exports.hoprt_start();
     } catch (e) {
-      this.drain();
+      try { this.drain(); } catch { /* the report below says what it can */ }
       const why = this.console.panics.join("; ");
-      throw new Error(`the firmware failed while booting${why ? ": " + why : ""} (${(e as Error).message})`);
+      this.fail(new Error(`the firmware failed while booting${why ? ": " + why : ""} (${(e as Error).message})`));
     }
     this.drain();
   }
 
-  /** Run for a number of cycles, or a duration such as "10ms", "2s", "500us". */
+  /**
+   * Run for a number of cycles (at most MAX_RUN_CYCLES, and never past
+   * MAX_CYCLE), or a duration such as "10ms", "2s", "500us".
+   */
   runFor(duration: number | bigint | string): RunResult {
+    this.check();
     const cycles = parseDuration(duration, this.sysclkHz);
     this.boot();
-    const end = this.cycles + cycles;
+    const start = this.cycles;
+    const end = start + cycles;
+    if (end > MAX_CYCLE) throw new RangeError(`runFor: the run would end at cycle ${end}, beyond the last cycle the clock reaches (${MAX_CYCLE})`);
     const faults: string[] = [];
     let reason: StopReason = "cycles";
+    let stuck = 0;
     while (this.cycles < end) {
+      const before = this.cycles;
       let code: number;
       try {
         // Bytes for the USARTs' RX wires go on before the slice that needs them.
-        const sliceEnd = this.peripheralHost.feed(this.cycles, end);
-        code = this.exports.hoprt_run(sliceEnd - this.cycles);
+        const sliceEnd = this.peripheralHost.feed(before, end);
+        code = this.exports.hoprt_run(sliceEnd - before);
       } catch (e) {
         // A WebAssembly trap: the context that ran panics; the machine goes on.
-        faults.push((e as Error).message);
+        const site = trapSite(e);
+        const what = `${(e as Error).message}${site ? " in " + site : ""}`;
+        faults.push(what);
         this.exports.hoprt_asyncify_reset();
         const after = this.exports.hoprt_fault();
+        const before = this.panicRecords.length;
         this.drain();
+        for (let i = before; i < this.panicRecords.length; i++) if (this.panicRecords[i].reason === 3) this.panicRecords[i].trap = what;
         if (after === 4) { reason = "fatal"; break; }
         continue;
       }
       this.drain();
-      reason = STOP_REASONS[code] ?? "fatal";
+      const known = STOP_REASONS[code];
+      if (known === undefined) this.fail(new FirmwareError(`runFor: hoprt_run returned ${code}, which is not a stop reason (1..4)`));
+      reason = known;
       if (reason === "lockup" || reason === "fatal") break;
+      const now = this.cycles;
+      if (now < before) this.fail(new FirmwareError(`runFor: the firmware's clock went backwards (from cycle ${before} to ${now})`));
+      if (now === before) {
+        if (++stuck >= NO_PROGRESS_LIMIT) {
+          this.fail(new FirmwareError(`runFor: the machine makes no progress: ${NO_PROGRESS_LIMIT} runs in a row returned "${reason}" without its clock advancing (stuck at cycle ${now})`));
+        }
+      } else stuck = 0;
     }
     return { reason, cycles: this.cycles, faults };
   }
 
   /** Read everything the probe buffered: console lines, task names, trace records. */
   drain(): void {
-    if (!this.exports) return;
-    const view = this.view.buffer === this.exports.memory.buffer ? this.view : (this.view = new DataView(this.exports.memory.buffer));
-    const tb = this.exports.hoprt_trace_base();
-    const written = view.getUint32(tb, true);
-    const capacity = view.getUint32(tb + 8, true);
-    const lostInRing = view.getUint32(tb + 12, true);
-    this.trace.overflow = lostInRing;
+    this.check();
+    if (!this.exports || !this.started) return;
+    this.refreshView();
+    this.traceRing ??= this.ringAt("trace", this.exports.hoprt_trace_base(), HEADER_BYTES, RECORD_BYTES, true);
+    this.consoleRing ??= this.ringAt("console", this.exports.hoprt_console_base(), 16, 1, false);
+    // The console first: a task's name is known before its trace events are.
+    const cwritten = this.drainConsole();
+    const written = this.drainTrace();
+    this.exports.hoprt_probe_ack(written, cwritten);
+  }
+
+  private corrupt(ring: string, why: string): never {
+    this.fail(new FirmwareError(`the firmware's ${ring} ring is corrupt: ${why}; the machine is stopped`));
+  }
+
+  private drainTrace(): number {
+    const view = this.view;
+    const { base, capacity } = this.traceRing!;
+    if (view.getUint32(base + 8, true) !== capacity) this.corrupt("trace", `its capacity changed from ${capacity} to ${view.getUint32(base + 8, true)}`);
+    const written = view.getUint32(base, true);
+    const lost = view.getUint32(base + 12, true);
+    const newRecords = (written - this.traceRead) >>> 0;
+    const newlyLost = (lost - this.traceLost) >>> 0;
+    if (newlyLost > 0x7FFF_FFFF) this.corrupt("trace", `its overflow counter went back from ${this.traceLost} to ${lost}`);
+    if (newRecords > capacity + newlyLost) {
+      this.corrupt("trace", `its written counter moved from ${this.traceRead} to ${written} (${newRecords} new records, more than the ${capacity} it holds plus ${newlyLost} it reports lost)`);
+    }
+    this.traceLost = lost;
+    this.trace.overflow = lost;
     let from = this.traceRead;
-    if (written - from > capacity) from = written - capacity;
+    if (newRecords > capacity) from = (written - capacity) >>> 0;
+    const count = (written - from) >>> 0;
+    if (newlyLost > 0) {
+      // The records are gone; the host says so in the trace, at the cycle of the first one it still has.
+      const at = count > 0 ? view.getBigInt64(base + HEADER_BYTES + (from % capacity) * RECORD_BYTES, true) : this.exports.hoprt_cycles();
+      this.deliver({ cycle: at, kind: "trace_lost", context: 0xFFFF, a: newlyLost, b: lost, c: 0 }, -1);
+    }
+    const keep = this.trace.wanted;
     const watching = this.peripheralHost.watching;
-    if (this.collectTrace) {
-      for (let i = from; i < written; i++) {
-        const e = decodeRecord(view, tb + HEADER_BYTES + (i % capacity) * RECORD_BYTES);
-        this.trace.push(e);
-        this.peripheralHost.observe(e);
-      }
-    } else if (watching) {
-      // Pin changes and USART bytes still reach their listeners.
-      for (let i = from; i < written; i++) {
-        const at = tb + HEADER_BYTES + (i % capacity) * RECORD_BYTES;
-        const kind = view.getUint16(at + 8, true);
-        if (kind === 50 || kind === 52) this.peripheralHost.observe(decodeRecord(view, at));
+    for (let n = 0; n < count; n++) {
+      const at = base + HEADER_BYTES + (((from + n) >>> 0) % capacity) * RECORD_BYTES;
+      const kind = view.getUint16(at + 8, true);
+      // Without collection only what the host itself needs is decoded.
+      if (keep || kind === KIND_PANIC || kind === KIND_TASK_EXIT || kind === KIND_TASK_DELETE || kind === KIND_ERROR || (watching && (kind === KIND_GPIO || kind === KIND_UART_TX))) {
+        this.deliver(decodeRecord(view, at), kind);
       }
     }
     this.traceRead = written;
+    return written;
+  }
 
-    const cb = this.exports.hoprt_console_base();
-    const cwritten = view.getUint32(cb, true);
-    const ccap = view.getUint32(cb + 8, true);
-    const byteAt = (i: number) => view.getUint8(cb + 16 + (i % ccap));
+  private deliver(e: TraceEvent, kind: number): void {
+    if (kind === KIND_PANIC) this.notePanic(e);
+    else if (kind === KIND_TASK_EXIT) this.noteEnded(e.context, e.cycle, "exited");
+    else if (kind === KIND_TASK_DELETE) this.notePeaks(e.context, e.b, e.c);
+    else if (kind === KIND_ERROR) this.refusals.set(e.a | 0, (this.refusals.get(e.a | 0) ?? 0) + 1);
+    this.peripheralHost.observe(e);
+    if (this.trace.wanted) this.trace.push(e);
+  }
+
+  private notePanic(e: TraceEvent): void {
+    this.panicRecords.push({ cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 ? this.abortsSeen++ : -1 });
+    if (e.context < 0x100) this.noteEnded(e.context, e.cycle, "panicked");
+  }
+
+  /** A reclaimed task's final stack and saved-state peaks (EV_TASK_DELETE), onto its ended record. */
+  private notePeaks(id: number, stackPeak: number, savePeak: number): void {
+    for (let i = this.endedTasks.length - 1; i >= 0; i--) {
+      if (this.endedTasks[i].id !== id) continue;
+      this.endedTasks[i].stackPeak = stackPeak;
+      this.endedTasks[i].savePeak = savePeak;
+      return;
+    }
+  }
+
+  /** A task ended: keep what the host can still read of it (its slot may be reused later). */
+  private noteEnded(id: number, cycle: bigint, how: "exited" | "panicked"): void {
+    if (id >= 0x100) return;
+    let last: TaskStats | undefined;
+    for (let i = this.endedTasks.length - 1; i >= 0 && !last; i--) if (this.endedTasks[i].id === id) last = this.endedTasks[i];
+    const name = this.nameAt(id, cycle) ?? `task ${id}`;
+    if (last && last.name === name && last.ended === "panicked" && how === "exited") return; // one panicked task also exits
+    const info = (f: number) => Number(this.exports.hoprt_task_info(id, f));
+    const present = info(0) === 1;
+    this.endedTasks.push({
+      id, name,
+      priority: present ? info(1) : -1,
+      switches: present ? info(3) : 0,
+      cycles: present ? this.exports.hoprt_task_info(id, 4) : 0n,
+      stackUsed: present ? info(5) : 0,
+      stackBytes: present ? info(6) : 0,
+      savePeak: present ? info(7) : 0,
+      stackPeak: present ? info(10) : 0,
+      alive: false,
+      ended: how,
+    });
+    if (this.endedTasks.length > 10_000) this.endedTasks.shift();
+  }
+
+  private drainConsole(): number {
+    const view = this.view;
+    const bytes = this.bytes;
+    const { base, capacity } = this.consoleRing!;
+    if (view.getUint32(base + 8, true) !== capacity) this.corrupt("console", `its capacity changed from ${capacity} to ${view.getUint32(base + 8, true)}`);
+    const written = view.getUint32(base, true);
+    const dropped = view.getUint32(base + 12, true);
+    const available = (written - this.consoleRead) >>> 0;
+    if (available > capacity) {
+      this.corrupt("console", `its written counter moved from ${this.consoleRead} to ${written} (${available} new bytes, more than the ${capacity} it holds)`);
+    }
+    const newlyDropped = (dropped - this.consoleDropped) >>> 0;
+    if (newlyDropped > 0x7FFF_FFFF) this.corrupt("console", `its dropped counter went back from ${this.consoleDropped} to ${dropped}`);
+    this.consoleDropped = dropped;
+    this.console.dropped += newlyDropped;
+    const data = base + 16;
+    const byteAt = (i: number) => bytes[data + (i % capacity)];
+    const copy = (from: number, length: number): Uint8Array => {
+      const out = new Uint8Array(length);
+      const start = from % capacity;
+      const first = Math.min(length, capacity - start);
+      out.set(bytes.subarray(data + start, data + start + first), 0);
+      if (first < length) out.set(bytes.subarray(data, data + length - first), first);
+      return out;
+    };
     let p = this.consoleRead;
-    while (p < cwritten) {
+    let left = available;
+    while (left > 0) {
+      const offset = p >>> 0;
+      if (left < 8) this.corrupt("console", `a record at byte ${offset} is cut short (${left} bytes left, a header takes 8)`);
       const kind = byteAt(p);
       const context = byteAt(p + 2) | (byteAt(p + 3) << 8);
-      const length = byteAt(p + 4) | (byteAt(p + 5) << 8) | (byteAt(p + 6) << 16) | (byteAt(p + 7) << 24);
-      // A task name starts with its task's creation cycle.
-      const skip = kind === 2 ? 8 : 0;
-      let stamp = 0n;
-      for (let i = 0; i < skip; i++) stamp |= BigInt(byteAt(p + 8 + i)) << BigInt(8 * i);
-      let text = "";
-      for (let i = skip; i < length; i += 2) text += String.fromCharCode(byteAt(p + 8 + i) | (byteAt(p + 9 + i) << 8));
-      p += 8 + length;
-      if (kind === 1) this.console.emit(text, context);
-      else if (kind === 2) {
-        this.taskNames.set(context, text);
-        this.nameHistory.push({ id: context, name: text, created: stamp });
+      const length = (byteAt(p + 4) | (byteAt(p + 5) << 8) | (byteAt(p + 6) << 16) | (byteAt(p + 7) << 24)) >>> 0;
+      if (kind < REC_LINE || kind > REC_LINE_PART) this.corrupt("console", `the record at byte ${offset} has kind ${kind} (expected 1..5)`);
+      if (length > left - 8) this.corrupt("console", `the record at byte ${offset} says it holds ${length} bytes, but only ${left - 8} were written`);
+      const stamped = kind === REC_TASK_NAME;
+      if (stamped ? length < 8 || (length - 8) % 2 !== 0 : length % 2 !== 0) {
+        this.corrupt("console", `the record at byte ${offset} has an invalid length ${length} for kind ${kind}`);
       }
-      else if (kind === 3) this.console.panics.push(text);
-      else if (kind === 4) this.panicFiles[this.console.panics.length - 1] = text;
+      const skip = stamped ? 8 : 0;
+      let stamp = 0n;
+      if (stamped) {
+        const s = copy(p + 8, 8);
+        stamp = new DataView(s.buffer).getBigUint64(0, true);
+      }
+      const text = UTF16.decode(copy(p + 8 + skip, length - skip));
+      p += 8 + length;
+      left -= 8 + length;
+      this.consoleRecord(kind, context, text, stamp);
     }
-    this.consoleRead = cwritten;
-    this.exports.hoprt_probe_ack(written, cwritten);
+    this.consoleRead = written;
+    return written;
+  }
+
+  private consoleRecord(kind: number, context: number, text: string, stamp: bigint): void {
+    if (kind === REC_LINE || kind === REC_LINE_PART) {
+      let partial = this.partialLines.get(context);
+      if (kind === REC_LINE && !partial) { this.console.emit(text, context); return; }
+      if (!partial) this.partialLines.set(context, (partial = { pieces: [], chars: 0, split: 0, total: 0 }));
+      partial.pieces.push(text);
+      partial.chars += text.length;
+      partial.total += text.length;
+      if (partial.chars >= this.maxLine && kind === REC_LINE_PART) {
+        // Longer than the host keeps in one piece: deliver what came so far, and say so.
+        this.console.emit(partial.pieces.join(""), context);
+        partial.split++;
+        partial.pieces = [];
+        partial.chars = 0;
+        return;
+      }
+      if (kind === REC_LINE) {
+        this.partialLines.delete(context);
+        this.console.emit(partial.pieces.join(""), context);
+        if (partial.split > 0) this.console.emitSplit({ context, pieces: partial.split + 1, chars: partial.total });
+      }
+    } else if (kind === REC_TASK_NAME) {
+      this.taskNames.set(context, text);
+      this.nameHistory.push({ id: context, name: text, created: stamp });
+    } else if (kind === REC_PANIC) this.console.panics.push(text);
+    else if (kind === REC_PANIC_FILE) this.panicFiles[this.console.panics.length - 1] = text;
   }
 
   /** The ids that carried `name`, oldest first (a name can outlive one task: ids are reused). */
@@ -355,30 +704,35 @@ export class Machine {
     return found;
   }
 
-  /** Every panic so far: which context, why. */
+  /** Every panic so far: which context, why (kept whether or not the trace is collected). */
   panics(): Panic[] {
-    let abortIndex = 0;
-    const abortMessage = (line: number) => {
-      const i = abortIndex++;
+    this.drain();
+    const abortMessage = (i: number, line: number) => {
       const text = this.console.panics[i];
       if (text === undefined) return undefined;
       return this.panicFiles[i] ? `${text} (${this.panicFiles[i]}:${line})` : text;
     };
-    return this.trace.events().filter((e) => e.kind === "panic").map((e) => ({
+    return this.panicRecords.map((e) => ({
       cycle: e.cycle,
       context: e.context,
       where: e.context >= HANDLER_CONTEXT_BASE ? `handler ${exceptionName(e.context - HANDLER_CONTEXT_BASE)}` : `task ${this.nameAt(e.context, e.cycle) ?? e.context}`,
-      reason: PANIC_REASONS[e.a] ?? `reason ${e.a}`,
-      detail: e.b,
-      message: e.a === 1 ? abortMessage(e.b) : undefined,
+      reason: PANIC_REASONS[e.reason] ?? `reason ${e.reason}`,
+      detail: e.detail,
+      message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.trap,
     }));
   }
 
-  /** Per-task statistics for the live tasks. */
-  tasks(): TaskStats[] {
+  /**
+   * Per-task statistics for the live tasks; with `{ ended: true }` also the
+   * tasks that exited or panicked (what the host last saw of them).
+   */
+  tasks(options: { ended?: boolean } = {}): TaskStats[] {
+    this.check();
     const out: TaskStats[] = [];
     const info = (id: number, f: number) => Number(this.exports.hoprt_task_info(id, f));
-    for (let id = 0; id < this.exports.hoprt_max_tasks(); id++) {
+    const max = this.exports.hoprt_max_tasks();
+    if (!Number.isInteger(max) || max < 0 || max > 65536) this.fail(new FirmwareError(`tasks: hoprt_max_tasks returned ${max}`));
+    for (let id = 0; id < max; id++) {
       if (info(id, 0) !== 1) continue;
       out.push({
         id,
@@ -393,12 +747,24 @@ export class Machine {
         alive: true,
       });
     }
+    if (options.ended) out.push(...this.endedTasks);
     return out;
+  }
+
+  /** Kernel calls refused so far: how many times each error code was returned (kept whether or not the trace is collected). */
+  refusedCalls(): Array<{ code: number; name: string; count: number }> {
+    this.drain();
+    return [...this.refusals].sort((a, b) => b[0] - a[0]).map(([code, count]) => ({ code, name: errorName(code), count }));
   }
 
   /** Heap use, and the collector: collections so far and the longest (an uninterruptible stretch, cycles). */
   memory(): { heapUsed: number; heapPeak: number; heapCapacity: number; sramBytes: number; collections: number; gcMaxPauseCycles: number } {
+    this.check();
     const m = (f: number) => Number(this.exports.hoprt_memory_info(f));
     return { heapUsed: m(0), heapPeak: m(1), heapCapacity: m(2), sramBytes: m(3), collections: m(4), gcMaxPauseCycles: m(5) };
   }
 }
+
+const UTF16 = new TextDecoder("utf-16le");
+/** Trace kinds the host reads even with collection off (assembly/probe/trace.ts). */
+const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 17, KIND_GPIO = 50, KIND_UART_TX = 52;

@@ -5,9 +5,12 @@
  * reaches the host as trace events with their exact cycle.
  */
 import type { TraceEvent } from "./trace.js";
+import { parseCycle } from "./units.js";
 
 /** The ports of the STM32F407 the model has: A..I, 16 pins each. */
 export const GPIO_PORTS = "ABCDEFGHI";
+/** Injections (IRQ raises, pin levels) the host may have scheduled at once: the firmware keeps them apart from its own alarms (assembly/mcu/clock.ts HOST_ALARM_CAPACITY). */
+export const HOST_ALARM_SLOTS = 64;
 /** The USARTs the model has. */
 export const UART_NUMBERS: readonly number[] = [1, 2, 6];
 
@@ -54,11 +57,7 @@ function levelOf(what: string, level: unknown): 0 | 1 {
 }
 
 function cycleOf(what: string, cycle: bigint | number, now: bigint): bigint {
-  if (typeof cycle === "number" && !Number.isInteger(cycle)) throw new RangeError(`${what}: cycle must be a whole number, got ${cycle}`);
-  if (typeof cycle !== "number" && typeof cycle !== "bigint") throw new TypeError(`${what}: cycle must be a number or bigint, got ${typeof cycle}`);
-  const at = BigInt(cycle);
-  if (at < now) throw new RangeError(`${what}: cycle ${at} is in the past (now ${now})`);
-  return at;
+  return parseCycle(what, cycle, now);
 }
 
 /** One pin of the board, seen from outside the chip. */
@@ -93,7 +92,8 @@ export class GpioPin {
     this.port.boot();
     const at = cycleOf(what, cycle, this.port.cycles);
     const r = need(this.port, "hoprt_gpio_schedule")(at, this.index, level);
-    if (r === -3) throw new Error(`${what}: the firmware's alarm queue is full`);
+    if (r === -3) throw new Error(`${what}: the host's alarm slots are full (${HOST_ALARM_SLOTS} scheduled injections pending); run until some fire first`);
+    if (r !== 0) throw new Error(`${what}: the firmware refused it (code ${r})`);
   }
 
   /** The level on the pin now. */

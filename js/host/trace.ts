@@ -23,10 +23,15 @@ export const PERIPHERAL_KINDS = {
 
 export type PeripheralKind = (typeof PERIPHERAL_KINDS)[keyof typeof PERIPHERAL_KINDS];
 
-export type EventKind = (typeof EVENT_KINDS)[number] | PeripheralKind;
+/** Debug-probe kinds: 49 from the firmware; "trace_lost" is the host's (records the ring overwrote: a = how many, b = total). */
+export const PROBE_KINDS = { 49: "console_drop" } as const;
+export type ProbeKind = (typeof PROBE_KINDS)[keyof typeof PROBE_KINDS] | "trace_lost";
+
+export type EventKind = (typeof EVENT_KINDS)[number] | PeripheralKind | ProbeKind;
 
 /** The name of event kind `id`. */
 export function kindName(id: number): EventKind {
+  if (id === 49) return PROBE_KINDS[49];
   if (id >= 50 && id < 80) return (PERIPHERAL_KINDS as Record<number, PeripheralKind>)[id] ?? ("" as EventKind);
   return EVENT_KINDS[id] ?? ("" as EventKind);
 }
@@ -100,6 +105,12 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
   const runningSince = new Map<number, bigint>();
   const isrSince = new Map<number, bigint[]>();
   const blockedSince = new Map<number, { cycle: bigint; why: string }>();
+  // A task blocks while it still runs: its blocked slice starts when it is switched out, so slices on a track never overlap.
+  const blocking = new Map<number, string>();
+  const block = (task: number, cycle: bigint, why: string) => {
+    if (runningSince.has(task)) blocking.set(task, why);
+    else blockedSince.set(task, { cycle, why });
+  };
   const pendingFlows = new Map<number, number>();
   let nextFlow = 1;
   const track = (context: number): [number, number] => (context >= HANDLER_CONTEXT_BASE ? [2, context - HANDLER_CONTEXT_BASE] : [1, context]);
@@ -120,6 +131,11 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
           out.push({ ph: "X", pid: 1, tid: e.context, name: "running", ts: us(start), dur: us(e.cycle) - us(start) });
           runningSince.delete(e.context);
         }
+        const why = blocking.get(e.context);
+        if (why !== undefined) {
+          blockedSince.set(e.context, { cycle: e.cycle, why });
+          blocking.delete(e.context);
+        }
         break;
       }
       case "isr_enter": {
@@ -135,12 +151,16 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
         break;
       }
       case "task_block":
-        blockedSince.set(e.context, { cycle: e.cycle, why: "sleeping" });
+        block(e.context, e.cycle, "sleeping");
         break;
       case "wait":
-        blockedSince.set(e.context, { cycle: e.cycle, why: `blocked on ${OBJECT_KINDS[e.b] ?? "object"} ${hex(e.a)}` });
+        block(e.context, e.cycle, `blocked on ${OBJECT_KINDS[e.b] ?? "object"} ${hex(e.a)}`);
+        break;
+      case "task_ready":
+        blocking.delete(e.context); // woken before it was switched out
         break;
       case "wake": {
+        blocking.delete(e.b);
         // A flow arrow from the waker (a task or a handler) to the woken task's next run.
         const id = nextFlow++;
         const [pid, tid] = track(e.context);
@@ -161,6 +181,7 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
       }
     }
     if (e.kind === "task_switch_in") {
+      blocking.delete(e.context); // blocked and woken before it was switched out: it never stopped running
       const blocked = blockedSince.get(e.context);
       if (blocked) {
         out.push({ ph: "X", pid: 1, tid: e.context, name: blocked.why, cat: "blocked", ts: us(blocked.cycle), dur: us(e.cycle) - us(blocked.cycle) });

@@ -92,9 +92,9 @@ describe("hoprt build / run", () => {
     expect(unknown.status).toBe(1);
   });
 
-  it("exits non-zero when the firmware cannot boot", () => {
+  it("exits 5 (the machine stopped) when the firmware cannot boot", () => {
     const run = hoprt(["run", "bootfail.ts", "--for", "1ms"], dir);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(5);
     expect(run.stderr).toMatch(/failed while booting: no boot/);
   });
 });
