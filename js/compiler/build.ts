@@ -16,8 +16,14 @@ import * as asc from "assemblyscript/asc";
 import HopRTTransform, { reports } from "./transform.js";
 import type { InstrumentReport } from "./instrument.js";
 
-/** The package root (where assembly/ lives), from this file's place in dist/js/compiler. */
-export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+/**
+ * The package root (where assembly/ lives), from this file's place in
+ * dist/js/compiler. Outside a file system (the browser bundle) the package
+ * is virtual, mounted at /hoprt by the files the build is given.
+ */
+export const PACKAGE_ROOT = import.meta.url.startsWith("file:")
+  ? findPackageRoot(path.dirname(fileURLToPath(import.meta.url)))
+  : "/hoprt";
 
 function findPackageRoot(start: string): string {
   let dir = start;
@@ -37,10 +43,32 @@ export const DEFAULT_SRAM_BYTES = 128 * 1024;
 const PROBE_BYTES = 16 + 4096 * 24 + 16 + 16384 + 3 * (16 + 512 * 8) + 8192;
 const MSP_BYTES = 16384;
 
+/**
+ * Everything a build reads goes through this: the application and the
+ * package's assembly/ sources (under PACKAGE_ROOT), by absolute path. Node's
+ * file system by default; the browser's compiler worker passes a virtual one.
+ */
+export interface BuildFiles {
+  /** The text of `file`, or null when there is no such file. */
+  read(file: string): string | null;
+}
+
+export const nodeFiles: BuildFiles = {
+  read(file: string): string | null {
+    try {
+      return fs.readFileSync(file, "utf8");
+    } catch {
+      return null;
+    }
+  },
+};
+
 export interface BuildOptions {
   /** Path of the application's .ts file (exports main()). */
   app: string;
   sramBytes?: number;
+  /** Where sources are read from (default: Node's file system). */
+  files?: BuildFiles;
 }
 
 export interface BuildResult {
@@ -68,8 +96,10 @@ function entrySource(appImport: string, hasConfigure: boolean): string {
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
+  const files = options.files ?? nodeFiles;
   const appPath = path.resolve(options.app);
-  if (!fs.existsSync(appPath)) throw new BuildError(`hoprt build: no such file: ${options.app}`);
+  const appSource = files.read(appPath);
+  if (appSource === null) throw new BuildError(`hoprt build: no such file: ${options.app}`);
   if (!appPath.endsWith(".ts")) throw new BuildError(`hoprt build: the application must be a .ts file: ${options.app}`);
   const sram = options.sramBytes ?? DEFAULT_SRAM_BYTES;
   if (!Number.isInteger(sram) || sram < 32 * 1024 || sram % 1024 !== 0) {
@@ -79,7 +109,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const baseDir = path.dirname(appPath);
   const appImport = "./" + path.basename(appPath, ".ts");
   // configure(cfg: Config) is optional: the kernel runs it before main.
-  const hasConfigure = /export\s+function\s+configure\s*\(/.test(fs.readFileSync(appPath, "utf8"));
+  const hasConfigure = /export\s+function\s+configure\s*\(/.test(appSource);
   let wasm: Uint8Array | null = null;
   let stderr = "";
   const assemblyDir = path.join(PACKAGE_ROOT, "assembly");
@@ -92,11 +122,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (virtual >= 0) file = path.join(assemblyDir, normalized.slice(virtual + VIRTUAL_DIR.length + 7));
     else if (normalized.startsWith("~lib/hoprt/")) file = path.join(assemblyDir, normalized.slice(11));
     else file = path.resolve(dir, name);
-    try {
-      return fs.readFileSync(file, "utf8");
-    } catch {
-      return null;
-    }
+    return files.read(file);
   };
 
   reports.length = 0;
@@ -125,7 +151,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       if (name.endsWith(".wasm")) wasm = contents as Uint8Array;
     },
     listFiles: () => [],
-    stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : Buffer.from(s).toString(); return true; } } as any,
+    stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
   } as any);
