@@ -16,8 +16,14 @@ import * as asc from "assemblyscript/asc";
 import HopRTTransform, { reports, type PipelineReport } from "./transform.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT, EXCEPTION_TAIL_CHAIN } from "./weights.js";
 
-/** The package root (where assembly/ lives), from this file's place in dist/js/compiler. */
-export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+/**
+ * The package root (where assembly/ lives), from this file's place in
+ * dist/js/compiler. Outside a file system (the browser bundle) the package
+ * is virtual, mounted at /hoprt by the files the build is given.
+ */
+export const PACKAGE_ROOT = import.meta.url.startsWith("file:")
+  ? findPackageRoot(path.dirname(fileURLToPath(import.meta.url)))
+  : "/hoprt";
 
 function findPackageRoot(start: string): string {
   let dir = start;
@@ -37,6 +43,26 @@ export const DEFAULT_SRAM_BYTES = 128 * 1024;
 const PROBE_BYTES = 16 + 4096 * 24 + 16 + 16384 + 3 * (16 + 512 * 8) + 65536;
 const MSP_BYTES = 16384;
 
+/**
+ * Everything a build reads goes through this: the application and the
+ * package's assembly/ sources (under PACKAGE_ROOT), by absolute path. Node's
+ * file system by default; the browser's compiler worker passes a virtual one.
+ */
+export interface BuildFiles {
+  /** The text of `file`, or null when there is no such file. */
+  read(file: string): string | null;
+}
+
+export const nodeFiles: BuildFiles = {
+  read(file: string): string | null {
+    try {
+      return fs.readFileSync(file, "utf8");
+    } catch {
+      return null;
+    }
+  },
+};
+
 export interface BuildOptions {
   /** Path of the application's .ts file (exports main()). */
   app: string;
@@ -53,6 +79,8 @@ export interface BuildOptions {
   kernelLock?: KernelLock;
   /** The default SysTick rate (Config.tickHz before configure() runs); 1000 when absent. */
   tickHz?: number;
+  /** Where sources are read from (default: Node's file system). */
+  files?: BuildFiles;
 }
 
 export const DEFAULT_MAX_TASKS = 32;
@@ -87,8 +115,10 @@ function entrySource(appImport: string): string {
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
+  const files = options.files ?? nodeFiles;
   const appPath = path.resolve(options.app);
-  if (!fs.existsSync(appPath)) throw new BuildError(`hoprt build: no such file: ${options.app}`);
+  const appSource = files.read(appPath);
+  if (appSource === null) throw new BuildError(`hoprt build: no such file: ${options.app}`);
   if (!appPath.endsWith(".ts")) throw new BuildError(`hoprt build: the application must be a .ts file: ${options.app}`);
   const sram = options.sramBytes ?? DEFAULT_SRAM_BYTES;
   if (!Number.isInteger(sram) || sram < 32 * 1024 || sram % 1024 !== 0) {
@@ -121,12 +151,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (virtual >= 0) file = path.join(assemblyDir, normalized.slice(virtual + VIRTUAL_DIR.length + 7));
     else if (normalized.startsWith("~lib/hoprt/")) file = path.join(assemblyDir, normalized.slice(11));
     else file = path.resolve(dir, name);
-    let contents: string | null;
-    try {
-      contents = fs.readFileSync(file, "utf8");
-    } catch {
-      contents = null;
-    }
+    const contents = files.read(file);
     options.onRead?.(file, contents);
     return contents;
   };
@@ -165,7 +190,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       if (name.endsWith(".wasm")) wasm = contents as Uint8Array;
     },
     listFiles: () => [],
-    stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : Buffer.from(s).toString(); return true; } } as any,
+    stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
   } as any);

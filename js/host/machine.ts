@@ -198,6 +198,11 @@ export class Trace {
     this.machine.drain();
     return this.store.slice(this.head);
   }
+  /** The events from index `from` on: a live view (the playground) reads only what is new since it last looked. */
+  eventsSince(from: number): TraceEvent[] {
+    this.machine.drain();
+    return this.store.slice(from);
+  }
   toPerfetto(): string {
     return toPerfetto(this.events(), { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames });
   }

@@ -1,0 +1,43 @@
+/**
+ * The compiler in a Web Worker: asc, Binaryen and the HopRT transform, with
+ * the package's assembly/ sources embedded as a read-only file system. The
+ * application is /app/app.ts; "hoprt" resolves to /hoprt/assembly as in Node.
+ */
+import { build, BuildError, PACKAGE_ROOT, type BuildFiles } from "../../js/compiler/build.js";
+import { files as assembly } from "virtual:hoprt-assembly";
+import { parseDiagnostics } from "./diagnostics.js";
+import type { CompilerReply, CompilerRequest } from "./protocol.js";
+
+const APP = "/app/app.ts";
+const ASSEMBLY = PACKAGE_ROOT + "/assembly/";
+
+function filesFor(source: string): BuildFiles {
+  return {
+    read(file: string): string | null {
+      if (file === APP) return source;
+      if (file.startsWith(ASSEMBLY)) return assembly[file.slice(ASSEMBLY.length)] ?? null;
+      return null;
+    },
+  };
+}
+
+const scope = globalThis as unknown as { postMessage(m: CompilerReply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent) => void) | null };
+let queue: Promise<void> = Promise.resolve();
+
+async function handle(request: CompilerRequest): Promise<void> {
+  const started = performance.now();
+  try {
+    const result = await build({ app: APP, files: filesFor(request.source) });
+    const wasm = result.wasm;
+    scope.postMessage({ type: "built", id: request.id, ok: true, wasm, ms: performance.now() - started, diagnostics: parseDiagnostics(result.stderr, "app.ts") }, [wasm.buffer as ArrayBuffer]);
+  } catch (e) {
+    const text = e instanceof BuildError ? e.message : `the compiler failed: ${(e as Error)?.stack ?? e}`;
+    scope.postMessage({ type: "built", id: request.id, ok: false, ms: performance.now() - started, diagnostics: parseDiagnostics(text, "app.ts"), text });
+  }
+}
+
+scope.onmessage = (event: MessageEvent) => {
+  const request = event.data as CompilerRequest;
+  if (request.type === "build") queue = queue.then(() => handle(request));
+};
+scope.postMessage({ type: "ready", ms: performance.now() });
