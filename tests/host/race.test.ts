@@ -76,7 +76,7 @@ describe("race sweep: an interrupt at every check point of a kernel operation", 
         at = taken >= at ? taken + 1n : at + 1n;
       }
       expect(failures).toEqual([]);
-      expect(points).toBeGreaterThan(3);
+      expect(points).toBeGreaterThanOrEqual(2); // the give is short since its hot path was inlined
     });
   }
 });
