@@ -8,7 +8,7 @@
  * watched or time is paced, a 1 s step otherwise.
  */
 import * as fs from "node:fs";
-import { Machine, FirmwareError, type RunResult } from "../host/machine.js";
+import { Machine, FirmwareError } from "../host/machine.js";
 import { parseDuration } from "../host/units.js";
 import { EXIT } from "./exit.js";
 import { parseScenario, type Step } from "./scenario.js";
@@ -35,7 +35,9 @@ function quote(s: string): string { return JSON.stringify(s); }
 export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, outputs: Record<string, number>): Promise<number> {
   const exporting = opts.trace !== undefined || opts.vcd !== undefined || opts.ctf !== undefined;
   // Exporters take the whole trace; otherwise the host keeps none (panics, tasks and stats do not need it).
-  const machine = Machine.loadSync(wasm, exporting ? { traceWindow: Infinity } : { collectTrace: false });
+  // The CLI prints lines as they come: the host keeps only a few.
+  const consoleWindow = 1000;
+  const machine = Machine.loadSync(wasm, exporting ? { traceWindow: Infinity, consoleWindow } : { collectTrace: false, consoleWindow });
   const hz = machine.sysclkHz;
   const uartNumber = opts.uart === undefined ? undefined : Number(opts.uart);
   const interactive = uartNumber !== undefined && process.stdin.isTTY === true;
@@ -89,7 +91,7 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
     }
   }
 
-  const results: RunResult[] = [];
+  const faults: string[] = [];
   let stopped: string | undefined;
   let start = 0n;
   const wallStart = Date.now();
@@ -114,7 +116,7 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
       if (until > end) until = end;
       if (until > now) {
         const r = machine.runFor(until - now);
-        results.push(r);
+        faults.push(...r.faults);
         if (r.reason === "lockup" || r.reason === "fatal") { stopped = r.reason; break; }
       }
       // Steps that are due.
@@ -162,7 +164,7 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
       process.stderr.write(`hoprt: panic in ${p.where} at cycle ${p.cycle}: ${p.reason}${p.message ? ": " + p.message : ""}\n`);
     }
   }
-  for (const f of results.flatMap((r) => r.faults)) process.stderr.write(`hoprt: trap: ${f}\n`);
+  for (const f of faults) process.stderr.write(`hoprt: trap: ${f}\n`);
   if (alive) {
     if (outputs.trace !== undefined) fs.writeSync(outputs.trace, machine.trace.toPerfetto());
     if (outputs.vcd !== undefined) fs.writeSync(outputs.vcd, machine.trace.toVcd());
