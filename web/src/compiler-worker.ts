@@ -24,11 +24,20 @@ function filesFor(source: string): BuildFiles {
 const scope = globalThis as unknown as { postMessage(m: CompilerReply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent) => void) | null };
 let queue: Promise<void> = Promise.resolve();
 
+/** Firmware built in this worker, by source: building the same source again (Reset, back to an example) is instant. */
+const built = new Map<string, { wasm: Uint8Array; stderr: string }>();
+const CACHED = 16;
+
 async function handle(request: CompilerRequest): Promise<void> {
   const started = performance.now();
   try {
-    const result = await build({ app: APP, files: filesFor(request.source) });
-    const wasm = result.wasm;
+    let result = built.get(request.source);
+    if (!result) {
+      result = await build({ app: APP, files: filesFor(request.source) });
+      built.set(request.source, { wasm: result.wasm.slice(), stderr: result.stderr });
+      if (built.size > CACHED) built.delete(built.keys().next().value!);
+    }
+    const wasm = result.wasm.slice();
     scope.postMessage({ type: "built", id: request.id, ok: true, wasm, ms: performance.now() - started, diagnostics: parseDiagnostics(result.stderr, "app.ts") }, [wasm.buffer as ArrayBuffer]);
   } catch (e) {
     const text = e instanceof BuildError ? e.message : `the compiler failed: ${(e as Error)?.stack ?? e}`;

@@ -64,7 +64,7 @@ function taskBars(m: Machine): TaskBar[] {
   });
 }
 
-function frame(runMs: number, advanced = false): Frame {
+function frame(runMs: number, advanced = false, fresh = false): Frame {
   const m = machine!;
   const events = m.trace.eventsSince(read);
   read += events.length;
@@ -87,6 +87,7 @@ function frame(runMs: number, advanced = false): Frame {
     stopped,
     inputs: newInputs,
     advanced,
+    fresh,
   };
   lines = [];
   uartText = "";
@@ -145,7 +146,7 @@ function handle(request: MachineRequest): void {
     machine.runFor(1); // boot, so that inputs have a machine to go to
     for (const input of request.replay ?? []) apply(input);
     scope.postMessage({ type: "loaded" });
-    post(frame(0));
+    post(frame(0, false, true));
     return;
   }
   if (!machine) throw new Error("no firmware loaded: build first");
@@ -157,7 +158,7 @@ function handle(request: MachineRequest): void {
       machine.reset();
       fresh();
       machine.runFor(1);
-      post(frame(0));
+      post(frame(0, false, true));
       break;
     case "pin":
       apply({ cycle: Number(machine.cycles), kind: "pin", pin: request.pin, level: request.level });

@@ -202,6 +202,8 @@ function onFrame(f: Frame): void {
 }
 
 function receive(f: Frame): void {
+  // Frames of the machine before a load or reset may still arrive before it: they are dropped with the views.
+  if (f.fresh) clearViews();
   const before = cycles;
   cycles = f.cycles;
   sysclkHz = f.sysclkHz;

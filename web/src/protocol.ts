@@ -64,6 +64,8 @@ export interface Frame {
   inputs: Input[];
   /** Whether this frame answers an "advance" (the page keeps one in flight). */
   advanced: boolean;
+  /** The first frame of a new machine (load) or of a reset one: what the page shows starts again. */
+  fresh: boolean;
 }
 
 export type MachineReply =

@@ -20,6 +20,7 @@ const COLORS: Record<number, string> = {
   [STATE_SLEEPING]: "#539bf5",
 };
 const IRQ_COLOR = "#a371f7";
+const STATE_NAMES: Record<number, string> = { [STATE_READY]: "ready", [STATE_RUNNING]: "running", [STATE_BLOCKED]: "blocked", [STATE_SLEEPING]: "sleeping" };
 /** How tall each state's bar is, as a share of the lane: running stands out. */
 const HEIGHTS: Record<number, number> = { [STATE_READY]: 0.35, [STATE_RUNNING]: 0.8, [STATE_BLOCKED]: 0.2, [STATE_SLEEPING]: 0.2 };
 
@@ -95,6 +96,8 @@ export class Timeline {
       this.dirty = true;
     });
     canvas.addEventListener("pointerup", () => { drag = null; });
+    canvas.addEventListener("pointermove", (e) => { if (!drag) this.hover(e.offsetX, e.offsetY); });
+    canvas.addEventListener("pointerleave", () => { this.canvas.title = ""; });
     canvas.addEventListener("dblclick", () => { this.follow = true; this.dirty = true; });
   }
 
@@ -232,4 +235,25 @@ export class Timeline {
   }
 
   invalidate(): void { this.dirty = true; }
+
+  /** What is at (x, y): the lane, its state and since when, as the canvas's tooltip. */
+  describe(x: number, y: number): string {
+    const i = Math.floor((y - AXIS_HEIGHT) / LANE_HEIGHT);
+    if (i < 0 || i >= this.lanes.length || x < LABEL_WIDTH) return "";
+    const { start, plot } = this.geometry();
+    const cycle = start + ((x - LABEL_WIDTH) / plot) * this.span;
+    const d = this.data[i];
+    const ms = (c: number) => `${((c / this.sysclkHz) * 1000).toFixed(3)} ms`;
+    let state = 0, from = 0, to = 0;
+    const k = d.firstEndingAfter(cycle);
+    if (k < d.n && d.starts[k] <= cycle) { state = d.states[k]; from = d.starts[k]; to = d.ends[k]; }
+    else if (d.openState && d.openSince <= cycle && cycle <= this.now) { state = d.openState; from = d.openSince; to = this.now; }
+    const lane = this.lanes[i];
+    const what = state === 0 ? "-" : lane.kind === "irq" ? "handler running" : STATE_NAMES[state];
+    return `${lane.label} at ${ms(cycle)}: ${what}${state ? ` from ${ms(from)} to ${ms(to)} (${Math.round(to - from)} cycles)` : ""}`;
+  }
+
+  private hover(x: number, y: number): void {
+    this.canvas.title = this.describe(x, y);
+  }
 }
