@@ -54,6 +54,6 @@ describe("scale", () => {
     } finally {
       (process.stderr as any).write = write;
     }
-    expect(errors.join("")).toMatch(/--sram must be bytes, KiB or MiB/);
+    expect(errors.join("")).toMatch(/--sram: "lots" is not a size/);
   });
 });

@@ -5,11 +5,12 @@ import { machine, ofKind } from "./support.js";
 const DEEP = `
 import { task, time, debug } from "hoprt";
 function recurse(n: u32, acc: u32): u32 {
-  if (n == 0) { let x: u32 = 0; for (let i: u32 = 0; i < 20000; i++) x += i ^ acc; return x; }
+  if (n == 0) { let x: u32 = 0; for (let i: u32 = 0; i < 100000; i++) x += i ^ acc; return x; } // several ticks: a tick lands inside
   return recurse(n - 1, acc * 3 + n) + 1;
 }
 function deep(arg: u32): void {
-  while (true) { debug.print("r " + recurse(arg, 1).toString()); time.sleepMs(1); }
+  for (let k = 0; k < 3; k++) { debug.print("r " + recurse(arg, 1).toString()); time.sleepMs(1); }
+  while (true) time.sleepMs(1000);
 }
 function spin(arg: u32): void { while (true) {} }
 export function main(): void {
@@ -51,7 +52,8 @@ export function main(): void {
 describe("stack: saved state is physical", () => {
   it("a suspended task occupies its frames plus its saved state, in its own stack, no more", async () => {
     const m = await machine("stack-deep", DEEP);
-    m.runFor("30ms");
+    m.runFor("60ms");
+    expect(m.console.lines.filter((l) => l.startsWith("r "))).toHaveLength(3);
     expect(m.panics()).toEqual([]);
     const deep = m.tasks().find((t) => t.name === "deep")!;
     // Suspended inside a 60-deep recursion: its saved state (exception frame + Asyncify data) is counted.
