@@ -246,10 +246,20 @@ async function uartEcho() {
 
 async function main() {
   const json = process.argv.includes("--json");
-  const results = {
-    cpuLoop: await cpuLoop(), cpuCrc: await cpuCrc(), cpuCount: await cpuCount(), contextSwitch: await contextSwitch(), irq: await irq(), ...(await sync()),
-    gpioToggle: await gpioToggle(), uartEcho: await uartEcho(),
-  };
+  // --only cpuCrc,contextSwitch runs just those groups.
+  const onlyAt = process.argv.indexOf("--only");
+  const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(",")) : null;
+  const groups: Array<[string, () => Promise<Record<string, any>>]> = [
+    ["cpuLoop", cpuLoop], ["cpuCrc", cpuCrc], ["cpuCount", cpuCount], ["contextSwitch", contextSwitch], ["irq", irq],
+    ["sync", sync], ["gpioToggle", gpioToggle], ["uartEcho", uartEcho],
+  ];
+  const results: Record<string, Record<string, number>> = {};
+  for (const [name, run] of groups) {
+    if (only && !only.has(name)) continue;
+    const r = await run();
+    if (name === "sync") Object.assign(results, r);
+    else results[name] = r;
+  }
   const flat: Record<string, number> = {};
   for (const [group, values] of Object.entries(results)) {
     for (const [key, value] of Object.entries(values)) flat[`${group}.${key}`] = Number(value.toFixed(3));

@@ -12,9 +12,9 @@
 import { Command, CommanderError } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BuildError } from "../compiler/build.js";
+import { BuildError } from "../compiler/errors.js";
 import { cachedBuild } from "../compiler/cache.js";
-import { formatBounds } from "../compiler/bounds.js";
+import { formatBounds } from "../compiler/report.js";
 import { Machine, type RunResult } from "../host/machine.js";
 import { UART_NUMBERS } from "../host/peripherals.js";
 import { parseDuration } from "../host/units.js";

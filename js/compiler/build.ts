@@ -51,7 +51,8 @@ export interface BuildResult {
   stderr: string;
 }
 
-export class BuildError extends Error {}
+import { BuildError } from "./errors.js";
+export { BuildError };
 
 function entrySource(appImport: string, hasConfigure: boolean): string {
   return [

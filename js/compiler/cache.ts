@@ -16,7 +16,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { build, type BuildOptions, type BuildResult, DEFAULT_SRAM_BYTES } from "./build.js";
+// Only types from build.js: the compiler (asc, Binaryen) loads on a miss, so a hit costs no compiler start-up.
+import type { BuildOptions, BuildResult } from "./build.js";
 
 const FORMAT = 1;
 
@@ -66,7 +67,7 @@ export interface CacheOptions {
 }
 
 function entryDir(dir: string, options: BuildOptions): string {
-  const key = sha256(JSON.stringify([compilerFingerprint(), path.resolve(options.app), options.sramBytes ?? DEFAULT_SRAM_BYTES]));
+  const key = sha256(JSON.stringify([compilerFingerprint(), path.resolve(options.app), options.sramBytes ?? "default"]));
   return path.join(dir, key.slice(0, 32));
 }
 
@@ -101,6 +102,7 @@ export async function cachedBuild(options: BuildOptions, cache: CacheOptions = {
     // no entry, or a damaged one: build
   }
   const inputs = new Map<string, string>();
+  const { build } = await import("./build.js");
   const result = await build({ ...options, onRead: (file, contents) => inputs.set(file, contents === null ? MISSING : sha256(contents)) });
   const manifest: Manifest = { format: FORMAT, inputs: [...inputs.entries()].sort(), report: result.report };
   try {
