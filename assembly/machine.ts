@@ -63,6 +63,7 @@ function takeException(exc: i32): void {
   const cost = returning ? TAIL_CHAIN_CYCLES : ENTRY_CYCLES;
   returning = false;
   clock.advance(cost);
+  core.exceptionsTaken++;
   nvic.activate(exc);
   if (depth >= MAX_NESTING) { core.stopRequest = core.STOP_LOCKUP; return; }
   const ctx = handlerAt(depth);

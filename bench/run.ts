@@ -44,6 +44,7 @@ import * as asc from "assemblyscript/asc";
 import { build, PACKAGE_ROOT, type KernelLock } from "../js/compiler/build.js";
 import { buildLatencyApp, measureLatency } from "./latency.js";
 import { Machine } from "../js/host/machine.js";
+import { EXCEPTION_ENTRY, EXCEPTION_EXIT } from "../js/compiler/weights.js";
 
 const APPS = path.join(PACKAGE_ROOT, "bench", "apps");
 const CPU_ITERATIONS = 2000 * 10000;
@@ -306,7 +307,7 @@ export async function irqLatency() {
         out[`${key}.merged`] = r.merged;
         if (!allocate) {
           // Entry 12 + exception return 10 (an interrupt arriving as a handler ends) + the check-point gap.
-          out[`${key}.bound`] = 12 + 10 + (built.report.bounds.checkpointGapCycles ?? NaN);
+          out[`${key}.bound`] = EXCEPTION_ENTRY + EXCEPTION_EXIT + (built.report.bounds.checkpointGapCycles ?? NaN);
           out[`${key}.atomicStretch`] = built.report.bounds.atomicStretchCycles ?? -1; // -1: unbounded (the collector)
         }
         if (r.panics !== 0) throw new Error(`bench irqLatency: ${r.panics} panics (${key})`);
@@ -323,11 +324,21 @@ export async function irqLatency() {
 
 async function main() {
   const json = process.argv.includes("--json");
-  const results = {
-    cpuLoop: await cpuLoop(), cpuCrc: await cpuCrc(), cpuCount: await cpuCount(), contextSwitch: await contextSwitch(), irq: await irq(), ...(await sync()),
-    gpioToggle: await gpioToggle(), uartEcho: await uartEcho(),
-    gc: await gcPauses(), stackMemory: await stackMemory(), irqLatency: await irqLatency(),
-  };
+  // --only cpuCrc,contextSwitch runs just those groups.
+  const onlyAt = process.argv.indexOf("--only");
+  const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(",")) : null;
+  const groups: Array<[string, () => Promise<Record<string, any>>]> = [
+    ["cpuLoop", cpuLoop], ["cpuCrc", cpuCrc], ["cpuCount", cpuCount], ["contextSwitch", contextSwitch], ["irq", irq],
+    ["sync", sync], ["gpioToggle", gpioToggle], ["uartEcho", uartEcho],
+    ["gc", gcPauses], ["stackMemory", stackMemory], ["irqLatency", irqLatency],
+  ];
+  const results: Record<string, Record<string, number>> = {};
+  for (const [name, run] of groups) {
+    if (only && !only.has(name)) continue;
+    const r = await run();
+    if (name === "sync") Object.assign(results, r);
+    else results[name] = r;
+  }
   const flat: Record<string, number> = {};
   for (const [group, values] of Object.entries(results)) {
     for (const [key, value] of Object.entries(values)) flat[`${group}.${key}`] = Number(value.toFixed(3));

@@ -196,19 +196,31 @@ export function enter(ctx: usize): void {
 
 let lastIdleUntil: i64 = -1;
 
-/** WFI: sleep until the next event (an alarm, the end of the slice) unless one is pending. */
+/** Exceptions taken since reset (the dispatch loop counts them): what ends a WFI. */
+export let exceptionsTaken: u32 = 0;
+
+/**
+ * WFI: sleep until an exception is taken. The host may end a run slice while
+ * the core sleeps: the context is suspended inside this loop and, resumed,
+ * sleeps on, so where the host slices never makes the code after WFI run
+ * (and spend cycles) at another time.
+ */
 export function wfi(): void {
-  if (nvic.preempting() == 0) {
-    const due = clock.nextDue();
-    // The trace names the event the core waits for; where the host ends a run is not part of the model.
-    if (due != lastIdleUntil) {
-      lastIdleUntil = due;
-      trace.emit(trace.EV_IDLE, 0, <u32>due, <u32>(due >>> 32));
+  const taken = exceptionsTaken;
+  while (true) {
+    if (nvic.preempting() == 0) {
+      const due = clock.nextDue();
+      // The trace names the event the core waits for; where the host ends a run is not part of the model.
+      if (due != lastIdleUntil) {
+        lastIdleUntil = due;
+        trace.emit(trace.EV_IDLE, 0, <u32>due, <u32>(due >>> 32));
+      }
+      const end = clock.getSliceEnd();
+      clock.advanceTo(end < due ? end : due);
     }
-    const end = clock.getSliceEnd();
-    clock.advanceTo(end < due ? end : due);
+    checkpoint();
+    if (exceptionsTaken != taken || !dispatching) return;
   }
-  checkpoint();
 }
 
 /** CPSID i / CPSIE i. */

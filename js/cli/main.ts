@@ -115,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     fs.writeFileSync(out, result.wasm);
     process.stderr.write(`hoprt: wrote ${out} (${result.wasm.length} bytes${result.cached ? ", cached" : ""})\n`);
-    if (opts.report) process.stdout.write((await import("../compiler/bounds.js")).formatBounds(result.report.bounds));
+    if (opts.report) process.stdout.write((await import("../compiler/report.js")).formatBounds(result.report.bounds));
   });
 
   const collect = (value: string, previous: string[]) => [...previous, value];

@@ -306,12 +306,3 @@ export function computeBounds(module: any, names: InstrumentNames, classOf: (nam
   return { checkpointGapCycles: json(gap), checkpointGapFunction: gapFunction, atomicStretchCycles: json(atomic), atomicStretchFunction: atomicFunction };
 }
 
-/** The bounds as `hoprt build --report` prints them. */
-export function formatBounds(bounds: Bounds): string {
-  const cycles = (n: number | null) => (n === null ? "unbounded" : `${n} cycles`);
-  return [
-    `check-point gap:   ${cycles(bounds.checkpointGapCycles)} (in ${bounds.checkpointGapFunction || "-"})`,
-    `atomic stretch:    ${cycles(bounds.atomicStretchCycles)} (in ${bounds.atomicStretchFunction || "-"})`,
-    "",
-  ].join("\n");
-}

@@ -95,7 +95,8 @@ export interface BuildResult {
   stderr: string;
 }
 
-export class BuildError extends Error {}
+import { BuildError } from "./errors.js";
+export { BuildError };
 
 function entrySource(appImport: string): string {
   return [

@@ -16,7 +16,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { build, type BuildOptions, type BuildResult, DEFAULT_SRAM_BYTES } from "./build.js";
+// Only types from build.js: the compiler (asc, Binaryen) loads on a miss, so a hit costs no compiler start-up.
+import type { BuildOptions, BuildResult } from "./build.js";
 
 const FORMAT = 1;
 
@@ -67,8 +68,8 @@ export interface CacheOptions {
 
 /** Every build option but the app's path and the read hook, in a stable order, so any option a build gains is part of the key. */
 function optionKey(options: BuildOptions): Array<[string, unknown]> {
-  const { app: _app, onRead: _onRead, ...rest } = options;
-  return Object.entries({ sramBytes: DEFAULT_SRAM_BYTES, ...rest })
+  const { app: _app, onRead: _onRead, files: _files, ...rest } = options;
+  return Object.entries(rest)
     .filter(([, value]) => value !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1));
 }
@@ -109,6 +110,7 @@ export async function cachedBuild(options: BuildOptions, cache: CacheOptions = {
     // no entry, or a damaged one: build
   }
   const inputs = new Map<string, string>();
+  const { build } = await import("./build.js");
   const result = await build({ ...options, onRead: (file, contents) => inputs.set(file, contents === null ? MISSING : sha256(contents)) });
   const manifest: Manifest = { format: FORMAT, inputs: [...inputs.entries()].sort(), report: result.report };
   try {

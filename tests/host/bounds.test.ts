@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import binaryen from "assemblyscript/binaryen";
-import { computeBounds, formatBounds } from "../../js/compiler/bounds.js";
+import { computeBounds } from "../../js/compiler/bounds.js";
+import { formatBounds } from "../../js/compiler/report.js";
 import { NAMES } from "../../js/compiler/transform.js";
 import { readMeta, META_SECTION } from "../../js/host/meta.js";
 import { machine } from "./support.js";

@@ -39,9 +39,16 @@ export async function firmware(name: string, source: string, options: Omit<Build
   if (fs.existsSync(wasmFile)) return new Uint8Array(fs.readFileSync(wasmFile));
   fs.mkdirSync(dir, { recursive: true });
   const appFile = path.join(dir, "app.ts");
-  fs.writeFileSync(appFile, source);
+  // Suites run in parallel and may build the same app at once: every file
+  // appears whole (written aside, then renamed), never half-written.
+  const writeWhole = (file: string, data: string | Uint8Array) => {
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  };
+  writeWhole(appFile, source);
   const result = await build({ app: appFile, ...options });
-  fs.writeFileSync(wasmFile, result.wasm);
+  writeWhole(wasmFile, result.wasm);
   return result.wasm;
 }
 

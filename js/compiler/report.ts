@@ -1,0 +1,12 @@
+/** How the build's report reads on a terminal (no compiler code: a cached build prints it too). */
+import type { FirmwareBounds as Bounds } from "../host/meta.js";
+
+/** The bounds as `hoprt build --report` prints them. */
+export function formatBounds(bounds: Bounds): string {
+  const cycles = (n: number | null) => (n === null ? "unbounded" : `${n} cycles`);
+  return [
+    `check-point gap:   ${cycles(bounds.checkpointGapCycles)} (in ${bounds.checkpointGapFunction || "-"})`,
+    `atomic stretch:    ${cycles(bounds.atomicStretchCycles)} (in ${bounds.atomicStretchFunction || "-"})`,
+    "",
+  ].join("\n");
+}
