@@ -119,7 +119,8 @@ function runContext(ptr: usize, isHandler: bool): void {
       contextDied(ctx, isHandler);
       return;
     }
-    if (!finishSave(ctx, __stack_pointer)) {
+    // Suspended for an exception, or only because the host stops the run here.
+    if (!finishSave(ctx, __stack_pointer, nvic.preempting() != 0)) {
       // Its saved state does not fit in its stack: an overflow at the preemption.
       core.faultReason = core.FAULT_STACK_OVERFLOW;
       core.faultContext = ctx.id;

@@ -17,7 +17,7 @@ import * as peripherals from "./peripherals";
 import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
 import { Context, STATE_DEAD } from "./context";
-import { beginSave } from "../kernel/stack/layout";
+import { beginSave, clearSaved } from "../kernel/stack/layout";
 import { asyncifyStartUnwind, asyncifyStopRewind } from "./asyncify";
 import { TRACE_CAPACITY, KILL_SCRATCH_BYTES } from "./memmap";
 
@@ -81,6 +81,7 @@ export function checkpoint(): void {
   if (resuming) {
     resuming = false;
     asyncifyStopRewind();
+    clearSaved(changetype<Context>(current));
     return;
   }
   service();

@@ -115,7 +115,7 @@ describe("hoprt run: CI conditions and exit codes", () => {
     expect(built.status).toBe(1);
     expect(built.stderr).toBe("hoprt: --sram: build options, for an app's .ts (app.wasm is already built)\n");
     expect(hoprt(["run", "app.ts", "--sram", "lots"], dir).stderr).toMatch(/--sram: "lots" is not a size/);
-    expect(hoprt(["run", "app.ts", "--max-tasks", "1"], dir).stderr).toMatch(/--max-tasks: 1 is out of range \(2\.\.65535\)/);
+    expect(hoprt(["run", "app.ts", "--max-tasks", "1"], dir).stderr).toMatch(/--max-tasks: 1 is out of range \(2\.\.4096\)/);
   }, 300_000); // two builds
 
   it("--ctf writes a CTF folder (metadata + stream) with Zephyr's event names", () => {

@@ -45,9 +45,13 @@ const EXC_RETURN_THREAD_PSP: u32 = 0xFFFFFFFD;
 /**
  * After the unwind: push the exception frame, place the saved data below
  * it, record where. False if it does not fit in the context's stack.
+ * `architectural`: an exception preempts the context (the peaks count it);
+ * false when only the host stops the machine (a run slice ends, the probe
+ * must drain): that suspension is not part of the model, and the peaks, which
+ * reach the trace, must not depend on how the host slices a run.
  */
 // @ts-ignore: decorator
-@inline export function finishSave(ctx: Context, sp: usize): bool {
+@inline export function finishSave(ctx: Context, sp: usize, architectural: bool): bool {
   const buffer = unwindScratch();
   const bytes = <usize>load<u32>(buffer) - (buffer + SAVE_HEADER_BYTES);
   const frame = (sp - EXCEPTION_FRAME_BYTES) & ~7;
@@ -66,11 +70,30 @@ const EXC_RETURN_THREAD_PSP: u32 = 0xFFFFFFFD;
   store<u32>(frame, XPSR_THUMB, 28);
   ctx.resumeSp = sp;
   ctx.sp = header;
-  const saved = <u32>(sp - header);
-  if (saved > ctx.savePeak) ctx.savePeak = saved;
-  const used = <u32>(ctx.stackTop - header);
-  if (used > ctx.peakUsed) ctx.peakUsed = used;
+  if (architectural) {
+    const saved = <u32>(sp - header);
+    if (saved > ctx.savePeak) ctx.savePeak = saved;
+    const used = <u32>(ctx.stackTop - header);
+    if (used > ctx.peakUsed) ctx.peakUsed = used;
+  }
   return true;
+}
+
+/**
+ * After a rewind: clear the saved state the context no longer needs
+ * ([sp, resumeSp) of its stack) and where it was suspended. The collector scans stacks conservatively
+ * and a frame's memory is not written by the code that owns it, so stale
+ * saved data left there would decide what a later collection keeps and how
+ * long it takes, and a save made only because the host ended a run slice
+ * would make modelled time depend on the host's slicing.
+ */
+// @ts-ignore: decorator
+@inline export function clearSaved(ctx: Context): void {
+  // Word by word: the core has no bulk-memory library.
+  for (let at = ctx.sp & ~3; at < ctx.resumeSp; at += 4) store<u32>(at, 0);
+  // Where it was suspended means nothing while it runs, and must leave no trace in its control block.
+  ctx.sp = ctx.stackTop;
+  ctx.resumeSp = ctx.stackTop;
 }
 
 /** Bytes of stack memory a context occupies now (`sp` is the running stack pointer when it runs). */
