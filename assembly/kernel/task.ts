@@ -129,7 +129,9 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   if (!heapFits(regionBytes, config.HEAP_RESERVE)) return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes);
   const region = heapAlloc(regionBytes);
   if (region == 0) return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes);
-  memory.fill(region, 0, TASK_BLOCK_BYTES);
+  // Zeroed by instrumented code, not memset: a loop header is a check point, so the
+  // control block's zeroing is never an uninterruptible stretch (the region is private until claimed).
+  for (let at = region; at < region + TASK_BLOCK_BYTES; at += 4) store<u32>(at, 0);
   const id = claimSlot(region);
   if (id < 0) { heapFree(region); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
   if (!addContext(region)) { store<usize>(table + <usize>id * 4, 0); heapFree(region); return refuse(errors.ERR_TASK_LIMIT); }

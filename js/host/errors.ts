@@ -20,6 +20,8 @@ export const ERROR_CODES: Record<number, string> = {
   [-13]: "ERR_WOULD_BLOCK",
   [-14]: "ERR_TIMEOUT",
   [-15]: "ERR_BUSY",
+  [-16]: "ERR_LOCK_ABANDONED",
+  [-17]: "ERR_TOO_LONG",
 };
 
 /** `ERR_TASK_LIMIT (-3)` for a code as the firmware returns it or the trace carries it (a u32 is read as i32). */
