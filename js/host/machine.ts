@@ -578,7 +578,7 @@ export class Machine {
 
   private notePanic(e: TraceEvent): void {
     this.panicRecords.push({ cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 ? this.abortsSeen++ : -1 });
-    if (e.context < 0x100) this.noteEnded(e.context, e.cycle, "panicked");
+    if (e.context < HANDLER_CONTEXT_BASE) this.noteEnded(e.context, e.cycle, "panicked");
   }
 
   /** A reclaimed task's final stack and saved-state peaks (EV_TASK_DELETE), onto its ended record. */
@@ -593,7 +593,7 @@ export class Machine {
 
   /** A task ended: keep what the host can still read of it (its slot may be reused later). */
   private noteEnded(id: number, cycle: bigint, how: "exited" | "panicked"): void {
-    if (id >= 0x100) return;
+    if (id >= HANDLER_CONTEXT_BASE) return;
     let last: TaskStats | undefined;
     for (let i = this.endedTasks.length - 1; i >= 0 && !last; i--) if (this.endedTasks[i].id === id) last = this.endedTasks[i];
     const name = this.nameAt(id, cycle) ?? `task ${id}`;

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { TraceEvent } from "../../js/host/index.js";
+import { HANDLER_CONTEXT_BASE } from "../../js/host/index.js";
 import { TimelineModel } from "../../web/src/timeline-model.js";
 import { parseDiagnostics } from "../../web/src/diagnostics.js";
 import { decodeShare, encodeShare, type Shared } from "../../web/src/share.js";
@@ -22,8 +23,8 @@ describe("the timeline model", () => {
       ev(10, "task_create", 2), ev(11, "task_ready", 2),
       ev(20, "task_create", 1), ev(21, "task_ready", 1),
       ev(30, "task_switch_in", 1),
-      ev(40, "wait", 1), ev(45, "isr_enter", 0x100 + PENDSV, PENDSV), ev(50, "task_switch_out", 1, 2), ev(52, "task_switch_in", 2), ev(55, "isr_exit", 0x100 + PENDSV, PENDSV),
-      ev(100, "isr_enter", 0x100 + TIM2, TIM2), ev(105, "wake", 0x100 + TIM2, 0, 1), ev(106, "task_ready", 1), ev(110, "isr_exit", 0x100 + TIM2, TIM2),
+      ev(40, "wait", 1), ev(45, "isr_enter", HANDLER_CONTEXT_BASE + PENDSV, PENDSV), ev(50, "task_switch_out", 1, 2), ev(52, "task_switch_in", 2), ev(55, "isr_exit", HANDLER_CONTEXT_BASE + PENDSV, PENDSV),
+      ev(100, "isr_enter", HANDLER_CONTEXT_BASE + TIM2, TIM2), ev(105, "wake", HANDLER_CONTEXT_BASE + TIM2, 0, 1), ev(106, "task_ready", 1), ev(110, "isr_exit", HANDLER_CONTEXT_BASE + TIM2, TIM2),
       ev(120, "task_switch_out", 2, 1), ev(122, "task_switch_in", 1),
       ev(130, "task_block", 1, 1, 5), ev(140, "task_switch_out", 1, 2), ev(141, "task_switch_in", 2),
       ev(150, "panic", 1, 3, 0),

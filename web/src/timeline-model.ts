@@ -6,7 +6,7 @@
  * page receives only what it draws.
  */
 import type { TraceEvent } from "../../js/host/index.js";
-import { exceptionName, PANIC_REASONS } from "../../js/host/index.js";
+import { exceptionName, PANIC_REASONS, HANDLER_CONTEXT_BASE } from "../../js/host/index.js";
 import { STATE_BLOCKED, STATE_NONE, STATE_READY, STATE_RUNNING, STATE_SLEEPING, type Lane, type Marker } from "./protocol.js";
 
 /** EV_TASK_SWITCH_OUT's argument: the task's state (assembly/kernel/task.ts TASK_*). */
@@ -44,7 +44,7 @@ export class TimelineModel {
   }
 
   private contextLane(context: number, cycle: bigint): number {
-    return context >= 0x100 ? this.lane("x" + (context - 0x100), exceptionName(context - 0x100), "irq") : this.taskLane(context, cycle);
+    return context >= HANDLER_CONTEXT_BASE ? this.lane("x" + (context - HANDLER_CONTEXT_BASE), exceptionName(context - HANDLER_CONTEXT_BASE), "irq") : this.taskLane(context, cycle);
   }
 
   private set(lane: number, state: number, cycle: number): void {
