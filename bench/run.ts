@@ -135,48 +135,15 @@ async function cpuCount() {
   return cpuKernel("count.ts", () => plain.runCount(1000, 20000, 1), 1000 * 20000);
 }
 
-async function plainLoop(): Promise<(n: number, seed: number) => number> {
-  let wasm: Uint8Array | null = null;
-  const result = await asc.main(
-    [path.join(APPS, "plain.ts"), "--outFile", "plain.wasm", "-O3", "--runtime", "stub", "--noAssert"],
-    { writeFile: (name: string, contents: Uint8Array) => { if (name.endsWith(".wasm")) wasm = contents; }, stdout: { write: () => true } as any, stderr: { write: (s: any) => { process.stderr.write(s); return true; } } as any } as any,
-  );
-  if (result.error || !wasm) throw new Error("bench: plain loop did not compile");
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), { env: { abort: () => { throw new Error("abort"); } } });
-  const run = instance.exports.run as (n: number, seed: number) => number;
-  return (n, seed) => run(n, seed) >>> 0;
-}
-
+/** The cpuLoop workload, 2000 x 10000 iterations of apps/loop.ts (apps/cpu.ts): cycles per iteration. */
 async function cpuLoop() {
-  const plain = await plainLoop();
-  const wasm = (await build({ app: path.join(APPS, "cpu.ts") })).wasm;
-  plain(10000, 1); // warm up
-  const mhz: number[] = [];
-  const ratio: number[] = [];
-  let cycles = 0;
-  for (let repeat = 0; repeat < REPEATS; repeat++) {
-    // Plain: the same rounds as the firmware's task, right before it (same machine load).
-    const plainStart = process.hrtime.bigint();
+  const plain = await plainModule();
+  const rounds = () => {
     let x = 1;
-    for (let r = 0; r < 2000; r++) x = plain(10000, x);
-    const plainSeconds = seconds(plainStart);
-
-    const machine = Machine.loadSync(wasm, { collectTrace: false });
-    machine.runFor(1000); // boot
-    const startCycles = machine.cycles;
-    const start = process.hrtime.bigint();
-    while (machine.console.lines.length === 0) machine.runFor("10ms");
-    const wall = seconds(start);
-    cycles = Number(machine.cycles - startCycles);
-    if (Number(machine.console.lines[0]) !== x) throw new Error(`bench: the machine computed ${machine.console.lines[0]}, plain wasm ${x}`);
-    mhz.push(cycles / wall / 1e6);
-    ratio.push(plainSeconds / wall);
-  }
-  return {
-    modeledMHz: median(mhz),
-    instrumentedOverPlain: median(ratio),
-    cyclesPerIteration: cycles / CPU_ITERATIONS,
+    for (let r = 0; r < 2000; r++) x = plain.run(10000, x) >>> 0;
+    return x;
   };
+  return cpuKernel("cpu.ts", rounds, CPU_ITERATIONS);
 }
 
 async function contextSwitch() {
