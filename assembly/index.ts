@@ -15,6 +15,7 @@ import * as bus from "./mcu/bus";
 import * as probeConsole from "./probe/console";
 import * as trace from "./probe/trace";
 import { stackNow, stackPeak } from "./kernel/stack/stats";
+import * as kernelUnwind from "./kernel/unwind";
 
 export { errors };
 export * from "./hal/index";
@@ -46,6 +47,15 @@ export class TaskBuilder {
   /** Returns the task id, or a negative error code (errors.ERR_*). */
   spawn(): i32 {
     return kernelTask.spawn(this.entryIndex, true, this.argument, this.prio, this.stack, this.taskName, this.slice);
+  }
+  /**
+   * As spawn(), and when the task panics a new instance (a new id, the same
+   * entry, arg and settings) starts at once while the old one unwinds
+   * (DESIGN §5); with no slot or memory free, it restarts in its own slot
+   * once unwound.
+   */
+  spawnRestartable(): i32 {
+    return kernelTask.spawn(this.entryIndex, true, this.argument, this.prio, this.stack, this.taskName, this.slice, 0, true);
   }
 }
 
@@ -80,6 +90,12 @@ export class BreathingBuilder<S> {
     const spec = new breathing.BreathingSpec(this.initFn, this.waitFn, this.workFn, this.argument);
     return kernelTask.spawn(breathing.breathe.index, true, this.argument, this.prio, this.stack, this.taskName, this.slice, changetype<usize>(spec));
   }
+  /** As spawn(); a panic restarts it (init runs again with the same arg). */
+  spawnRestartable(): i32 {
+    if (this.initFn == 0 || this.waitFn == 0 || this.workFn == 0) return refuse(errors.ERR_NO_ENTRY);
+    const spec = new breathing.BreathingSpec(this.initFn, this.waitFn, this.workFn, this.argument);
+    return kernelTask.spawn(breathing.breathe.index, true, this.argument, this.prio, this.stack, this.taskName, this.slice, changetype<usize>(spec), true);
+  }
 }
 
 export namespace task {
@@ -112,6 +128,10 @@ export namespace task {
     return errors.OK;
   }
   export function count(): i32 { return kernelTask.taskCount; }
+  /** Restarts of task `id`'s lineage (-1: the running task); -1 for no such task. */
+  export function restarts(id: i32 = -1): i32 {
+    return kernelUnwind.restartsOf(id < 0 ? (inIsr() ? -1 : <i32>currentId()) : id);
+  }
   /** The most tasks that can exist at once (idle and main included). */
   export function maxTasks(): i32 { return config.MAX_TASKS; }
   /** A task's effective priority, or -1 if there is no such task. */
@@ -152,6 +172,32 @@ export namespace stack {
   export function stacklets(): i32 { return kernelTask.taskCount; }
   /** Stacklet allocations since boot beyond the tasks' first (none while stacks are contiguous). */
   export function extensions(): i32 { return 0; }
+}
+
+/**
+ * Panic: the running context unwinds (DESIGN §5). `panic(message)` never
+ * returns; AssemblyScript's abort(), assert and throw take the same path.
+ */
+export function panic(message: string): void {
+  kernelUnwind.panicWith(message);
+}
+
+/** Cleanup handlers (DESIGN §5 "Panics and cleanup"). */
+export namespace unwind {
+  /**
+   * Run `fn(arg)` when the calling function returns, or when a panic
+   * unwinds through it; one function's handlers run last-registered first.
+   * The build never inlines a function that calls defer. Any context.
+   */
+  export function defer(fn: (arg: u32) => void, arg: u32): void {
+    kernelUnwind.push(fn.index, arg);
+  }
+  /** Cleanup handlers the running context has registered and not yet run. */
+  export function pending(): i32 { return kernelUnwind.pendingHandlers(); }
+  /** Whether the running context is unwinding after a panic (inside its cleanup handlers). */
+  export function unwinding(): bool { return kernelUnwind.unwinding(); }
+  /** The priority a panicking task's cleanup handlers run at. */
+  export const UNWIND_PRIORITY: u8 = kernelUnwind.UNWIND_PRIORITY;
 }
 
 export namespace scheduler {

@@ -20,6 +20,7 @@ import * as probeConsole from "./probe/console";
 import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE } from "./mcu/context";
 import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
 import { finishSave } from "./kernel/stack/layout";
+import { resetFrames } from "./kernel/unwind";
 import { stackNow, stackPeak } from "./kernel/stack/stats";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
 import { Task, TASK_TABLE } from "./kernel/task";
@@ -138,6 +139,15 @@ function runContext(ptr: usize, isHandler: bool): void {
 
 function contextDied(ctx: Context, isHandler: bool): void {
   ctx.state = STATE_DEAD;
+  // The kernel unwinds a dead context on its own stack: restarted fresh at its
+  // unwinder (kernel/unwind.ts), a handler with its exception still active.
+  const unwinder = isHandler ? core.unwinderHandler : core.unwinderTask;
+  if (unwinder != 0 && !(isHandler && <i32>ctx.arg == nvic.EXC_HARDFAULT)) {
+    ctx.entry = unwinder;
+    resetFrames(ctx);
+    ctx.state = STATE_FRESH;
+    return;
+  }
   if (isHandler) {
     const exc = <i32>ctx.arg;
     exceptionReturn(ctx);

@@ -13,6 +13,7 @@ import { spawn } from "./task";
 import * as sched from "./sched";
 import * as time from "./time";
 import { onHardFault, onAbort } from "./fault";
+import { installUnwinders } from "./unwind";
 import * as clock from "../mcu/clock";
 
 let mainIndex: u32 = 0;
@@ -63,6 +64,7 @@ export function boot(): void {
   vectors.setVector(nvic.EXC_PENDSV, sched.onPendSV.index);
   vectors.setVector(nvic.EXC_SYSTICK, time.onSysTick.index);
   vectors.setVector(nvic.EXC_HARDFAULT, onHardFault.index);
+  installUnwinders();
   config.setDefaultTimeslice(settings.defaultTimeslice);
   spawn(idle.index, true, 0, config.IDLE_PRIORITY, config.IDLE_STACK_BYTES, "idle");
   if (mainIndex != 0) spawn(mainIndex, false, 0, config.MAIN_PRIORITY, config.DEFAULT_STACK_BYTES, "main");

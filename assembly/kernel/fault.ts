@@ -29,7 +29,7 @@ export function onHardFault(): void {
 }
 
 /** AssemblyScript's abort(): report, then panic the running context. */
-export function onAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
+export function onAbort(message: string | null = null, fileName: string | null = null, line: u32 = 0, column: u32 = 0): void {
   probeConsole.write(probeConsole.REC_PANIC, currentId(), changetype<usize>(message));
   if (fileName != null) probeConsole.write(probeConsole.REC_PANIC_FILE, currentId(), changetype<usize>(fileName));
   core.kill(core.FAULT_ABORT, line);

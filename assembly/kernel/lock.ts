@@ -69,8 +69,9 @@ export class Pendable {
   applyPended(): void {}
 }
 
-let depth: i32 = 0;
-let owner: usize = 0;
+/** Exported for the core's check point, which defers a panic noticed inside the kernel (read-only outside). */
+export let depth: i32 = 0;
+export let owner: usize = 0;
 let pendHead: usize = 0;
 let pendTail: usize = 0;
 let switchDeferred: bool = false;
@@ -184,8 +185,12 @@ export function pend(obj: Pendable, object: u32, op: u32): void {
 /** PendSV found the lock held: switch when it is released. */
 export function deferSwitch(): void { switchDeferred = true; releaseWork = 1; }
 
-/** A panic detected while holding the lock: raised on release (issue 8 hooks its unwinding here). */
-export function panicWhenReleased(reason: u32, detail: u32): void {
+/**
+ * A panic detected while holding the lock: raised on release, by the same
+ * context, never with the lock held. Inline: the core's check point uses it.
+ */
+// @ts-ignore: decorator
+@inline export function panicWhenReleased(reason: u32, detail: u32): void {
   if (deferredPanicReason == 0) {
     deferredPanicReason = reason;
     deferredPanicDetail = detail;

@@ -28,6 +28,7 @@ import { inIsr, refuse, currentId } from "./context";
 import * as sched from "./sched";
 import { releaseAll } from "./sync/mutex";
 import { releaseSlot } from "./breathing";
+import { forgetTask, adoptLineage } from "./unwind";
 
 export const TASK_READY: u32 = 1;
 export const TASK_BLOCKED: u32 = 2;
@@ -72,6 +73,10 @@ export const TASK_ZOMBIE: u32 = 3;
   breathingSlot: bool;
   /** A breathing task's spec (kernel/breathing.ts), kept alive by this control block. */
   breathing: usize;
+  /** Cleanup handlers and restart lineage (kernel/unwind.ts UnwindState; 0 until first needed). */
+  unwindState: usize;
+  /** Where its unwinding is (kernel/unwind.ts PHASE_*). */
+  unwindPhase: u8;
 }
 
 /** The task table: MAX_TASKS pointers (0 = free slot); the ABI reads it. */
@@ -102,7 +107,7 @@ function claimSlot(region: usize): i32 {
 const TASK_BLOCK_BYTES: usize = (offsetof<Task>() + 15) & ~15;
 
 /** The bottom function of every task: runs its entry, then exits it. */
-function taskMain(id: u32): void {
+export function taskMain(id: u32): void {
   const t = changetype<Task>(taskAt(<i32>id));
   if (t.entryTakesArg) call_indirect<void>(t.userEntry, t.userArg);
   else call_indirect<void>(t.userEntry);
@@ -113,7 +118,7 @@ function taskMain(id: u32): void {
  * Create a task; returns its id or a negative error code. Blocking-free, so
  * callable from handlers too.
  */
-export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stackBytes: u32, name: string | null, timeslice: i32 = -1, breathing: usize = 0): i32 {
+export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stackBytes: u32, name: string | null, timeslice: i32 = -1, breathing: usize = 0, restartable: bool = false): i32 {
   if (entry == 0) return refuse(errors.ERR_NO_ENTRY);
   if (priority < 0 || priority >= config.PRIORITY_LEVELS) return refuse(errors.ERR_BAD_PRIORITY, <u32>priority);
   if (stackBytes < config.MIN_STACK_BYTES || stackBytes > config.MAX_STACK_BYTES) return refuse(errors.ERR_BAD_STACK, stackBytes);
@@ -157,6 +162,12 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   t.stackBytes = stackBytes;
   t.timeslice = timeslice < 0 ? config.defaultTimeslice : <u16>timeslice;
   t.sliceLeft = t.timeslice;
+  if (restartable && !adoptLineage(t)) {
+    removeContext(region);
+    store<usize>(table + <usize>id * 4, 0);
+    heapFree(region);
+    return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes);
+  }
   if (name != null) t.name = __pin(changetype<usize>(name));
   taskCount++;
   // The name first: its stamp is then never later than the create event.
@@ -202,6 +213,7 @@ export function reclaim(t: Task): void {
   taskCount--;
   if (t.name != 0) __unpin(t.name);
   removeContext(t.region);
+  forgetTask(t);
   trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes, stackPeak(t), t.savePeak);
   heapFree(t.region);
 }

@@ -20,6 +20,7 @@ import { Context, STATE_DEAD } from "./context";
 import { beginSave, clearSaved } from "../kernel/stack/layout";
 import { asyncifyStartUnwind, asyncifyStopRewind } from "./asyncify";
 import { TRACE_CAPACITY, KILL_SCRATCH_BYTES } from "./memmap";
+import { depth as kernelLockDepth, owner as kernelLockOwner, panicWhenReleased } from "../kernel/lock";
 
 /** Lowest stack pointer before the next prologue calls `stackGuardHit`. */
 export let stackGuard: usize = 0;
@@ -55,11 +56,23 @@ export const FAULT_TRAP: u32 = 3;            // a WebAssembly trap reported by t
 export const FAULT_SAVE_OVERFLOW: u32 = 4;   // the context did not fit its save area
 export const FAULT_OUT_OF_MEMORY: u32 = 5;
 export const FAULT_KERNEL: u32 = 6;          // kernel misuse that panics the caller
+// 7: FAULT_BUS (mcu/bus.ts)
+export const FAULT_PANIC: u32 = 8;           // the application called panic(message)
+export const FAULT_KERNEL_BUG: u32 = 9;      // a panic no context can be blamed for: the machine halts (STOP_FATAL)
 export let faultReason: u32 = FAULT_NONE;
 export let faultContext: u32 = 0;
 export let faultDetail: u32 = 0;
 /** The context that died, for the kernel's HardFault handler. */
 export let deadContext: usize = 0;
+/**
+ * Function-table indexes of the kernel's unwinders (kernel/unwind.ts sets
+ * them at boot): the dispatch loop restarts a dead task at `unwinderTask(id)`
+ * and a dead handler at `unwinderHandler()`, fresh on the context's stack.
+ * 0: no unwinder, the HardFault handler retires the dead context.
+ */
+export let unwinderTask: u32 = 0;
+export let unwinderHandler: u32 = 0;
+export function setUnwinders(task: u32, handler: u32): void { unwinderTask = task; unwinderHandler = handler; }
 
 let overflowPending: bool = false;
 
@@ -88,7 +101,9 @@ export function checkpoint(): void {
   if (!dispatching) return;
   if (overflowPending) {
     overflowPending = false;
-    kill(FAULT_STACK_OVERFLOW, faultDetail);
+    // Inside the kernel (the context holds the kernel lock): raised when it lets go, never half-way through an update.
+    if (kernelLockDepth != 0 && kernelLockOwner == current) panicWhenReleased(FAULT_STACK_OVERFLOW, faultDetail);
+    else kill(FAULT_STACK_OVERFLOW, faultDetail);
     return;
   }
   if (mustSuspend()) suspend();

@@ -16,6 +16,7 @@ import { instrumentModule, type InstrumentNames, type InstrumentReport } from ".
 import { PACKAGE_PREFIX, classify } from "./rule.js";
 import { computeBounds, type Bounds } from "./bounds.js";
 import { META_SECTION, type FirmwareMeta } from "../host/meta.js";
+import { addDeferEpilogues } from "./defer.js";
 
 const b = binaryen as any;
 
@@ -101,6 +102,8 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   const budgetInit = b.getExpressionInfo(b.getGlobalInfo(module.getGlobal(NAMES.budget)).init);
   if (budgetInit.id !== b.ConstId) throw new Error("hoprt transform: the budget global must start at a constant (clock.ts BUDGET_BIAS)");
   NAMES.budgetBias = budgetInit.value;
+  // Cleanup epilogues on the functions that call unwind.defer, before anything is inlined (defer.ts).
+  addDeferEpilogues(module);
   // Keep what the instrumentation will call or write from being removed or inlined.
   if (!module.getExport(KEEP_PREFIX + "checkpoint")) module.addFunctionExport(NAMES.checkpoint, KEEP_PREFIX + "checkpoint");
   if (!module.getExport(KEEP_PREFIX + "guard")) module.addFunctionExport(NAMES.stackOverflow, KEEP_PREFIX + "guard");

@@ -44,6 +44,7 @@ type LineListener = (line: string, context: number) => void;
 /** Why a context panicked (EV_PANIC's reason; assembly/mcu/core.ts FAULT_*). */
 export const PANIC_REASONS: Record<number, string> = {
   1: "abort", 2: "stack overflow", 3: "trap", 4: "save area overflow", 5: "out of memory", 6: "kernel misuse", 7: "bus fault",
+  8: "panic", 9: "kernel bug",
 };
 
 export interface Panic {
@@ -577,7 +578,7 @@ export class Machine {
   }
 
   private notePanic(e: TraceEvent): void {
-    this.panicRecords.push({ cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 ? this.abortsSeen++ : -1 });
+    this.panicRecords.push({ cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 || e.a === 8 ? this.abortsSeen++ : -1 });
     if (e.context < HANDLER_CONTEXT_BASE) this.noteEnded(e.context, e.cycle, "panicked");
   }
 
@@ -723,7 +724,7 @@ export class Machine {
       where: e.context >= HANDLER_CONTEXT_BASE ? `handler ${exceptionName(e.context - HANDLER_CONTEXT_BASE)}` : `task ${this.nameAt(e.context, e.cycle) ?? e.context}`,
       reason: PANIC_REASONS[e.reason] ?? `reason ${e.reason}`,
       detail: e.detail,
-      message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.trap,
+      message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.reason === 8 ? abortMessage(e.abortIndex, 0) : e.trap,
     }));
   }
 

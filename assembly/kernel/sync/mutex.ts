@@ -62,6 +62,9 @@ export class Mutex {
 
   isLocked(): bool { return this.owner != 0; }
 
+  /** Whether a task panicked while holding it (lock() then returns POISONED) since the last clearPoison(). */
+  isPoisoned(): bool { return this.poisoned; }
+
   clearPoison(): void { this.poisoned = false; }
 
   private acquire(timeoutTicks: u32, block: bool): i32 {
