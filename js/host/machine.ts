@@ -58,6 +58,12 @@ export interface Panic {
   detail: number;
   /** An abort's message and source file. */
   message?: string;
+  /** Raised while the context was already unwinding (inside a cleanup handler). */
+  nested: boolean;
+  /** Once its unwinding ended: when, how many cleanup handlers ran, how many nested panics it took. */
+  unwound?: { cycle: bigint; handlers: number; nestedPanics: number };
+  /** A restartable task's new instance (its own id when it restarted in place). */
+  restartedAs?: number;
 }
 
 interface Exports {
@@ -261,7 +267,10 @@ export interface MachineOptions {
 
 interface RingState { base: number; capacity: number }
 
-interface PanicRecord { cycle: bigint; context: number; reason: number; detail: number; abortIndex: number; trap?: string }
+interface PanicRecord {
+  cycle: bigint; context: number; reason: number; detail: number; abortIndex: number; trap?: string;
+  nested: boolean; unwound?: { cycle: bigint; handlers: number; nestedPanics: number }; restartedAs?: number;
+}
 
 /**
  * Where a trap happened, from the runtime's stack (the firmware keeps a
@@ -436,6 +445,7 @@ export class Machine {
     this.console.clear();
     this.panicFiles.length = 0;
     this.panicRecords.length = 0;
+    this.unwindingNow.clear();
     this.abortsSeen = 0;
     this.endedTasks.length = 0;
     this.refusals.clear();
@@ -570,6 +580,7 @@ export class Machine {
 
   private deliver(e: TraceEvent, kind: number): void {
     if (kind === KIND_PANIC) this.notePanic(e);
+    else if (kind === KIND_UNWIND_DONE || kind === KIND_RESTART) this.noteUnwind(e, kind);
     else if (kind === KIND_TASK_EXIT) this.noteEnded(e.context, e.cycle, "exited");
     else if (kind === KIND_TASK_DELETE) this.notePeaks(e.context, e.b, e.c);
     else if (kind === KIND_ERROR) this.refusals.set(e.a | 0, (this.refusals.get(e.a | 0) ?? 0) + 1);
@@ -577,9 +588,24 @@ export class Machine {
     if (this.trace.wanted) this.trace.push(e);
   }
 
+  /** Contexts unwinding now -> their first panic's record (a panic meanwhile is nested). */
+  private readonly unwindingNow = new Map<number, PanicRecord>();
+
   private notePanic(e: TraceEvent): void {
-    this.panicRecords.push({ cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 || e.a === 8 ? this.abortsSeen++ : -1 });
+    const first = this.unwindingNow.get(e.context);
+    const record: PanicRecord = { cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 || e.a === 8 ? this.abortsSeen++ : -1, nested: first !== undefined };
+    this.panicRecords.push(record);
+    if (!first) this.unwindingNow.set(e.context, record);
     if (e.context < HANDLER_CONTEXT_BASE) this.noteEnded(e.context, e.cycle, "panicked");
+  }
+
+  /** EV_UNWIND_DONE / EV_RESTART: onto the panic that started the unwinding. */
+  private noteUnwind(e: TraceEvent, kind: number): void {
+    const first = this.unwindingNow.get(e.context);
+    if (!first) return;
+    if (kind === KIND_RESTART) { first.restartedAs = e.a; return; }
+    first.unwound = { cycle: e.cycle, handlers: e.a, nestedPanics: e.b };
+    this.unwindingNow.delete(e.context);
   }
 
   /** A reclaimed task's final stack and saved-state peaks (EV_TASK_DELETE), onto its ended record. */
@@ -725,6 +751,9 @@ export class Machine {
       reason: PANIC_REASONS[e.reason] ?? `reason ${e.reason}`,
       detail: e.detail,
       message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.reason === 8 ? abortMessage(e.abortIndex, 0) : e.trap,
+      nested: e.nested,
+      ...(e.unwound ? { unwound: { ...e.unwound } } : {}),
+      ...(e.restartedAs !== undefined ? { restartedAs: e.restartedAs } : {}),
     }));
   }
 
@@ -773,4 +802,5 @@ export class Machine {
 
 const UTF16 = new TextDecoder("utf-16le");
 /** Trace kinds the host reads even with collection off (assembly/probe/trace.ts). */
+const KIND_UNWIND_DONE = 36, KIND_RESTART = 37;
 const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 17, KIND_GPIO = 50, KIND_UART_TX = 52;

@@ -1,0 +1,159 @@
+/**
+ * Panic recovery (DESIGN §4 reliability, §5 "Panics and cleanup"): cleanup
+ * handlers through the compiler, unwinding of tasks and handlers, mutex
+ * poisoning, restartable tasks, and every panic source. Two firmwares
+ * (apps/unwind.ts, apps/panic-sources.ts), each run once and shared by the
+ * cases below.
+ */
+import { describe, it, expect, beforeAll } from "vitest";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { machine, firmware, ofKind } from "./support.js";
+import type { Machine } from "../../js/host/machine.js";
+import type { TraceEvent } from "../../js/host/trace.js";
+
+const APPS = path.join(__dirname, "apps");
+const read = (name: string) => fs.readFileSync(path.join(APPS, name), "utf8");
+
+let m: Machine;
+let lines: string[];
+let events: TraceEvent[];
+
+beforeAll(async () => {
+  m = await machine("unwind", read("unwind.ts"));
+  const result = m.runFor("30ms");
+  expect(result.reason).toBe("cycles");
+  lines = m.console.lines;
+  events = m.trace.events();
+}, 240_000);
+
+describe("cleanup handlers (unwind.defer)", () => {
+  it("run at the source function's own return, last registered first, on every way out", () => {
+    const s1 = lines.slice(0, lines.indexOf("S1 after pending 0 noDefer 2") + 1);
+    expect(s1).toEqual([
+      "cleanup 11", "S1 early 11",            // the early return ran the one handler registered so far
+      "cleanup 12", "cleanup 11",             // the inner frame's handlers at its return, LIFO
+      "S1 inner returned 6",
+      "cleanup 1", "S1 outer 106",            // the outer frame's handler at the outer return, value intact
+      "S1 looped pending 3", "cleanup 22", "cleanup 21", "cleanup 20",
+      "S1 after pending 0 noDefer 2",
+    ]);
+  });
+
+  it("only functions that call defer get an epilogue, and none of them is inlined", async () => {
+    // The same (cached) firmware; its name section names every function that survived optimization.
+    const bytes = await firmware("unwind", read("unwind.ts"));
+    const custom = WebAssembly.Module.customSections(new WebAssembly.Module(bytes), "name");
+    expect(custom.length).toBe(1);
+    const text = new TextDecoder().decode(custom[0]);
+    const kept = (fn: string) => text.includes(`app/${fn}`);
+    for (const fn of ["early", "looped", "outer", "deeper", "s2Worker", "s4Task", "s5Failing", "s5Task", "s6Isr", "s7Frame"]) expect([fn, kept(fn)]).toEqual([fn, true]);
+    // A small function without defer is inlined as usual (so the check above can fail).
+    expect(kept("noDefer")).toBe(false);
+  });
+});
+
+describe("a panicking task", () => {
+  it("drops to priority 13: the ready tasks run first, then its handlers LIFO, then its mutex is released poisoned", () => {
+    const s2 = lines.filter((l) => l.startsWith("S2") || /^cleanup 3\d$/.test(l));
+    expect(s2).toEqual([
+      "S2 bystander runs first",
+      "cleanup 31", "cleanup 30",
+      "S2 main lock POISONED isPoisoned yes",
+      "S2 after clear 0 isPoisoned no",
+    ]);
+    const panic = events.find((e) => e.kind === "panic" && m.taskNames.get(e.context) !== undefined && e.a === 8)!;
+    const after = events.filter((e) => e.cycle >= panic.cycle && e.context === panic.context);
+    const order = after.map((e) => e.kind === "user_mark" ? `mark ${e.a}` : e.kind === "mutex_unlock" ? `unlock ${e.b}` : e.kind === "priority" ? `priority ${e.a}` : e.kind)
+      .filter((k) => !["task_switch_in", "task_switch_out", "task_ready", "stack"].includes(k));
+    expect(order.slice(0, 7)).toEqual(["panic", "priority 13", "mark 31", "mark 30", "unlock 1", "unwind_done", "task_delete"]);
+  });
+
+  it("keeps a priority inherited through a mutex while its handlers run", () => {
+    expect(lines.filter((l) => l.startsWith("S3"))).toEqual(["S3 handler at priority 2", "S3 high got 1"]);
+  });
+
+  it("a panic inside a cleanup handler abandons that handler only; its own handlers run, then the rest (nested)", () => {
+    const start = lines.indexOf("cleanup 53");
+    expect(lines.slice(start, start + 4)).toEqual(["cleanup 53", "S5 handler fails", "cleanup 52", "cleanup 51"]);
+    const s5 = m.panics().filter((p) => p.where === "task s5");
+    expect(s5.map((p) => [p.message, p.nested])).toEqual([["S5 first", false], ["S5 inside a handler", true]]);
+    expect(s5[0].unwound).toMatchObject({ handlers: 4, nestedPanics: 1 });
+  });
+
+  it("a stack-limit violation inside a cleanup handler is deferred to the handler's end (limitViolationDeferred)", () => {
+    expect(lines.filter((l) => l.startsWith("S7"))).toEqual(["S7 outside deferred no", "S7 in handler deferred yes", "S7 handler goes on"]);
+    const s7 = m.panics().find((p) => p.where === "task s7")!;
+    expect([s7.reason, s7.detail]).toEqual(["stack overflow", 99]);
+  });
+});
+
+describe("restartable tasks", () => {
+  it("restart concurrently: a new instance (new id, same arg) completes before the old one's handler runs", () => {
+    expect(lines.filter((l) => l.startsWith("S4"))).toEqual([
+      "S4 run 1 id 2 restarts 0 arg 44",
+      "S4 run 2 id 3 restarts 1 arg 44",
+      "S4 run 2 done",
+      "S4 old instance's handler",
+    ]);
+    const restart = ofKind(events, "restart").find((e) => m.nameAt(e.context, e.cycle) === "s4")!;
+    expect([restart.context, restart.a, restart.b]).toEqual([2, 3, 1]);
+    const s4 = m.panics().find((p) => p.where === "task s4")!;
+    expect(s4.restartedAs).toBe(3);
+  });
+
+  it("restart in place after unwinding when the task table is full (failed concurrent restart)", () => {
+    expect(lines.filter((l) => l.startsWith("S8"))).toEqual(["S8 run 1 id 31 restarts 0", "S8 handler", "S8 run 2 id 31 restarts 1"]);
+    const restart = ofKind(events, "restart").find((e) => e.context === 31)!;
+    expect([restart.a, restart.b]).toEqual([31, 1]);
+    // The refused spawn is in the trace (ERR_TASK_LIMIT), not silent.
+    expect(ofKind(events, "error").some((e) => e.context === 31 && (e.a | 0) === -3)).toBe(true);
+  });
+});
+
+describe("a panicking handler", () => {
+  it("is unwound with its handlers; the interrupted task goes on; the handler stays attached and enabled", () => {
+    expect(lines.filter((l) => l.startsWith("S6") || /^cleanup 6\d$/.test(l))).toEqual([
+      "S6 task 0", "cleanup 61", "S6 task 1", "cleanup 62", "S6 task 2", "S6 isr ok", "cleanup 63", "S6 task 3", "S6 isr ok", "cleanup 64",
+    ]);
+    const isr = m.panics().filter((p) => p.where.startsWith("handler"));
+    expect(isr.map((p) => [p.where, p.message, p.unwound?.handlers])).toEqual([
+      ["handler IRQ28", "S6 in the ISR", 1], ["handler IRQ28", "S6 in the ISR", 1],
+    ]);
+  });
+
+  it("leaves the kernel consistent after all of it", () => {
+    expect(lines.at(-1)).toBe("END audit 0");
+    expect(ofKind(events, "unwind_done").length).toBe(m.panics().filter((p) => !p.nested).length);
+  });
+});
+
+describe("every panic source takes the one panic path", () => {
+  it("panic, abort (with and without a message), assert, throw, a trap, a stack overflow, a bus fault and out of memory", async () => {
+    const s = await machine("panic-sources", read("panic-sources.ts"));
+    const result = s.runFor("20ms");
+    expect(result.reason).toBe("cycles");
+    const out = s.console.lines;
+    for (let k = 0; k < 9; k++) {
+      expect(out).toContain(`cleanup ${k}`);
+      expect(out).not.toContain(`not reached ${k}`);
+    }
+    expect(out.filter((l) => l.startsWith("alive"))).toHaveLength(12);
+    expect(out.at(-1)).toBe("audit 0");
+    const panics = s.panics().map((p) => [p.where, p.reason, p.message, p.unwound?.handlers]);
+    expect(panics).toEqual([
+      ["task source0", "panic", "explicit panic", 1],
+      ["task source1", "abort", "abort with a message", 1],
+      ["task source2", "abort", "", 1],
+      ["task source3", "abort", "an assertion (app.ts:16)", 1],
+      ["task source4", "abort", "a thrown error (app.ts:17)", 1],
+      ["task source5", "trap", "unreachable in app/source", 1],
+      ["task source6", "stack overflow", undefined, 1],
+      ["task source7", "bus fault", undefined, 1],
+      ["task source8", "out of memory", undefined, 1],
+    ]);
+    expect(s.panics()[7].detail).toBe(0x5100_0000);
+    // The trap reached the host once; every other source stayed inside the module.
+    expect(result.faults).toHaveLength(1);
+  }, 240_000);
+});
