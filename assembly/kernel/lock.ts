@@ -230,7 +230,7 @@ function release(): void {
   if (deferredPanicReason != 0) {
     const reason = deferredPanicReason;
     deferredPanicReason = 0;
-    core.kill(reason, deferredPanicDetail);
+    core.kill(reason, deferredPanicDetail, 1);
   }
   if (switchDeferred) {
     switchDeferred = false;

@@ -152,13 +152,16 @@ function suspend(): void {
   asyncifyStartUnwind(beginSave());
 }
 
-/** Panic the running context: unwind it into the scratch area and discard it. */
-export function kill(reason: u32, detail: u32): void {
+/**
+ * Panic the running context: unwind it into the scratch area and discard it.
+ * `deferred` 1: noticed inside the kernel and raised when the kernel lock was let go (EV_PANIC's c).
+ */
+export function kill(reason: u32, detail: u32, deferred: u32 = 0): void {
   const ctx = current;
   faultReason = reason;
   faultDetail = detail;
   faultContext = ctx == 0 ? 0 : changetype<Context>(ctx).id;
-  trace.emit(trace.EV_PANIC, faultContext, reason, detail);
+  trace.emit(trace.EV_PANIC, faultContext, reason, detail, deferred);
   if (!dispatching || ctx == 0) {
     stopRequest = STOP_FATAL;
     unreachable();

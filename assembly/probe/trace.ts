@@ -23,7 +23,7 @@ export const EV_TASK_EXIT: u16 = 6;       // a = stack high water (bytes)
 export const EV_ISR_ENTER: u16 = 7;       // ctx = handler id, a = exception number, b = entry cost (12 or 6)
 export const EV_ISR_EXIT: u16 = 8;        // a = exception number
 export const EV_IDLE: u16 = 9;            // a, b = cycle of the event the core waits for (lo, hi)
-export const EV_PANIC: u16 = 10;          // ctx = dying context, a = reason, b = detail
+export const EV_PANIC: u16 = 10;          // ctx = dying context, a = reason, b = detail, c = 1 if noticed inside the kernel and deferred to the lock's release
 export const EV_IRQ_RAISE: u16 = 11;      // a = exception number, b = source (0 host, 1 firmware, 2 scheduled)
 export const EV_IRQ_CLEAR: u16 = 12;
 export const EV_TICK: u16 = 13;           // a = tick count
