@@ -214,6 +214,22 @@ export namespace scheduler {
   }
   export function defaultTimeslice(): u16 { return config.defaultTimeslice; }
   export function priorityLevels(): i32 { return config.PRIORITY_LEVELS; }
+  /**
+   * Suspend task switching (nests): the running task keeps the CPU, handlers
+   * still run. A blocking call while suspended panics the caller. From a
+   * task; in a handler ERR_IN_ISR.
+   */
+  export function suspend(): i32 {
+    if (inIsr()) return refuse(errors.ERR_IN_ISR);
+    sched.suspendScheduler();
+    return errors.OK;
+  }
+  /** Undo one suspend(); the last one switches at once if a higher-priority task became ready. Unmatched: nothing. */
+  export function resume(): void {
+    if (inIsr()) return;
+    sched.resumeScheduler();
+  }
+  export function isSuspended(): bool { return sched.suspendDepth != 0; }
 }
 
 export namespace version {

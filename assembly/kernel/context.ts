@@ -2,6 +2,7 @@
 import * as core from "../mcu/core";
 import { Context, HANDLER_ID_BASE } from "../mcu/context";
 import * as trace from "../probe/trace";
+import { suspendDepth } from "./sched";
 
 // @ts-ignore: decorator
 @inline export function inIsr(): bool {
@@ -13,6 +14,22 @@ import * as trace from "../probe/trace";
 export function currentId(): u32 {
   const ctx = core.current;
   return ctx == 0 ? 0xFFFF : changetype<Context>(ctx).id;
+}
+
+// Kernel misuse that panics the caller (core.FAULT_KERNEL's detail; js/host/machine.ts names them).
+export const MISUSE_BLOCK_IN_HANDLER: u32 = 1;
+export const MISUSE_BLOCK_SUSPENDED: u32 = 2;
+
+/**
+ * A blocking call (DESIGN §5 Blocking): in a handler, or while the
+ * scheduler is suspended, the calling context panics, whether or not it
+ * would have had to wait. True when it did: the caller returns at once
+ * (it is unwinding).
+ */
+export function blockingRefused(): bool {
+  if (inIsr()) { core.kill(core.FAULT_KERNEL, MISUSE_BLOCK_IN_HANDLER); return true; }
+  if (suspendDepth != 0) { core.kill(core.FAULT_KERNEL, MISUSE_BLOCK_SUSPENDED); return true; }
+  return false;
 }
 
 /** Refuse a call: trace it and return the code. */

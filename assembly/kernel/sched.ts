@@ -381,6 +381,37 @@ function reapZombies(): void {
   trace.emit(trace.EV_TASK_SWITCH_IN, next.id, <u32>next.priority, 0);
 }
 
+// ---- scheduler suspension (DESIGN §5: scheduler.suspend() / resume()) -------------------
+
+/** scheduler.suspend() nesting of the task that suspended it: while non-zero no task switch happens. */
+export let suspendDepth: i32 = 0;
+let suspendedBy: usize = 0;
+/** A switch came due while suspended: made at the last resume(). */
+let switchOnResume: bool = false;
+
+export function suspendScheduler(): void {
+  suspendDepth++;
+  suspendedBy = changetype<usize>(current);
+}
+
+/** The last resume() switches at once if a switch came due; an unmatched resume() does nothing. */
+export function resumeScheduler(): void {
+  if (suspendDepth == 0) return;
+  if (--suspendDepth == 0) endSuspension(current);
+}
+
+/** `t` ends its suspension (its last resume, or it panicked or exited holding one). */
+export function endSuspension(t: Task): void {
+  if (suspendDepth == 0 && suspendedBy == 0) return;
+  if (suspendedBy != changetype<usize>(t)) return;
+  suspendDepth = 0;
+  suspendedBy = 0;
+  if (switchOnResume) {
+    switchOnResume = false;
+    requestSwitch();
+  }
+}
+
 /** The PendSV handler: run the head of the highest ready queue. */
 export function onPendSV(): void {
   // A task inside the kernel holds the lock: the scheduler is suspended until it lets go.
@@ -390,7 +421,11 @@ export function onPendSV(): void {
   const p = highestReadyPriority();
   if (p < config.PRIORITY_LEVELS) {
     const next = changetype<Task>(headOf(p));
-    if (next != current) switchTo(next);
+    if (next != current) {
+      // Suspended by the running task (scheduler.suspend): it keeps the CPU until its last resume().
+      if (suspendDepth != 0 && current.taskState == TASK_READY) switchOnResume = true;
+      else switchTo(next);
+    }
   }
   if (zombies != 0) reapZombies();
   unlock();

@@ -187,6 +187,7 @@ export function exitCurrent(): void {
   trace.emit(trace.EV_TASK_EXIT, t.id, stackUsed(t));
   sched.addZombie(t);
   unlock();
+  sched.endSuspension(t);
   sched.requestSwitch();
   unreachable(); // a zombie is never resumed
 }

@@ -304,6 +304,8 @@ export function unwindTask(id: u32): void {
 
 /** Out of the wait queue and the timing wheel, READY again (it may have died between blocking and switching out). */
 function leaveKernelStructures(t: Task): void {
+  // Its scheduler suspension ends before its handlers run.
+  sched.endSuspension(t);
   lock();
   if (t.taskState == TASK_BLOCKED) {
     sched.unblock(t);

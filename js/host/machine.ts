@@ -47,6 +47,11 @@ export const PANIC_REASONS: Record<number, string> = {
   8: "panic", 9: "kernel bug",
 };
 
+/** Kernel misuse that panics the caller (reason 6's detail; assembly/kernel/context.ts MISUSE_*). */
+export const KERNEL_MISUSE: Record<number, string> = {
+  1: "blocking call in a handler", 2: "blocking call while the scheduler is suspended", 0x10c: "kernel lock taken by a handler",
+};
+
 export interface Panic {
   cycle: bigint;
   /** Task id, or 0xF000 + exception number for a handler. */
@@ -750,7 +755,7 @@ export class Machine {
       where: e.context >= HANDLER_CONTEXT_BASE ? `handler ${exceptionName(e.context - HANDLER_CONTEXT_BASE)}` : `task ${this.nameAt(e.context, e.cycle) ?? e.context}`,
       reason: PANIC_REASONS[e.reason] ?? `reason ${e.reason}`,
       detail: e.detail,
-      message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.reason === 8 ? abortMessage(e.abortIndex, 0) : e.trap,
+      message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.reason === 8 ? abortMessage(e.abortIndex, 0) : e.reason === 6 ? KERNEL_MISUSE[e.detail] : e.trap,
       nested: e.nested,
       ...(e.unwound ? { unwound: { ...e.unwound } } : {}),
       ...(e.restartedAs !== undefined ? { restartedAs: e.restartedAs } : {}),

@@ -11,7 +11,9 @@ const tagged = (tag: string) => m.console.lines.filter((l) => l.startsWith(tag +
 beforeAll(async () => {
   m = await machine("sync", APP);
   m.runFor("300ms");
-  expect(m.panics()).toEqual([]);
+  // The only panics: the blocking calls made on purpose in a handler / with the scheduler suspended (28).
+  expect(m.panics().filter((p) => p.reason !== "kernel misuse")).toEqual([]);
+  expect(m.panics()).toHaveLength(28);
 });
 
 describe("priority inversion", () => {
@@ -54,11 +56,19 @@ describe("Mailbox and CondVar", () => {
   });
 });
 
-describe("blocking in a handler", () => {
-  it("is refused with ERR_IN_ISR and a trace event, never a hang", () => {
-    expect(tagged("isr")).toEqual(["-6 -6 -6 F codes -6"]);
-    const refused = ofKind(m.trace.events(), "error").filter((e) => (e.a | 0) === -6 && e.context === 0xf000 + 16 + 8);
-    expect(refused.length).toBe(4);
+describe("blocking in a handler or with the scheduler suspended (DESIGN §5 Blocking)", () => {
+  it("panics the handler at every blocking call, token available or not; it unwinds and the handler stays attached", () => {
+    // 0..13: take, takeTimeout, lock, lockTimeout, send, sendTimeout, receive, receiveTimeout,
+    // Mailbox wait/waitTimeout, CondVar wait/waitTimeout, sleepMs, sleepTicks: each unwound, none returned.
+    expect(tagged("isr")).toEqual(["0 1 2 3 4 5 6 7 8 9 10 11 12 13 try TF"]);
+    const isr = m.panics().filter((p) => p.context === 0xf000 + 16 + 8);
+    expect(isr.map((p) => `${p.reason}/${p.detail}`)).toEqual(Array(14).fill("kernel misuse/1"));
+  });
+
+  it("panics a task that blocks while it has the scheduler suspended, at every blocking call; its suspension ends", () => {
+    expect(tagged("suspended")).toEqual(["0 1 2 3 4 5 6 7 8 9 10 11 12 13 resumed"]);
+    const suspended = m.panics().filter((p) => p.context < 0xf000 && p.reason === "kernel misuse");
+    expect(suspended.map((p) => p.detail)).toEqual(Array(14).fill(2));
   });
 });
 

@@ -21,7 +21,7 @@ import * as sched from "../sched";
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock, tryLock, pend, applied, Pendable, OP_SEND } from "../lock";
-import { inIsr, refuse } from "../context";
+import { inIsr, refuse, blockingRefused } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_CHANNEL_SEND, KIND_CHANNEL_RECEIVE, WAIT_OK, waitOn, wakeFirst, switchFor, first, length } from "./waitqueue";
 
@@ -82,7 +82,7 @@ export class Channel<T> extends Pendable {
 
   /** Send, waiting for room as long as it takes. 0, or ERR_IN_ISR. */
   send(value: T): i32 {
-    if (inIsr()) return refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this));
+    if (blockingRefused()) return errors.ERR_IN_ISR;
     this.put(value, 0, true);
     return errors.OK;
   }
@@ -90,7 +90,7 @@ export class Channel<T> extends Pendable {
   trySend(value: T): bool { return this.put(value, 0, false); }
 
   sendTimeout(value: T, ms: u32): bool {
-    if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return false; }
+    if (blockingRefused()) return false;
     const ticks = time.timeoutTicks(ms);
     if (ticks < 0) return false;
     return this.put(value, <u32>ticks, true);
@@ -112,7 +112,7 @@ export class Channel<T> extends Pendable {
 
   /** Receive, waiting as long as it takes. */
   receive(): T {
-    if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return changetype<T>(0); }
+    if (blockingRefused()) return changetype<T>(0);
     this.take(0, true);
     return this.received;
   }
@@ -121,7 +121,7 @@ export class Channel<T> extends Pendable {
   tryReceive(): bool { return this.take(0, false); }
 
   receiveTimeout(ms: u32): bool {
-    if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return false; }
+    if (blockingRefused()) return false;
     const ticks = time.timeoutTicks(ms);
     if (ticks < 0) return false;
     return this.take(<u32>ticks, true);

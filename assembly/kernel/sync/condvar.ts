@@ -11,7 +11,7 @@
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock, tryLock, pend, applied, Pendable, OP_NOTIFY, OP_NOTIFY_ALL } from "../lock";
-import { inIsr, refuse } from "../context";
+import { inIsr, refuse, blockingRefused } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_CONDVAR, WAIT_OK, waitOn, wakeFirst, switchFor } from "./waitqueue";
 import { Mutex } from "./mutex";
@@ -41,7 +41,7 @@ export class CondVar extends Pendable {
   }
 
   private block(m: Mutex, timeoutTicks: u32): bool {
-    if (inIsr()) { refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this)); return false; }
+    if (blockingRefused()) return false;
     // Hold the kernel lock from the unlock to the wait, so no notification falls in between.
     lock();
     const unlocked = m.unlock();

@@ -12,7 +12,7 @@ import { Task } from "../task";
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock, tryLock, pend, applied, Pendable, OP_NOTIFY } from "../lock";
-import { inIsr, refuse } from "../context";
+import { inIsr, refuse, blockingRefused } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_MAILBOX, WAIT_OK, waitOn, wakeFirst, switchFor, isEmpty } from "./waitqueue";
 
@@ -42,7 +42,7 @@ export class Mailbox extends Pendable {
   }
 
   private receive(timeoutTicks: u32): i32 {
-    if (inIsr()) return refuse(errors.ERR_IN_ISR, <u32>changetype<usize>(this));
+    if (blockingRefused()) return errors.ERR_IN_ISR;
     lock();
     if (this.notifications > 0) {
       this.notifications--;

@@ -19,7 +19,7 @@ import * as sched from "../sched";
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock } from "../lock";
-import { inIsr, refuse } from "../context";
+import { inIsr, refuse, blockingRefused } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_MUTEX, WAIT_OK, waitOn, wakeFirst, first } from "./waitqueue";
 
@@ -69,7 +69,7 @@ export class Mutex {
 
   private acquire(timeoutTicks: u32, block: bool): i32 {
     const self = changetype<usize>(this);
-    if (inIsr()) return refuse(errors.ERR_IN_ISR, <u32>self);
+    if (block ? blockingRefused() : inIsr()) return refuse(errors.ERR_IN_ISR, <u32>self);
     lock();
     const t = sched.current;
     if (this.owner == 0) {

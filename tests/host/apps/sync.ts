@@ -1,7 +1,8 @@
 // Synchronisation beyond the HardRT list: priority inversion with and without
 // inheritance, an inheritance chain, timeouts, Mailbox, CondVar, and blocking
-// calls refused in a handler. Lines are "tag:...".
-import { task, time, debug, irq, errors, Semaphore, Mutex, Channel, Mailbox, CondVar, WakeOrder } from "hoprt";
+// calls in a handler or with the scheduler suspended (they panic the
+// caller). Lines are "tag:...".
+import { task, time, debug, irq, errors, Semaphore, Mutex, Channel, Mailbox, CondVar, WakeOrder, unwind, scheduler } from "hoprt";
 
 const done = new Semaphore(16, 0);
 let log: string = "";
@@ -89,11 +90,41 @@ function cvWaiter(arg: u32): void {
 
 // Blocking in a handler is refused
 let isrResults: string = "";
-const isrSem = new Semaphore(1, 0);
+const isrSem = new Semaphore(1, 1);     // a token is there: the call panics all the same
 const isrMutex = new Mutex();
 const isrChannel = new Channel<u32>(1);
+const isrBox = new Mailbox();
+const isrCv = new CondVar();
+const BLOCKING_CALLS: u32 = 14;
+/** Every blocking call of DESIGN §5, by number; none may return here. */
+function blockingCall(step: u32): void {
+  if (step == 0) isrSem.take();
+  else if (step == 1) isrSem.takeTimeout(5);
+  else if (step == 2) isrMutex.lock();
+  else if (step == 3) isrMutex.lockTimeout(5);
+  else if (step == 4) isrChannel.send(1);
+  else if (step == 5) isrChannel.sendTimeout(1, 5);
+  else if (step == 6) isrChannel.receive();
+  else if (step == 7) isrChannel.receiveTimeout(5);
+  else if (step == 8) isrBox.wait();
+  else if (step == 9) isrBox.waitTimeout(5);
+  else if (step == 10) isrCv.wait(isrMutex);
+  else if (step == 11) isrCv.waitTimeout(isrMutex, 5);
+  else if (step == 12) time.sleepMs(1);
+  else time.sleepTicks(1);
+  isrResults += "returned" + step.toString() + " ";
+}
+function noteUnwound(step: u32): void { isrResults += step.toString() + " "; }
+let isrStep: u32 = 0;
 function onIrqBlocking(): void {
-  isrResults = isrSem.take().toString() + " " + isrMutex.lock().toString() + " " + isrChannel.send(1).toString() + " " + (isrSem.takeTimeout(5) ? "T" : "F");
+  const step = isrStep++;
+  unwind.defer(noteUnwound, step);
+  blockingCall(step);
+}
+function suspendedCaller(step: u32): void {
+  unwind.defer(noteUnwound, step);
+  scheduler.suspend();
+  blockingCall(step);
 }
 
 export function main(): void {
@@ -133,6 +164,13 @@ export function main(): void {
 
   irq.attach(8, onIrqBlocking, 1);
   irq.enable(8);
-  irq.pend(8);
-  debug.print("isr:" + isrResults + " codes " + errors.ERR_IN_ISR.toString());
+  isrResults = "";
+  for (let i: u32 = 0; i < BLOCKING_CALLS; i++) irq.pend(8);
+  debug.print("isr:" + isrResults.trim() + " try " + (isrSem.tryTake() ? "T" : "F") + (isrSem.tryTake() ? "T" : "F"));
+  isrResults = "";
+  for (let i: u32 = 0; i < BLOCKING_CALLS; i++) {
+    task.build().entry(suspendedCaller).arg(i).priority(1).spawn();
+    time.sleepTicks(1);   // runs once the caller unwound: its suspension ended
+  }
+  debug.print("suspended:" + isrResults.trim() + " " + (scheduler.isSuspended() ? "still suspended" : "resumed"));
 }
