@@ -451,6 +451,7 @@ export class Machine {
     this.panicFiles.length = 0;
     this.panicRecords.length = 0;
     this.unwindingNow.clear();
+    this.lastUnwound.clear();
     this.abortsSeen = 0;
     this.endedTasks.length = 0;
     this.refusals.clear();
@@ -575,7 +576,7 @@ export class Machine {
       const at = base + HEADER_BYTES + (((from + n) >>> 0) % capacity) * RECORD_BYTES;
       const kind = view.getUint16(at + 8, true);
       // Without collection only what the host itself needs is decoded.
-      if (keep || kind === KIND_PANIC || kind === KIND_TASK_EXIT || kind === KIND_TASK_DELETE || kind === KIND_ERROR || (watching && (kind === KIND_GPIO || kind === KIND_UART_TX))) {
+      if (keep || kind === KIND_PANIC || kind === KIND_UNWIND_DONE || kind === KIND_RESTART || kind === KIND_TASK_EXIT || kind === KIND_TASK_DELETE || kind === KIND_ERROR || (watching && (kind === KIND_GPIO || kind === KIND_UART_TX))) {
         this.deliver(decodeRecord(view, at), kind);
       }
     }
@@ -595,6 +596,8 @@ export class Machine {
 
   /** Contexts unwinding now -> their first panic's record (a panic meanwhile is nested). */
   private readonly unwindingNow = new Map<number, PanicRecord>();
+  /** The panic whose unwinding a context finished last (for a restart in place that follows). */
+  private readonly lastUnwound = new Map<number, PanicRecord>();
 
   private notePanic(e: TraceEvent): void {
     const first = this.unwindingNow.get(e.context);
@@ -606,11 +609,13 @@ export class Machine {
 
   /** EV_UNWIND_DONE / EV_RESTART: onto the panic that started the unwinding. */
   private noteUnwind(e: TraceEvent, kind: number): void {
-    const first = this.unwindingNow.get(e.context);
+    // A restart in place is traced right after the unwinding that preceded it ended.
+    const first = this.unwindingNow.get(e.context) ?? (kind === KIND_RESTART ? this.lastUnwound.get(e.context) : undefined);
     if (!first) return;
-    if (kind === KIND_RESTART) { first.restartedAs = e.a; return; }
+    if (kind === KIND_RESTART) { first.restartedAs = e.a; this.lastUnwound.delete(e.context); return; }
     first.unwound = { cycle: e.cycle, handlers: e.a, nestedPanics: e.b };
     this.unwindingNow.delete(e.context);
+    this.lastUnwound.set(e.context, first);
   }
 
   /** A reclaimed task's final stack and saved-state peaks (EV_TASK_DELETE), onto its ended record. */
