@@ -178,3 +178,20 @@ describe("deferred panics inside the kernel", () => {
     expect(ofKind(ev, "error")).toEqual([]);
   }, 240_000);
 });
+
+describe("examples/restart", () => {
+  it("a restartable sampler panics with the log locked: LED off by its cleanup handler, the log poisoned, a new instance at once", async () => {
+    const source = fs.readFileSync(path.resolve(__dirname, "../../examples/restart/app.ts"), "utf8");
+    const e = await machine("example-restart", source);
+    expect(e.runFor("40ms").reason).toBe("cycles");
+    expect(e.console.lines.slice(0, 9)).toEqual([
+      "sampler 2 starts (restart 0)", "sample 0", "sample 37", "sample 74", "sample 11",
+      "sampler 1 starts (restart 1)",                        // the new instance runs before the old one unwinds
+      "sampler 2: LED off (cleanup after its panic)",
+      "sample 85",
+      "logger: a sampler died holding the log; LED off",
+    ]);
+    const restarts = ofKind(e.trace.events(), "restart").map((r) => [r.context, r.a, r.b]);
+    expect(restarts.slice(0, 3)).toEqual([[2, 1, 1], [1, 2, 2], [2, 1, 3]]);
+  }, 240_000);
+});
