@@ -26,10 +26,14 @@ export const MISUSE_BLOCK_SUSPENDED: u32 = 2;
  * would have had to wait. True when it did: the caller returns at once
  * (it is unwinding).
  */
-export function blockingRefused(): bool {
-  if (inIsr()) { core.kill(core.FAULT_KERNEL, MISUSE_BLOCK_IN_HANDLER); return true; }
-  if (suspendDepth != 0) { core.kill(core.FAULT_KERNEL, MISUSE_BLOCK_SUSPENDED); return true; }
-  return false;
+// @ts-ignore: decorator
+@inline export function blockingRefused(): bool {
+  return (inIsr() || suspendDepth != 0) && refuseBlocking();
+}
+
+function refuseBlocking(): bool {
+  core.kill(core.FAULT_KERNEL, inIsr() ? MISUSE_BLOCK_IN_HANDLER : MISUSE_BLOCK_SUSPENDED);
+  return true;
 }
 
 /** Refuse a call: trace it and return the code. */

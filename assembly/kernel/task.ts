@@ -187,7 +187,7 @@ export function exitCurrent(): void {
   trace.emit(trace.EV_TASK_EXIT, t.id, stackUsed(t));
   sched.addZombie(t);
   unlock();
-  sched.endSuspension(t);
+  if (sched.suspendDepth != 0) sched.endSuspension(t);
   sched.requestSwitch();
   unreachable(); // a zombie is never resumed
 }
@@ -214,7 +214,7 @@ export function reclaim(t: Task): void {
   taskCount--;
   if (t.name != 0) __unpin(t.name);
   removeContext(t.region);
-  forgetTask(t);
+  if (t.unwindState != 0) forgetTask(t);
   trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes, stackPeak(t), t.savePeak);
   heapFree(t.region);
 }

@@ -80,6 +80,19 @@ export const PHASE_KERNEL: u8 = 2;    // releasing what the kernel holds for it
   restartInPlace: u32;
 }
 
+/**
+ * Spent records, kept for the next defer (linked through next): a defer in
+ * a loop or a hot function costs a pop and a push, not the allocator. Pop
+ * and push are straight-line code (no check point), so atomic in the model.
+ */
+let freeRecords: usize = 0;
+
+// @ts-ignore: decorator
+@inline function recycle(rec: usize): void {
+  changetype<DeferRecord>(rec).next = freeRecords;
+  freeRecords = rec;
+}
+
 const STATE_BYTES: usize = (offsetof<UnwindState>() + 7) & ~7;
 const EXCEPTIONS: i32 = 128;
 const handlerStates: usize = memory.data(<i32>STATE_BYTES * EXCEPTIONS);
@@ -117,12 +130,14 @@ export function push(fn: u32, arg: u32): void {
   const ctx = core.current;
   if (ctx == 0) { core.kill(core.FAULT_KERNEL_BUG, 0xDEF); return; }
   const s = stateOf(ctx, true);
-  const rec = heapAlloc(offsetof<DeferRecord>());
+  let rec = freeRecords;
+  if (rec != 0) freeRecords = changetype<DeferRecord>(rec).next;
+  else rec = heapAlloc(offsetof<DeferRecord>());
   if (s == null || rec == 0) { core.kill(core.FAULT_OUT_OF_MEMORY, <u32>offsetof<DeferRecord>()); return; }
   const r = changetype<DeferRecord>(rec);
   r.fn = fn;
   r.arg = arg;
-  r.next = deferMark();
+  r.next = s.deferTop;
   s.deferTop = rec;
 }
 
@@ -141,7 +156,7 @@ export function runDeferred(mark: usize): void {
     const fn = r.fn;
     const arg = r.arg;
     s.deferTop = r.next;
-    heapFree(changetype<usize>(r));
+    recycle(changetype<usize>(r));
     s.handlersRun++;
     s.cleanupDepth++;
     call_indirect<void>(fn, arg);
@@ -263,7 +278,7 @@ export function unwindTask(id: u32): void {
     unlock();
     if (yieldNow) sched.requestSwitch();
   }
-  runDeferred(0);
+  if (deferMark() != 0) runDeferred(0);
   t.unwindPhase = PHASE_KERNEL;
   // What the kernel held for it: its mutexes (poisoned) after its handlers, its breathing slot.
   lock();
@@ -370,7 +385,7 @@ export function forgetTask(t: Task): void {
   let it = s.deferTop;
   while (it != 0) {
     const next = changetype<DeferRecord>(it).next;
-    heapFree(it);
+    recycle(it);
     it = next;
   }
   if (s.predecessor != 0) {
@@ -398,7 +413,7 @@ export function unwindHandler(): void {
   else { s.phase = PHASE_HANDLERS; s.handlersRun = 0; s.nested = 0; }
   s.cleanupDepth = 0;
   s.pendingReason = 0;
-  runDeferred(0);
+  if (deferMark() != 0) runDeferred(0);
   s.phase = PHASE_NONE;
   trace.emit(trace.EV_UNWIND_DONE, changetype<Context>(ctx).id, s.handlersRun, s.nested);
 }
