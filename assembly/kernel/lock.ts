@@ -45,6 +45,8 @@ import * as bus from "../mcu/bus";
 import * as scb from "../mcu/scb";
 import * as trace from "../probe/trace";
 import { ERR_LOCK_ABANDONED } from "./errors";
+// The state lives apart (lockstate.ts) so the core's check point can read it; this file owns it.
+import { depth, owner, releaseWork, deferredPanicReason, deferredPanicDetail, panicWhenReleased } from "./lockstate";
 
 // @ts-ignore: defined by the firmware build with --use HOPRT_KERNEL_LOCK_MASK=1
 export const MASK_BUILD: bool = isDefined(HOPRT_KERNEL_LOCK_MASK);
@@ -69,16 +71,9 @@ export class Pendable {
   applyPended(): void {}
 }
 
-/** Exported for the core's check point, which defers a panic noticed inside the kernel (read-only outside). */
-export let depth: i32 = 0;
-export let owner: usize = 0;
 let pendHead: usize = 0;
 let pendTail: usize = 0;
 let switchDeferred: bool = false;
-/** Non-zero when the release has work: pended operations, a deferred switch or panic (one test on the fast path). */
-let releaseWork: u32 = 0;
-let deferredPanicReason: u32 = 0;
-let deferredPanicDetail: u32 = 0;
 /** Pended operations recorded and applied since boot (statistics for tests and benchmarks). */
 export let pendedCount: u32 = 0;
 export let appliedCount: u32 = 0;
@@ -185,18 +180,7 @@ export function pend(obj: Pendable, object: u32, op: u32): void {
 /** PendSV found the lock held: switch when it is released. */
 export function deferSwitch(): void { switchDeferred = true; releaseWork = 1; }
 
-/**
- * A panic detected while holding the lock: raised on release, by the same
- * context, never with the lock held. Inline: the core's check point uses it.
- */
-// @ts-ignore: decorator
-@inline export function panicWhenReleased(reason: u32, detail: u32): void {
-  if (deferredPanicReason == 0) {
-    deferredPanicReason = reason;
-    deferredPanicDetail = detail;
-    releaseWork = 1;
-  }
-}
+export { panicWhenReleased };
 
 /** The holder died (a trap inside the kernel): free the lock so the rest of the machine can go on. */
 export function abandon(ctx: usize): void {

@@ -20,7 +20,7 @@ import { Context, STATE_DEAD } from "./context";
 import { beginSave, clearSaved } from "../kernel/stack/layout";
 import { asyncifyStartUnwind, asyncifyStopRewind } from "./asyncify";
 import { TRACE_CAPACITY, KILL_SCRATCH_BYTES } from "./memmap";
-import { depth as kernelLockDepth, owner as kernelLockOwner, panicWhenReleased } from "../kernel/lock";
+import { depth as kernelLockDepth, owner as kernelLockOwner, panicWhenReleased } from "../kernel/lockstate";
 
 /** Lowest stack pointer before the next prologue calls `stackGuardHit`. */
 export let stackGuard: usize = 0;
