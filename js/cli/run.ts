@@ -161,7 +161,9 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
   const alive = stopped === undefined || stopped === "lockup" || stopped === "fatal";
   if (alive) {
     for (const p of machine.panics()) {
-      process.stderr.write(`hoprt: panic in ${p.where} at cycle ${p.cycle}: ${p.reason}${p.message ? ": " + p.message : ""}\n`);
+      const nested = p.nested ? " (nested: inside a cleanup handler)" : "";
+      const restarted = p.restartedAs !== undefined ? ` (restarted as task ${p.restartedAs})` : "";
+      process.stderr.write(`hoprt: panic in ${p.where} at cycle ${p.cycle}: ${p.reason}${p.message ? ": " + p.message : ""}${nested}${restarted}\n`);
     }
   }
   for (const f of faults) process.stderr.write(`hoprt: trap: ${f}\n`);
