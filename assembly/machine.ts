@@ -141,7 +141,8 @@ function contextDied(ctx: Context, isHandler: bool): void {
   ctx.state = STATE_DEAD;
   // The kernel unwinds a dead context on its own stack: restarted fresh at its
   // unwinder (kernel/unwind.ts), a handler with its exception still active.
-  const unwinder = isHandler ? core.unwinderHandler : core.unwinderTask;
+  let unwinder = isHandler ? core.unwinderHandler : core.unwinderTask;
+  if (core.restartEntry != 0) { unwinder = core.restartEntry; core.restartEntry = 0; }
   if (unwinder != 0 && !(isHandler && <i32>ctx.arg == nvic.EXC_HARDFAULT)) {
     ctx.entry = unwinder;
     resetFrames(ctx);

@@ -151,7 +151,18 @@ export function runDeferred(mark: usize): void {
   const ctx = core.current;
   const s = stateOf(ctx, false);
   if (s == null) return;
-  while (s.deferTop != mark && s.deferTop != 0) {
+  // Every way out starts at the loop header (a check point): a handler's time never adds to
+  // its caller's stretch without one (js/compiler/bounds.ts can bound it).
+  let raise = false;
+  while (true) {
+    if (raise) {
+      // A violation deferred inside the handler: raised now that the outermost handler returned.
+      const reason = s.pendingReason;
+      s.pendingReason = 0;
+      core.kill(reason, s.pendingDetail);
+      return;
+    }
+    if (s.deferTop == mark || s.deferTop == 0) break;
     const r = changetype<DeferRecord>(s.deferTop);
     const fn = r.fn;
     const arg = r.arg;
@@ -161,13 +172,7 @@ export function runDeferred(mark: usize): void {
     s.cleanupDepth++;
     call_indirect<void>(fn, arg);
     s.cleanupDepth--;
-    if (s.cleanupDepth == 0 && s.pendingReason != 0) {
-      // A violation deferred inside the handler: raised now that the outermost handler returned.
-      const reason = s.pendingReason;
-      s.pendingReason = 0;
-      core.kill(reason, s.pendingDetail);
-      return;
-    }
+    raise = s.cleanupDepth == 0 && s.pendingReason != 0;
   }
 }
 
@@ -280,13 +285,7 @@ export function unwindTask(id: u32): void {
   }
   if (deferMark() != 0) runDeferred(0);
   t.unwindPhase = PHASE_KERNEL;
-  // What the kernel held for it: its mutexes (poisoned) after its handlers, its breathing slot.
-  lock();
-  releaseAll(t);
-  const slot = t.breathingSlot;
-  t.breathingSlot = false;
-  unlock();
-  if (slot) releaseSlot();
+  releaseHeld(t);
   trace.emit(trace.EV_UNWIND_DONE, t.id, s == null ? 0 : s.handlersRun, s == null ? 0 : s.nested);
   if (s != null && s.successor != 0) {
     const succ = changetype<Task>(s.successor);
@@ -304,10 +303,15 @@ export function unwindTask(id: u32): void {
     unlock();
     trace.emit(trace.EV_RESTART, t.id, t.id, s.restarts);
     if (yieldNow) sched.requestSwitch();
-    taskMain(id);
+    // A fresh start on its own stack (the dispatch loop calls taskMain(id)).
+    core.restartAt(taskMain.index);
     return;
   }
-  // The end: a zombie the PendSV handler reclaims.
+  retireSelf(t);
+}
+
+/** The end: a zombie the PendSV handler reclaims (a call of its own: a check point at its entry). */
+function retireSelf(t: Task): void {
   lock();
   sched.removeReady(t);
   t.taskState = TASK_ZOMBIE;
@@ -315,6 +319,16 @@ export function unwindTask(id: u32): void {
   unlock();
   sched.requestSwitch();
   unreachable(); // a zombie is never resumed
+}
+
+/** What the kernel held for it: its mutexes (poisoned) after its handlers, its breathing slot. */
+function releaseHeld(t: Task): void {
+  lock();
+  releaseAll(t);
+  const slot = t.breathingSlot;
+  t.breathingSlot = false;
+  unlock();
+  if (slot) releaseSlot();
 }
 
 /** Out of the wait queue and the timing wheel, READY again (it may have died between blocking and switching out). */

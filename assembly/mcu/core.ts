@@ -166,6 +166,22 @@ export function kill(reason: u32, detail: u32, deferred: u32 = 0): void {
     stopRequest = STOP_FATAL;
     unreachable();
   }
+  discard(ctx);
+}
+
+/**
+ * Start the running context again from scratch at `entry(arg)`, its frames
+ * discarded (no panic: the kernel's restart in place of an unwound task).
+ */
+export function restartAt(entry: u32): void {
+  restartEntry = entry;
+  discard(current);
+}
+
+/** Set by restartAt: the dispatch loop restarts the context here instead of at its unwinder. */
+export let restartEntry: u32 = 0;
+
+function discard(ctx: usize): void {
   deadContext = ctx;
   changetype<Context>(ctx).state = STATE_DEAD;
   const scratch = (<usize>memory.size() << 16) - KILL_SCRATCH_BYTES;
