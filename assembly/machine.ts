@@ -19,7 +19,7 @@ import * as trace from "./probe/trace";
 import * as probeConsole from "./probe/console";
 import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE } from "./mcu/context";
 import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
-import { finishSave } from "./kernel/stack/layout";
+import { finishSave, settleParked, parked, SAVE_OK, SAVE_NO_MEMORY } from "./kernel/stack/layout";
 import { stackNow, stackPeak } from "./kernel/stack/stats";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
 import { Task, TASK_TABLE } from "./kernel/task";
@@ -80,6 +80,8 @@ function takeException(exc: i32): void {
   ctx.watermark = ctx.sp;
   ctx.savePeak = 0;
   ctx.peakUsed = 0;
+  ctx.framePeak = 0;
+  ctx.savedBytes = 0;
   ctx.state = STATE_FRESH;
   depth++;
   trace.emit(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
@@ -120,12 +122,9 @@ function runContext(ptr: usize, isHandler: bool): void {
       return;
     }
     // Suspended for an exception, or only because the host stops the run here.
-    if (!finishSave(ctx, __stack_pointer, nvic.preempting() != 0)) {
-      // Its saved state does not fit in its stack: an overflow at the preemption.
-      core.faultReason = core.FAULT_STACK_OVERFLOW;
-      core.faultContext = ctx.id;
-      trace.emit(trace.EV_PANIC, ctx.id, core.FAULT_STACK_OVERFLOW, <u32>(ctx.stackTop - __stack_pointer));
-      contextDied(ctx, isHandler);
+    const saved = finishSave(ctx, __stack_pointer, nvic.preempting() != 0);
+    if (saved != SAVE_OK) {
+      saveFailed(ctx, saved, isHandler);
       return;
     }
     ctx.state = STATE_SUSPENDED;
@@ -134,6 +133,15 @@ function runContext(ptr: usize, isHandler: bool): void {
   }
   if (isHandler) exceptionReturn(ctx);
   else contextDied(ctx, false); // a task's bottom function never returns
+}
+
+/** Its saved state has nowhere to go (no room in a static stack, no heap block): it panics at the preemption. */
+function saveFailed(ctx: Context, saved: u32, isHandler: bool): void {
+  const reason = saved == SAVE_NO_MEMORY ? core.FAULT_OUT_OF_MEMORY : core.FAULT_STACK_OVERFLOW;
+  core.faultReason = reason;
+  core.faultContext = ctx.id;
+  trace.emit(trace.EV_PANIC, ctx.id, reason, ctx.chainFrames + <u32>(ctx.stackTop - ctx.resumeSp));
+  contextDied(ctx, isHandler);
 }
 
 function contextDied(ctx: Context, isHandler: bool): void {
@@ -157,6 +165,13 @@ function dispatch(): u32 {
     core.service();
     const exc = nvic.preempting();
     if (exc != 0) {
+      // A context parked in the scratch area by the last slice is suspended for real before anything else runs.
+      if (parked != 0) {
+        const ctx = changetype<Context>(parked);
+        ctx.state = STATE_SUSPENDED;
+        const saved = settleParked();
+        if (saved != SAVE_OK) saveFailed(ctx, saved, false);
+      }
       takeException(exc);
       continue;
     }

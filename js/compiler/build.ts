@@ -106,7 +106,7 @@ function entrySource(appImport: string): string {
     `import { runConfigure } from "hoprt/kernel/boot";`,
     `if (isDefined(__hoprt_app.configure)) runConfigure(__hoprt_app.configure);`,
     // Compiled only when referenced; the transform calls them from every function.
-    `export { checkpoint as __hoprt_keep_checkpoint, stackGuardHit as __hoprt_keep_guard } from "hoprt/mcu/core";`,
+    `export { checkpoint as __hoprt_keep_checkpoint, stackGuardHit as __hoprt_keep_guard, stackReturn as __hoprt_keep_stackReturn } from "hoprt/mcu/core";`,
     `import { main } from "${appImport}";`,
     `import { registerMain, boot } from "hoprt/kernel/boot";`,
     `registerMain(main);`,

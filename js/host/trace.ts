@@ -14,6 +14,7 @@ export const EVENT_KINDS = [
   // 21..49: synchronisation objects and scheduling
   "timeslice", "timeout", "wait", "wake", "sem_give", "sem_take", "mutex_lock", "mutex_unlock",
   "chan_send", "chan_recv", "notify", "inherit", "tick_ignored", "policy", "pended",
+  "", "", "", "", "stacklet_alloc", "stacklet_free",
 ] as const;
 
 /** Peripheral event kinds 50..79 (assembly/probe/trace.ts), kept apart from the dense list above. */

@@ -34,16 +34,12 @@ export function removeContext(ctx: usize): void {
 /** Call `scan(start, end)` for every live stack range. */
 export function forEachLiveRange(scan: (start: usize, end: usize) => void): void {
   const running = core.current;
-  // The main stack: handlers, suspended handlers' saved frames, boot code.
-  const mainLow = running == 0 || !isTask(running) ? __stack_pointer : core.mainStackFloor;
-  scan(mainLow, __heap_base);
+  // The main stack: handlers, suspended handlers' saved frames, boot code, and the heap's
+  // own frames (atomic code runs there, for a task too: kernel/stack/roots.ts).
+  scan(__stack_pointer, __heap_base);
   for (let i = 0; i < contextCount; i++) {
     const ptr = load<usize>(contexts + <usize>i * 4);
     scanContext(ptr, ptr == running, scan);
   }
 }
 
-function isTask(ptr: usize): bool {
-  for (let i = 0; i < contextCount; i++) if (load<usize>(contexts + <usize>i * 4) == ptr) return true;
-  return false;
-}

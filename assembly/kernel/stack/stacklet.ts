@@ -1,0 +1,264 @@
+/**
+ * Segmented stacks (DESIGN §3, after Hopter): a task's stack is a chain of
+ * stacklets allocated from the SRAM heap when a function's frame does not
+ * fit, and freed when that function returns.
+ *
+ * A stacklet is one raw heap block:
+ *
+ *   block                    stackBase = stackLimit                     stackTop
+ *   | metadata (META_BYTES) | free ... <- frames grow down (and saved state) |
+ *
+ * The metadata keeps what the context's stack registers were in the
+ * stacklet below (restored when the function that moved up returns), the
+ * call-chain signature it was allocated under, how often it has been
+ * extended, and one child stacklet kept for reuse once it is hot.
+ *
+ * How a call reaches here: every instrumented function's prologue does
+ * `sp -= F; if (sp < stackGuard) seg = stackGuardHit(F, site)`; for a task
+ * with a segmented stack the core (mcu/core.ts) switches to the main stack,
+ * as an SVC handler would run, and calls `moreStack`; the function's
+ * epilogue does `sp += F; if (seg) stackReturn(seg)`, which calls `lessStack`
+ * the same way. This file is atomic code (js/compiler/rule.ts): charged,
+ * never suspended, so the heap is never entered twice.
+ *
+ * Hot-split mitigation (Hopter): each context keeps a call-chain signature
+ * (rotate right 1, xor the function's site number on every extension,
+ * undone on return) and a 4-entry cache of (signature, factor). When one
+ * stacklet has been extended HOT_EXTENSIONS times, the signature it was
+ * allocated under becomes hot (factor 2, or +1 if already hot): the next
+ * stacklet allocated under it is that many times larger, so the loop that
+ * kept crossing its boundary runs inside it. Beyond Hopter: a hot stacklet
+ * also keeps the child stacklet its loop keeps needing instead of freeing
+ * it, so one long loop inside a single call (which enlarging cannot help:
+ * the stacklet already exists) stops allocating after HOT_EXTENSIONS rounds.
+ *
+ * Invariants: a context's stacklets form a chain through M_PREV from
+ * `ctx.stacklet` down to 0 (the task's first region); a cached child
+ * belongs to exactly one stacklet (or to the context, for the first region)
+ * and is freed with it; `live` counts every block this file holds.
+ */
+import { Context } from "./context";
+import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
+import * as trace from "../../probe/trace";
+
+// Metadata offsets.
+const M_PREV: usize = 0;           // the stacklet below (0: the first region)
+const M_PREV_TOP: usize = 4;
+const M_PREV_BASE: usize = 8;
+const M_PREV_LIMIT: usize = 12;
+const M_PREV_WATERMARK: usize = 16;
+const M_CALLER_SP: usize = 20;     // the stack pointer in the stacklet below when the function moved up
+const M_EXTENSIONS: usize = 24;    // extensions made while this stacklet was the current one
+const M_SIGNATURE: usize = 28;     // the chain signature this stacklet was allocated under
+const M_CACHED: usize = 32;        // a child stacklet kept for reuse, or 0
+const M_SITE: usize = 36;          // the site number xored into the signature (undone on return)
+export const META_BYTES: usize = 48;
+
+/** Bytes every stacklet gets beyond the frame that asked for it (Hopter's default addition). */
+// @ts-ignore: defined by the firmware build with --use HOPRT_STACKLET_ADDITION=...
+export const STACKLET_ADDITION: u32 = isDefined(HOPRT_STACKLET_ADDITION) ? <u32>HOPRT_STACKLET_ADDITION : 64;
+/** Extensions under one stacklet after which its signature is hot. */
+export const HOT_EXTENSIONS: u32 = 10;
+const MAX_FACTOR: u32 = 16;
+
+/** Stacklet blocks held now (cached ones included), machine-wide, and their bytes. */
+export let live: u32 = 0;
+export let liveBytes: usize = 0;
+export let peakBytes: usize = 0;
+/** Stacklet allocations since boot (a reused cached stacklet is not one). */
+export let allocations: u32 = 0;
+/** Extensions since boot, reused stacklets included. */
+export let extensions: u32 = 0;
+/** Why the last moreStack returned 0 (the core reports it). */
+export const REFUSED_NONE: u32 = 0;
+export const REFUSED_LIMIT: u32 = 1;
+export const REFUSED_MEMORY: u32 = 2;
+export let refusal: u32 = REFUSED_NONE;
+
+// @ts-ignore: decorator
+@inline function rotr1(x: u32): u32 { return (x >>> 1) | (x << 31); }
+// @ts-ignore: decorator
+@inline function rotl1(x: u32): u32 { return (x << 1) | (x >>> 31); }
+/** Spread a site number over the word (Knuth's multiplicative hash), so nearby sites give far signatures. */
+// @ts-ignore: decorator
+@inline function siteHash(site: u32): u32 { return (site + 1) * 0x9E3779B1; }
+
+/** Where the extension count and cached child of the current stacklet live (the first region's: in the context). */
+// @ts-ignore: decorator
+@inline function extensionsAt(ctx: Context, stacklet: usize): usize {
+  return stacklet != 0 ? stacklet + M_EXTENSIONS : changetype<usize>(ctx) + offsetof<Context>("firstExtensions");
+}
+// @ts-ignore: decorator
+@inline function cachedAt(ctx: Context, stacklet: usize): usize {
+  return stacklet != 0 ? stacklet + M_CACHED : changetype<usize>(ctx) + offsetof<Context>("firstCached");
+}
+
+function hotFactor(ctx: Context, signature: u32): u32 {
+  if (ctx.hotFactor0 != 0 && ctx.hotSignature0 == signature) return ctx.hotFactor0;
+  if (ctx.hotFactor1 != 0 && ctx.hotSignature1 == signature) return ctx.hotFactor1;
+  if (ctx.hotFactor2 != 0 && ctx.hotSignature2 == signature) return ctx.hotFactor2;
+  if (ctx.hotFactor3 != 0 && ctx.hotSignature3 == signature) return ctx.hotFactor3;
+  return 1;
+}
+
+function markHot(ctx: Context, signature: u32): void {
+  if (ctx.hotFactor0 != 0 && ctx.hotSignature0 == signature) { if (ctx.hotFactor0 < MAX_FACTOR) ctx.hotFactor0++; return; }
+  if (ctx.hotFactor1 != 0 && ctx.hotSignature1 == signature) { if (ctx.hotFactor1 < MAX_FACTOR) ctx.hotFactor1++; return; }
+  if (ctx.hotFactor2 != 0 && ctx.hotSignature2 == signature) { if (ctx.hotFactor2 < MAX_FACTOR) ctx.hotFactor2++; return; }
+  if (ctx.hotFactor3 != 0 && ctx.hotSignature3 == signature) { if (ctx.hotFactor3 < MAX_FACTOR) ctx.hotFactor3++; return; }
+  const slot = ctx.hotNext & 3;
+  ctx.hotNext++;
+  if (slot == 0) { ctx.hotSignature0 = signature; ctx.hotFactor0 = 2; }
+  else if (slot == 1) { ctx.hotSignature1 = signature; ctx.hotFactor1 = 2; }
+  else if (slot == 2) { ctx.hotSignature2 = signature; ctx.hotFactor2 = 2; }
+  else { ctx.hotSignature3 = signature; ctx.hotFactor3 = 2; }
+}
+
+function release(ctx: Context, block: usize): void {
+  const bytes = blockBytes(block);
+  live--;
+  liveBytes -= bytes;
+  ctx.stackletsHeld--;
+  heapFree(block);
+}
+
+/** Free a stacklet and the child it keeps. */
+function releaseWithCached(ctx: Context, block: usize): void {
+  const cached = load<usize>(block + M_CACHED);
+  if (cached != 0) release(ctx, cached);
+  release(ctx, block);
+}
+
+/**
+ * The prologue's slow path for a segmented task whose frame `frameBytes`
+ * (already taken: `sp` is below the current stacklet's bound) and the
+ * `shadowBytes` its code pushes below it do not fit:
+ * move the frame to a new stacklet. Returns the stacklet (the context's
+ * registers now describe it) or 0 (`refusal` says why; nothing changed).
+ */
+export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32): usize {
+  const callerSp = sp + frameBytes;
+  const below = ctx.stacklet;
+  const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
+  const need = frameBytes + shadowBytes;
+  if (ctx.frameLimit != 0 && framesBelow + need > ctx.frameLimit) {
+    refusal = REFUSED_LIMIT;
+    return 0;
+  }
+  const signature = rotr1(ctx.signature) ^ siteHash(site);
+  const factor = hotFactor(ctx, signature);
+  const want = (META_BYTES + (<usize>need + STACKLET_ADDITION) * factor + 15) & ~15;
+  // The stacklet below counts this extension; the tenth makes it hot.
+  const counter = extensionsAt(ctx, below);
+  const count = load<u32>(counter) + 1;
+  store<u32>(counter, count);
+  if (count == HOT_EXTENSIONS && below != 0) markHot(ctx, load<u32>(below + M_SIGNATURE));
+  // A hot stacklet's kept child serves again if it is big enough.
+  const cachedCell = cachedAt(ctx, below);
+  let block = load<usize>(cachedCell);
+  if (block != 0 && blockBytes(block) < want + 4) {
+    store<usize>(cachedCell, 0);
+    releaseWithCached(ctx, block);
+    block = 0;
+  }
+  if (block != 0) {
+    store<usize>(cachedCell, 0);
+  } else {
+    block = heapAlloc(want);
+    if (block == 0) {
+      refusal = REFUSED_MEMORY;
+      return 0;
+    }
+    const bytes = blockBytes(block);
+    live++;
+    liveBytes += bytes;
+    if (liveBytes > peakBytes) peakBytes = liveBytes;
+    allocations++;
+    ctx.stackletsHeld++;
+    if (ctx.stackletsHeld > ctx.stackletsPeak) ctx.stackletsPeak = ctx.stackletsHeld;
+    store<usize>(block + M_CACHED, 0);
+    trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, ctx.stackletsHeld);
+  }
+  extensions++;
+  store<usize>(block + M_PREV, below);
+  store<usize>(block + M_PREV_TOP, ctx.stackTop);
+  store<usize>(block + M_PREV_BASE, ctx.stackBase);
+  store<usize>(block + M_PREV_LIMIT, ctx.stackLimit);
+  store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
+  store<usize>(block + M_CALLER_SP, callerSp);
+  store<u32>(block + M_EXTENSIONS, 0);
+  store<u32>(block + M_SIGNATURE, signature);
+  store<u32>(block + M_SITE, site);
+  ctx.signature = signature;
+  ctx.stacklet = block;
+  ctx.chainFrames = framesBelow;
+  ctx.stackBase = block + META_BYTES;
+  ctx.stackLimit = ctx.stackBase;
+  ctx.stackTop = (block + blockBytes(block) - 4) & ~15;
+  ctx.watermark = ctx.stackTop - need;
+  const frames = framesBelow + need;
+  if (frames > ctx.framePeak) ctx.framePeak = frames;
+  return block;
+}
+
+/**
+ * The epilogue's slow path: the function that moved up to `block` returns.
+ * Restores the context's registers to the stacklet below and returns the
+ * stack pointer to continue with; frees the stacklet, or keeps it as the
+ * stacklet below's cached child when that one is hot.
+ */
+export function lessStack(ctx: Context, block: usize): usize {
+  const below = load<usize>(block + M_PREV);
+  const callerSp = load<usize>(block + M_CALLER_SP);
+  ctx.stacklet = below;
+  ctx.stackTop = load<usize>(block + M_PREV_TOP);
+  ctx.stackBase = load<usize>(block + M_PREV_BASE);
+  ctx.stackLimit = load<usize>(block + M_PREV_LIMIT);
+  ctx.watermark = load<usize>(block + M_PREV_WATERMARK);
+  ctx.chainFrames -= <u32>(ctx.stackTop - callerSp);
+  ctx.signature = rotl1(ctx.signature ^ siteHash(load<u32>(block + M_SITE)));
+  const cachedCell = cachedAt(ctx, below);
+  if (load<u32>(extensionsAt(ctx, below)) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
+    store<usize>(cachedCell, block); // its own cached child stays with it
+  } else {
+    trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), ctx.stackletsHeld - 1);
+    releaseWithCached(ctx, block);
+  }
+  return callerSp;
+}
+
+/** Free every stacklet a context holds (it ended, or its frames are discarded); back to its first region. */
+export function releaseAll(ctx: Context): void {
+  let block = ctx.stacklet;
+  while (block != 0) {
+    const below = load<usize>(block + M_PREV);
+    if (below == 0) {
+      ctx.stackTop = load<usize>(block + M_PREV_TOP);
+      ctx.stackBase = load<usize>(block + M_PREV_BASE);
+      ctx.stackLimit = load<usize>(block + M_PREV_LIMIT);
+    }
+    releaseWithCached(ctx, block);
+    block = below;
+  }
+  ctx.stacklet = 0;
+  ctx.chainFrames = 0;
+  ctx.signature = 0;
+  if (ctx.firstCached != 0) {
+    releaseWithCached(ctx, ctx.firstCached);
+    ctx.firstCached = 0;
+  }
+  ctx.firstExtensions = 0;
+}
+
+/**
+ * Call `scan(start, end)` for the frames a context holds in the stacklets
+ * below its current one (the collector's roots; roots.ts adds the current).
+ */
+// @ts-ignore: decorator
+@inline export function forEachLowerRange(ctx: Context, scan: (start: usize, end: usize) => void): void {
+  let block = ctx.stacklet;
+  while (block != 0) {
+    scan(load<usize>(block + M_CALLER_SP), load<usize>(block + M_PREV_TOP));
+    block = load<usize>(block + M_PREV);
+  }
+}
