@@ -22,7 +22,8 @@ import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
 import { finishSave, settleParked, parked, SAVE_OK, SAVE_NO_MEMORY } from "./kernel/stack/layout";
 import { stackNow, stackPeak } from "./kernel/stack/stats";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
-import { Task, TASK_TABLE } from "./kernel/task";
+import { Task, TASK_TABLE, firstRegions } from "./kernel/task";
+import * as stacklet from "./kernel/stack/stacklet";
 import { MAX_TASKS, tickSource, TickSource } from "./kernel/config";
 import { heapUsed, heapPeak, heapCapacity } from "./kernel/memory/heap";
 import { collections, maxPauseCycles } from "./kernel/memory/runtime";
@@ -286,11 +287,16 @@ export function hoprt_task_info(id: i32, field: i32): i64 {
     case 8: return <i64>t.regionBytes;
     case 9: return core.thread == ptr ? 1 : 0;
     case 10: return <i64>stackPeak(t);
+    case 11: return <i64>t.stackletsHeld;
+    case 12: return <i64>t.stackletsPeak;
   }
   return -1;
 }
 
-/** 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes, 4 collections, 5 longest collection (cycles). */
+/**
+ * 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes, 4 collections, 5 longest collection (cycles),
+ * 6 live stacklets (tasks' first regions included), 7 bytes of allocated stacklets now, 8 at most, 9 stacklet allocations.
+ */
 export function hoprt_memory_info(field: i32): i64 {
   switch (field) {
     case 0: return <i64>heapUsed;
@@ -298,6 +304,10 @@ export function hoprt_memory_info(field: i32): i64 {
     case 2: return <i64>heapCapacity();
     case 3: return <i64>SRAM_END;
     case 4: return <i64>collections;
+    case 6: return <i64>(stacklet.live + firstRegions);
+    case 7: return <i64>stacklet.liveBytes;
+    case 8: return <i64>stacklet.peakBytes;
+    case 9: return <i64>stacklet.allocations;
     case 5: return maxPauseCycles;
   }
   return -1;

@@ -124,6 +124,11 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
         nameTrack(1, e.context, taskName(e.context));
         runningSince.set(e.context, e.cycle);
         break;
+      case "stacklet_alloc":
+      case "stacklet_free":
+        // A stacklet counter track per task: how many it holds beyond its first region.
+        out.push({ ph: "C", pid: 1, tid: e.context, name: `stacklets ${taskName(e.context)}`, ts: us(e.cycle), args: { stacklets: e.b } });
+        break;
       case "task_switch_out": {
         // A stack counter track per task: what it holds while switched out (frames + saved state).
         out.push({ ph: "C", pid: 1, tid: e.context, name: `stack ${taskName(e.context)}`, ts: us(e.cycle), args: { bytes: e.b } });

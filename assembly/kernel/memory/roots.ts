@@ -34,9 +34,11 @@ export function removeContext(ctx: usize): void {
 /** Call `scan(start, end)` for every live stack range. */
 export function forEachLiveRange(scan: (start: usize, end: usize) => void): void {
   const running = core.current;
-  // The main stack: handlers, suspended handlers' saved frames, boot code, and the heap's
-  // own frames (atomic code runs there, for a task too: kernel/stack/roots.ts).
-  scan(__stack_pointer, __heap_base);
+  // The main stack holds boot code's frames. A task runs only when no handler is active,
+  // and collection never runs in one: then only the heap's own frames are there (atomic
+  // code runs on the main stack), which hold no references, over stale words of handlers
+  // that ran before, which must not keep garbage alive.
+  if (running == 0) scan(__stack_pointer, __heap_base);
   for (let i = 0; i < contextCount; i++) {
     const ptr = load<usize>(contexts + <usize>i * 4);
     scanContext(ptr, ptr == running, scan);

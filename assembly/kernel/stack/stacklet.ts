@@ -122,11 +122,13 @@ function release(ctx: Context, block: usize): void {
   heapFree(block);
 }
 
-/** Free a stacklet and the child it keeps. */
+/** Free a stacklet and the child it keeps (which may keep one of its own). */
 function releaseWithCached(ctx: Context, block: usize): void {
-  const cached = load<usize>(block + M_CACHED);
-  if (cached != 0) release(ctx, cached);
-  release(ctx, block);
+  while (block != 0) {
+    const cached = load<usize>(block + M_CACHED);
+    release(ctx, block);
+    block = cached;
+  }
 }
 
 /**
@@ -177,6 +179,9 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
     ctx.stackletsHeld++;
     if (ctx.stackletsHeld > ctx.stackletsPeak) ctx.stackletsPeak = ctx.stackletsHeld;
     store<usize>(block + M_CACHED, 0);
+    // The collector scans frames conservatively and a frame's memory is not written by the
+    // code that owns it: whatever the block held before would keep garbage alive.
+    for (let at = block + META_BYTES; at < block + bytes - 4; at += 4) store<u32>(at, 0);
     trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, ctx.stackletsHeld);
   }
   extensions++;
