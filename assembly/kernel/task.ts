@@ -153,7 +153,9 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   t.stackMode = stackMode;
   t.frameLimit = frameLimit;
   t.stackBase = region + TASK_BLOCK_BYTES;
+  t.firstBase = t.stackBase;
   t.stackTop = (region + regionBytes) & ~15;
+  t.firstTop = t.stackTop;
   // A static stack keeps room below the frames for its saved state; a segmented one puts it in a block when it must.
   t.stackLimit = stackMode == STACK_STATIC ? t.stackBase + saveReserve(stackBytes) : t.stackBase;
   t.sp = t.stackTop;
@@ -190,7 +192,10 @@ export function exitCurrent(): void {
   t.taskState = TASK_ZOMBIE;
   trace.emit(trace.EV_TASK_EXIT, t.id, stackUsed(t));
   sched.addZombie(t);
+  const slot = t.breathingSlot;
+  t.breathingSlot = false;
   unlock();
+  if (slot) releaseSlot(); // it ended inside work(): its breathing slot comes back
   sched.requestSwitch();
   unreachable(); // a zombie is never resumed
 }

@@ -66,13 +66,11 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   frameLimit: u32;
   /** Call-chain signature of the running stacklet chain (hot-split mitigation). */
   signature: u32;
-  /** Hot-split cache: four (signature, enlargement factor) pairs. */
-  hotSignature0: u32; hotFactor0: u32;
-  hotSignature1: u32; hotFactor1: u32;
-  hotSignature2: u32; hotFactor2: u32;
-  hotSignature3: u32; hotFactor3: u32;
-  /** Which hot-cache entry the next new signature replaces. */
-  hotNext: u32;
+  /** The hot-split cache (stacklet.ts), allocated when first needed, or 0. */
+  hotCache: usize;
+  /** The first region, [firstBase, firstTop) (a segmented task's stack registers when no stacklet is current; empty without an initial stack). */
+  firstBase: usize;
+  firstTop: usize;
   /** The first region's extension count and kept child (a stacklet's own are in its metadata). */
   firstExtensions: u32;
   firstCached: usize;

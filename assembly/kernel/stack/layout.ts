@@ -90,7 +90,7 @@ export let parked: usize = 0;
       parked = changetype<usize>(ctx);
       return SAVE_OK;
     }
-    block = heapAlloc(bytes + EXCEPTION_FRAME_BYTES + SAVE_HEADER_BYTES + 16);
+    block = heapAlloc(bytes + EXCEPTION_FRAME_BYTES + SAVE_HEADER_BYTES + 8);
     if (block == 0) return SAVE_NO_MEMORY;
     frame = (block + blockBytes(block) - 4 - EXCEPTION_FRAME_BYTES) & ~7;
     data = (frame - bytes) & ~7;

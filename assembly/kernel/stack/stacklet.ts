@@ -32,6 +32,8 @@
  * it, so one long loop inside a single call (which enlarging cannot help:
  * the stacklet already exists) stops allocating after HOT_EXTENSIONS rounds.
  *
+ * Only segmented tasks get here, so a first region's bound is its base.
+ *
  * Invariants: a context's stacklets form a chain through M_PREV from
  * `ctx.stacklet` down to 0 (the task's first region); a cached child
  * belongs to exactly one stacklet (or to the context, for the first region)
@@ -41,22 +43,35 @@ import { Context } from "./context";
 import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
 import * as trace from "../../probe/trace";
 
-// Metadata offsets.
+// Metadata offsets. The stacklet below's base and bound need no word: a stacklet's are
+// its own block + META_BYTES, the first region's are kept in the context (firstBase).
 const M_PREV: usize = 0;           // the stacklet below (0: the first region)
 const M_PREV_TOP: usize = 4;
-const M_PREV_BASE: usize = 8;
-const M_PREV_LIMIT: usize = 12;
-const M_PREV_WATERMARK: usize = 16;
-const M_CALLER_SP: usize = 20;     // the stack pointer in the stacklet below when the function moved up
-const M_EXTENSIONS: usize = 24;    // extensions made while this stacklet was the current one
-const M_SIGNATURE: usize = 28;     // the chain signature this stacklet was allocated under
-const M_CACHED: usize = 32;        // a child stacklet kept for reuse, or 0
-const M_SITE: usize = 36;          // the site number xored into the signature (undone on return)
-export const META_BYTES: usize = 48;
+const M_PREV_WATERMARK: usize = 8;
+const M_CALLER_SP: usize = 12;     // the stack pointer in the stacklet below when the function moved up
+const M_EXTENSIONS: usize = 16;    // extensions made while this stacklet was the current one
+const M_SIGNATURE: usize = 20;     // the chain signature this stacklet was allocated under
+const M_CACHED: usize = 24;        // a child stacklet kept for reuse, or 0
+const M_SITE: usize = 28;          // the site number xored into the signature (undone on return)
+export const META_BYTES: usize = 32;
+
+// The hot-split cache, a block of its own allocated when a context first has a hot signature
+// (most never do): HOT_ENTRIES (signature, factor) pairs and the index the next new one replaces.
+const HOT_ENTRIES: u32 = 4;
+const HOT_NEXT: usize = HOT_ENTRIES * 8;
+const HOT_BYTES: usize = HOT_NEXT + 4;
 
 /** Bytes every stacklet gets beyond the frame that asked for it (Hopter's default addition). */
 // @ts-ignore: defined by the firmware build with --use HOPRT_STACKLET_ADDITION=...
 export const STACKLET_ADDITION: u32 = isDefined(HOPRT_STACKLET_ADDITION) ? <u32>HOPRT_STACKLET_ADDITION : 64;
+/**
+ * What a task's first stacklet (the first call with a frame, for a task with no initial
+ * stack) gets beyond its frame: room for the few frames of a typical blocking call and
+ * the saved state of a suspension there, so a task that waits holds one stacklet and
+ * needs no save block (and no allocation) each time it is switched out.
+ */
+// @ts-ignore: defined by the firmware build with --use HOPRT_FIRST_STACKLET_ADDITION=...
+export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDITION) ? <u32>HOPRT_FIRST_STACKLET_ADDITION : 384;
 /** Extensions under one stacklet after which its signature is hot. */
 export const HOT_EXTENSIONS: u32 = 10;
 const MAX_FACTOR: u32 = 16;
@@ -94,24 +109,36 @@ export let refusal: u32 = REFUSED_NONE;
 }
 
 function hotFactor(ctx: Context, signature: u32): u32 {
-  if (ctx.hotFactor0 != 0 && ctx.hotSignature0 == signature) return ctx.hotFactor0;
-  if (ctx.hotFactor1 != 0 && ctx.hotSignature1 == signature) return ctx.hotFactor1;
-  if (ctx.hotFactor2 != 0 && ctx.hotSignature2 == signature) return ctx.hotFactor2;
-  if (ctx.hotFactor3 != 0 && ctx.hotSignature3 == signature) return ctx.hotFactor3;
+  const cache = ctx.hotCache;
+  if (cache == 0) return 1;
+  for (let i: u32 = 0; i < HOT_ENTRIES; i++) {
+    const entry = cache + (<usize>i << 3);
+    if (load<u32>(entry, 4) != 0 && load<u32>(entry) == signature) return load<u32>(entry, 4);
+  }
   return 1;
 }
 
 function markHot(ctx: Context, signature: u32): void {
-  if (ctx.hotFactor0 != 0 && ctx.hotSignature0 == signature) { if (ctx.hotFactor0 < MAX_FACTOR) ctx.hotFactor0++; return; }
-  if (ctx.hotFactor1 != 0 && ctx.hotSignature1 == signature) { if (ctx.hotFactor1 < MAX_FACTOR) ctx.hotFactor1++; return; }
-  if (ctx.hotFactor2 != 0 && ctx.hotSignature2 == signature) { if (ctx.hotFactor2 < MAX_FACTOR) ctx.hotFactor2++; return; }
-  if (ctx.hotFactor3 != 0 && ctx.hotSignature3 == signature) { if (ctx.hotFactor3 < MAX_FACTOR) ctx.hotFactor3++; return; }
-  const slot = ctx.hotNext & 3;
-  ctx.hotNext++;
-  if (slot == 0) { ctx.hotSignature0 = signature; ctx.hotFactor0 = 2; }
-  else if (slot == 1) { ctx.hotSignature1 = signature; ctx.hotFactor1 = 2; }
-  else if (slot == 2) { ctx.hotSignature2 = signature; ctx.hotFactor2 = 2; }
-  else { ctx.hotSignature3 = signature; ctx.hotFactor3 = 2; }
+  let cache = ctx.hotCache;
+  if (cache == 0) {
+    cache = heapAlloc(HOT_BYTES);
+    if (cache == 0) return; // no room: the mitigation waits, nothing breaks
+    for (let at = cache; at < cache + HOT_BYTES; at += 4) store<u32>(at, 0);
+    ctx.hotCache = cache;
+  }
+  for (let i: u32 = 0; i < HOT_ENTRIES; i++) {
+    const entry = cache + (<usize>i << 3);
+    const factor = load<u32>(entry, 4);
+    if (factor != 0 && load<u32>(entry) == signature) {
+      if (factor < MAX_FACTOR) store<u32>(entry, factor + 1, 4);
+      return;
+    }
+  }
+  const next = load<u32>(cache + HOT_NEXT);
+  const entry = cache + (<usize>(next % HOT_ENTRIES) << 3);
+  store<u32>(entry, signature);
+  store<u32>(entry, 2, 4);
+  store<u32>(cache + HOT_NEXT, next + 1);
 }
 
 function release(ctx: Context, block: usize): void {
@@ -149,7 +176,8 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
   }
   const signature = rotr1(ctx.signature) ^ siteHash(site);
   const factor = hotFactor(ctx, signature);
-  const want = (META_BYTES + (<usize>need + STACKLET_ADDITION) * factor + 15) & ~15;
+  const addition = below == 0 && ctx.firstBase == ctx.firstTop ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
+  const want = (META_BYTES + (<usize>need + addition) * factor + 15) & ~15;
   // The stacklet below counts this extension; the tenth makes it hot.
   const counter = extensionsAt(ctx, below);
   const count = load<u32>(counter) + 1;
@@ -187,8 +215,6 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
   extensions++;
   store<usize>(block + M_PREV, below);
   store<usize>(block + M_PREV_TOP, ctx.stackTop);
-  store<usize>(block + M_PREV_BASE, ctx.stackBase);
-  store<usize>(block + M_PREV_LIMIT, ctx.stackLimit);
   store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
   store<usize>(block + M_CALLER_SP, callerSp);
   store<u32>(block + M_EXTENSIONS, 0);
@@ -217,8 +243,8 @@ export function lessStack(ctx: Context, block: usize): usize {
   const callerSp = load<usize>(block + M_CALLER_SP);
   ctx.stacklet = below;
   ctx.stackTop = load<usize>(block + M_PREV_TOP);
-  ctx.stackBase = load<usize>(block + M_PREV_BASE);
-  ctx.stackLimit = load<usize>(block + M_PREV_LIMIT);
+  ctx.stackBase = below != 0 ? below + META_BYTES : ctx.firstBase;
+  ctx.stackLimit = ctx.stackBase;
   ctx.watermark = load<usize>(block + M_PREV_WATERMARK);
   ctx.chainFrames -= <u32>(ctx.stackTop - callerSp);
   ctx.signature = rotl1(ctx.signature ^ siteHash(load<u32>(block + M_SITE)));
@@ -239,8 +265,8 @@ export function releaseAll(ctx: Context): void {
     const below = load<usize>(block + M_PREV);
     if (below == 0) {
       ctx.stackTop = load<usize>(block + M_PREV_TOP);
-      ctx.stackBase = load<usize>(block + M_PREV_BASE);
-      ctx.stackLimit = load<usize>(block + M_PREV_LIMIT);
+      ctx.stackBase = ctx.firstBase;
+      ctx.stackLimit = ctx.firstBase;
     }
     releaseWithCached(ctx, block);
     block = below;
@@ -253,6 +279,10 @@ export function releaseAll(ctx: Context): void {
     ctx.firstCached = 0;
   }
   ctx.firstExtensions = 0;
+  if (ctx.hotCache != 0) {
+    heapFree(ctx.hotCache);
+    ctx.hotCache = 0;
+  }
 }
 
 /**
