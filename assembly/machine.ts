@@ -295,7 +295,8 @@ export function hoprt_task_info(id: i32, field: i32): i64 {
 
 /**
  * 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes, 4 collections, 5 longest collection (cycles),
- * 6 live stacklets (tasks' first regions included), 7 bytes of allocated stacklets now, 8 at most, 9 stacklet allocations.
+ * 6 live stacklets (tasks' first regions included), 7 bytes of allocated stacklets now, 8 at most, 9 stacklet allocations,
+ * 10 bytes of stack memory allocated on demand now (stacklets, save blocks, hot caches), 11 at most.
  */
 export function hoprt_memory_info(field: i32): i64 {
   switch (field) {
@@ -308,6 +309,8 @@ export function hoprt_memory_info(field: i32): i64 {
     case 7: return <i64>stacklet.liveBytes;
     case 8: return <i64>stacklet.peakBytes;
     case 9: return <i64>stacklet.allocations;
+    case 10: return <i64>stacklet.dynamicBytes;
+    case 11: return <i64>stacklet.dynamicPeakBytes;
     case 5: return maxPauseCycles;
   }
   return -1;

@@ -45,6 +45,8 @@ export interface TaskStats {
 export interface MemoryStats {
   heapUsed: number; heapPeak: number; heapCapacity: number; sramBytes: number; collections: number; gcMaxPauseCycles: number;
   stacklets: number; stackletBytes: number; stackletPeakBytes: number; stackletAllocations: number;
+  /** Stack memory allocated on demand (stacklets, saved state that needed a block, hot-split caches), now and at most. */
+  stackDynamicBytes: number; stackDynamicPeakBytes: number;
 }
 
 type LineListener = (line: string, context: number) => void;
@@ -784,6 +786,7 @@ export class Machine {
     return {
       heapUsed: m(0), heapPeak: m(1), heapCapacity: m(2), sramBytes: m(3), collections: m(4), gcMaxPauseCycles: m(5),
       stacklets: m(6), stackletBytes: m(7), stackletPeakBytes: m(8), stackletAllocations: m(9),
+      stackDynamicBytes: m(10), stackDynamicPeakBytes: m(11),
     };
   }
 }

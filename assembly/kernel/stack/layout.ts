@@ -22,7 +22,7 @@
 import { Context, STACK_SEGMENTED } from "./context";
 import { KILL_SCRATCH_BYTES } from "../../mcu/memmap";
 import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
-import { releaseAll } from "./stacklet";
+import { releaseAll, countDynamic } from "./stacklet";
 
 export const EXCEPTION_FRAME_BYTES: usize = 32;
 /** Asyncify's data header: the cursor and the end of the buffer. */
@@ -92,6 +92,7 @@ export let parked: usize = 0;
     }
     block = heapAlloc(bytes + EXCEPTION_FRAME_BYTES + SAVE_HEADER_BYTES + 8);
     if (block == 0) return SAVE_NO_MEMORY;
+    countDynamic(block, true);
     frame = (block + blockBytes(block) - 4 - EXCEPTION_FRAME_BYTES) & ~7;
     data = (frame - bytes) & ~7;
     header = data - SAVE_HEADER_BYTES;
@@ -136,6 +137,7 @@ export let parked: usize = 0;
 @inline export function clearSaved(ctx: Context): void {
   if (parked == changetype<usize>(ctx)) parked = 0;
   else if (ctx.saveBlock != 0) {
+    countDynamic(ctx.saveBlock, false);
     heapFree(ctx.saveBlock);
     ctx.saveBlock = 0;
   } else {
@@ -152,6 +154,7 @@ export let parked: usize = 0;
 export function releaseStack(ctx: Context): void {
   if (parked == changetype<usize>(ctx)) parked = 0;
   if (ctx.saveBlock != 0) {
+    countDynamic(ctx.saveBlock, false);
     heapFree(ctx.saveBlock);
     ctx.saveBlock = 0;
   }

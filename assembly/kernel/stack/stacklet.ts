@@ -21,16 +21,18 @@
  * the same way. This file is atomic code (js/compiler/rule.ts): charged,
  * never suspended, so the heap is never entered twice.
  *
- * Hot-split mitigation (Hopter): each context keeps a call-chain signature
- * (rotate right 1, xor the function's site number on every extension,
- * undone on return) and a 4-entry cache of (signature, factor). When one
- * stacklet has been extended HOT_EXTENSIONS times, the signature it was
- * allocated under becomes hot (factor 2, or +1 if already hot): the next
- * stacklet allocated under it is that many times larger, so the loop that
- * kept crossing its boundary runs inside it. Beyond Hopter: a hot stacklet
- * also keeps the child stacklet its loop keeps needing instead of freeing
- * it, so one long loop inside a single call (which enlarging cannot help:
- * the stacklet already exists) stops allocating after HOT_EXTENSIONS rounds.
+ * Hot-split mitigation (after Hopter): each context keeps a call-chain
+ * signature (rotate right 1, xor the function's site number on every
+ * extension, undone on return) and a 4-entry cache of (signature, count).
+ * Every extension counts against the signature the extended stacklet was
+ * allocated under; each HOT_EXTENSIONS of them make the next stacklets
+ * allocated under it one size larger (x2, x3, ...), so the loop that kept
+ * crossing a boundary runs inside one stacklet. Hopter counts per stacklet
+ * instance; counting per signature also learns a recursion's levels, whose
+ * stacklets are allocated anew on every pass. And beyond Hopter: a stacklet
+ * extended HOT_EXTENSIONS times keeps the child its loop keeps needing
+ * instead of freeing it, so one long loop inside a single call (which
+ * enlarging cannot help: the stacklet already exists) stops allocating.
  *
  * Only segmented tasks get here, so a first region's bound is its base.
  *
@@ -55,11 +57,10 @@ const M_CACHED: usize = 24;        // a child stacklet kept for reuse, or 0
 const M_SITE: usize = 28;          // the site number xored into the signature (undone on return)
 export const META_BYTES: usize = 32;
 
-// The hot-split cache, a block of its own allocated when a context first has a hot signature
-// (most never do): HOT_ENTRIES (signature, factor) pairs and the index the next new one replaces.
+// The hot-split cache, a block of its own allocated at a context's first extension beyond its
+// first stacklet: HOT_ENTRIES (signature, extensions counted under it) pairs.
 const HOT_ENTRIES: u32 = 4;
-const HOT_NEXT: usize = HOT_ENTRIES * 8;
-const HOT_BYTES: usize = HOT_NEXT + 4;
+const HOT_BYTES: usize = HOT_ENTRIES * 8;
 
 /** Bytes every stacklet gets beyond the frame that asked for it (Hopter's default addition). */
 // @ts-ignore: defined by the firmware build with --use HOPRT_STACKLET_ADDITION=...
@@ -80,6 +81,22 @@ const MAX_FACTOR: u32 = 16;
 export let live: u32 = 0;
 export let liveBytes: usize = 0;
 export let peakBytes: usize = 0;
+/**
+ * Every byte of stack memory allocated on demand (stacklets, save blocks, hot caches; tasks'
+ * first regions are part of their spawn), now and at most: what segmented stacks cost in SRAM.
+ */
+export let dynamicBytes: usize = 0;
+export let dynamicPeakBytes: usize = 0;
+
+/** Count a block of stack memory in (true) or out. */
+export function countDynamic(block: usize, allocated: bool): void {
+  const bytes = blockBytes(block);
+  if (allocated) {
+    dynamicBytes += bytes;
+    if (dynamicBytes > dynamicPeakBytes) dynamicPeakBytes = dynamicBytes;
+  } else dynamicBytes -= bytes;
+}
+
 /** Stacklet allocations since boot (a reused cached stacklet is not one). */
 export let allocations: u32 = 0;
 /** Extensions since boot, reused stacklets included. */
@@ -108,37 +125,46 @@ export let refusal: u32 = REFUSED_NONE;
   return stacklet != 0 ? stacklet + M_CACHED : changetype<usize>(ctx) + offsetof<Context>("firstCached");
 }
 
+/** The enlargement for stacklets allocated under `signature`: 1, +1 per HOT_EXTENSIONS extensions seen under it. */
 function hotFactor(ctx: Context, signature: u32): u32 {
   const cache = ctx.hotCache;
   if (cache == 0) return 1;
   for (let i: u32 = 0; i < HOT_ENTRIES; i++) {
     const entry = cache + (<usize>i << 3);
-    if (load<u32>(entry, 4) != 0 && load<u32>(entry) == signature) return load<u32>(entry, 4);
+    if (load<u32>(entry, 4) != 0 && load<u32>(entry) == signature) {
+      const factor: u32 = 1 + load<u32>(entry, 4) / HOT_EXTENSIONS;
+      return factor < MAX_FACTOR ? factor : MAX_FACTOR;
+    }
   }
   return 1;
 }
 
-function markHot(ctx: Context, signature: u32): void {
+/** One more extension under a stacklet allocated under `signature`. */
+function countExtension(ctx: Context, signature: u32): void {
   let cache = ctx.hotCache;
   if (cache == 0) {
     cache = heapAlloc(HOT_BYTES);
     if (cache == 0) return; // no room: the mitigation waits, nothing breaks
     for (let at = cache; at < cache + HOT_BYTES; at += 4) store<u32>(at, 0);
     ctx.hotCache = cache;
+    countDynamic(cache, true);
   }
   for (let i: u32 = 0; i < HOT_ENTRIES; i++) {
     const entry = cache + (<usize>i << 3);
-    const factor = load<u32>(entry, 4);
-    if (factor != 0 && load<u32>(entry) == signature) {
-      if (factor < MAX_FACTOR) store<u32>(entry, factor + 1, 4);
+    const count = load<u32>(entry, 4);
+    if (count != 0 && load<u32>(entry) == signature) {
+      if (count < MAX_FACTOR * HOT_EXTENSIONS) store<u32>(entry, count + 1, 4);
       return;
     }
   }
-  const next = load<u32>(cache + HOT_NEXT);
-  const entry = cache + (<usize>(next % HOT_ENTRIES) << 3);
-  store<u32>(entry, signature);
-  store<u32>(entry, 2, 4);
-  store<u32>(cache + HOT_NEXT, next + 1);
+  // A new signature takes the place of the least extended one (they are few and short-lived).
+  let victim = cache;
+  for (let i: u32 = 1; i < HOT_ENTRIES; i++) {
+    const entry = cache + (<usize>i << 3);
+    if (load<u32>(entry, 4) < load<u32>(victim, 4)) victim = entry;
+  }
+  store<u32>(victim, signature);
+  store<u32>(victim, 1, 4);
 }
 
 function release(ctx: Context, block: usize): void {
@@ -146,6 +172,7 @@ function release(ctx: Context, block: usize): void {
   live--;
   liveBytes -= bytes;
   ctx.stackletsHeld--;
+  countDynamic(block, false);
   heapFree(block);
 }
 
@@ -178,11 +205,12 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
   const factor = hotFactor(ctx, signature);
   const addition = below == 0 && ctx.firstBase == ctx.firstTop ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
   const want = (META_BYTES + (<usize>need + addition) * factor + 15) & ~15;
-  // The stacklet below counts this extension; the tenth makes it hot.
+  // The stacklet below counts this extension (a hot one keeps its child), and so does the
+  // signature it was allocated under, across every instance of it (a recursion allocates
+  // each level's stacklet anew): every HOT_EXTENSIONS make its next stacklets larger.
   const counter = extensionsAt(ctx, below);
-  const count = load<u32>(counter) + 1;
-  store<u32>(counter, count);
-  if (count == HOT_EXTENSIONS && below != 0) markHot(ctx, load<u32>(below + M_SIGNATURE));
+  store<u32>(counter, load<u32>(counter) + 1);
+  if (below != 0) countExtension(ctx, load<u32>(below + M_SIGNATURE));
   // A hot stacklet's kept child serves again if it is big enough.
   const cachedCell = cachedAt(ctx, below);
   let block = load<usize>(cachedCell);
@@ -203,6 +231,7 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
     live++;
     liveBytes += bytes;
     if (liveBytes > peakBytes) peakBytes = liveBytes;
+    countDynamic(block, true);
     allocations++;
     ctx.stackletsHeld++;
     if (ctx.stackletsHeld > ctx.stackletsPeak) ctx.stackletsPeak = ctx.stackletsHeld;
@@ -280,6 +309,7 @@ export function releaseAll(ctx: Context): void {
   }
   ctx.firstExtensions = 0;
   if (ctx.hotCache != 0) {
+    countDynamic(ctx.hotCache, false);
     heapFree(ctx.hotCache);
     ctx.hotCache = 0;
   }
