@@ -129,7 +129,8 @@ function runContext(ptr: usize, isHandler: bool): void {
       return;
     }
     ctx.state = STATE_SUSPENDED;
-    if (isHandler) core.mainStackFloor = ctx.sp;
+    // A parked handler (layout.ts) still occupies the main stack down to where it was suspended.
+    if (isHandler) core.mainStackFloor = parked == ptr ? ctx.resumeSp : ctx.sp;
     return;
   }
   if (isHandler) exceptionReturn(ctx);

@@ -54,12 +54,14 @@ export const SAVE_NO_MEMORY: u32 = 2;
 
 /**
  * The context whose saved state stays in the unwind scratch area (0: none):
- * a segmented task suspended only because the host ends a run slice, with
- * no room below its frames. Allocating a block then would make the heap
- * depend on how the host slices a run; the scratch area is not part of the
- * model. It is the only context the next slice can resume first, and the
- * dispatch loop moves its state into its stack (`settleParked`) before any
- * other context runs.
+ * one suspended only because the host ends a run slice (or must drain the
+ * probe). Writing its state into SRAM would leave words there (in free
+ * stack that later frames occupy without writing, which the collector
+ * scans) or allocate a block, and either would make the model depend on how
+ * the host slices a run; the scratch area is not part of the model. It is
+ * the only context the next slice can resume first, and the dispatch loop
+ * moves its state into its stack (`settleParked`) before any other context
+ * runs.
  */
 export let parked: usize = 0;
 
@@ -67,6 +69,7 @@ export let parked: usize = 0;
  * After the unwind: push the exception frame, place the saved data below
  * it, record where (SAVE_*). A segmented task whose current stacklet has no
  * room keeps its saved state in a heap block of exactly the size it needs.
+ * A suspension that is not architectural parks the state in the scratch area.
  * `architectural`: an exception preempts the context (the peaks count it);
  * false when only the host stops the machine (a run slice ends, the probe
  * must drain): that suspension is not part of the model, and neither the
@@ -78,18 +81,18 @@ export let parked: usize = 0;
   const buffer = unwindScratch();
   const bytes = <usize>load<u32>(buffer) - (buffer + SAVE_HEADER_BYTES);
   ctx.resumeSp = sp;
+  if (!architectural) {
+    ctx.sp = buffer;
+    ctx.savedBytes = 0;
+    parked = changetype<usize>(ctx);
+    return SAVE_OK;
+  }
   let frame = (sp - EXCEPTION_FRAME_BYTES) & ~7;
   let data = (frame - bytes) & ~7;
   let header = data - SAVE_HEADER_BYTES;
   let block: usize = 0;
   if (header < ctx.stackBase || header > sp) {
     if (ctx.stackMode != STACK_SEGMENTED) return SAVE_OVERFLOW;
-    if (!architectural) {
-      ctx.sp = buffer;
-      ctx.savedBytes = 0;
-      parked = changetype<usize>(ctx);
-      return SAVE_OK;
-    }
     block = heapAlloc(bytes + EXCEPTION_FRAME_BYTES + SAVE_HEADER_BYTES + 8);
     if (block == 0) return SAVE_NO_MEMORY;
     countDynamic(block, true);
