@@ -16,6 +16,8 @@ import * as probeConsole from "./probe/console";
 import * as trace from "./probe/trace";
 import { stackNow, stackPeak } from "./kernel/stack/stats";
 import * as kernelUnwind from "./kernel/unwind";
+import { STACK_STATIC, STACK_SEGMENTED } from "./kernel/stack/context";
+import * as stacklet from "./kernel/stack/stacklet";
 
 export { errors };
 export * from "./hal/index";
@@ -32,7 +34,9 @@ export class TaskBuilder {
   private entryIndex: u32 = 0;
   private argument: u32 = 0;
   private prio: i32 = config.DEFAULT_PRIORITY;
-  private stack: u32 = config.DEFAULT_STACK_BYTES;
+  private mode: u32 = config.DEFAULT_STACK_MODE;
+  private stack: u32 = config.DEFAULT_FIRST_STACK_BYTES;
+  private limit: u32 = 0;
   private taskName: string | null = null;
   private slice: i32 = -1;
 
@@ -42,11 +46,15 @@ export class TaskBuilder {
   priority(value: i32): TaskBuilder { this.prio = value; return this; }
   /** Ticks per timeslice (0: never rotated by time); default: the scheduler's default timeslice. */
   timeslice(ticks: u16): TaskBuilder { this.slice = ticks; return this; }
-  /** A static stack of `bytes` (frames); a save area of the same size is added. */
-  staticStack(bytes: u32): TaskBuilder { this.stack = bytes; return this; }
+  /** Most bytes of frames the task may hold at once (0: no limit); a call past it panics the task. */
+  stackLimit(bytes: u32): TaskBuilder { this.limit = bytes; return this; }
+  /** A segmented stack whose first stacklet has `bytes` (default 0: the first call with a frame allocates one). */
+  initialStack(bytes: u32): TaskBuilder { this.mode = STACK_SEGMENTED; this.stack = bytes; return this; }
+  /** One contiguous stack of `bytes`, frames and saved state; any extension is a stack-limit violation. */
+  staticStack(bytes: u32): TaskBuilder { this.mode = STACK_STATIC; this.stack = bytes; return this; }
   /** Returns the task id, or a negative error code (errors.ERR_*). */
   spawn(): i32 {
-    return kernelTask.spawn(this.entryIndex, true, this.argument, this.prio, this.stack, this.taskName, this.slice);
+    return kernelTask.spawn(this.entryIndex, true, this.argument, this.prio, this.mode, this.stack, this.limit, this.taskName, this.slice);
   }
   /**
    * As spawn(), and when the task panics a new instance (a new id, the same
@@ -55,7 +63,7 @@ export class TaskBuilder {
    * once unwound.
    */
   spawnRestartable(): i32 {
-    return kernelTask.spawn(this.entryIndex, true, this.argument, this.prio, this.stack, this.taskName, this.slice, 0, true);
+    return kernelTask.spawn(this.entryIndex, true, this.argument, this.prio, this.mode, this.stack, this.limit, this.taskName, this.slice, 0, true);
   }
 }
 
@@ -69,7 +77,9 @@ export class BreathingBuilder<S> {
   private workFn: u32 = 0;
   private argument: u32 = 0;
   private prio: i32 = config.DEFAULT_PRIORITY;
-  private stack: u32 = config.DEFAULT_STACK_BYTES;
+  private mode: u32 = config.DEFAULT_STACK_MODE;
+  private stack: u32 = config.DEFAULT_FIRST_STACK_BYTES;
+  private limit: u32 = 0;
   private taskName: string | null = null;
   private slice: i32 = -1;
 
@@ -83,18 +93,20 @@ export class BreathingBuilder<S> {
   name(value: string): BreathingBuilder<S> { this.taskName = value; return this; }
   priority(value: i32): BreathingBuilder<S> { this.prio = value; return this; }
   timeslice(ticks: u16): BreathingBuilder<S> { this.slice = ticks; return this; }
-  staticStack(bytes: u32): BreathingBuilder<S> { this.stack = bytes; return this; }
+  stackLimit(bytes: u32): BreathingBuilder<S> { this.limit = bytes; return this; }
+  initialStack(bytes: u32): BreathingBuilder<S> { this.mode = STACK_SEGMENTED; this.stack = bytes; return this; }
+  staticStack(bytes: u32): BreathingBuilder<S> { this.mode = STACK_STATIC; this.stack = bytes; return this; }
   /** Returns the task id, or a negative error code (errors.ERR_*). */
   spawn(): i32 {
     if (this.initFn == 0 || this.waitFn == 0 || this.workFn == 0) return refuse(errors.ERR_NO_ENTRY);
     const spec = new breathing.BreathingSpec(this.initFn, this.waitFn, this.workFn, this.argument);
-    return kernelTask.spawn(breathing.breathe.index, true, this.argument, this.prio, this.stack, this.taskName, this.slice, changetype<usize>(spec));
+    return kernelTask.spawn(breathing.breathe.index, true, this.argument, this.prio, this.mode, this.stack, this.limit, this.taskName, this.slice, changetype<usize>(spec));
   }
   /** As spawn(); a panic restarts it (init runs again with the same arg). */
   spawnRestartable(): i32 {
     if (this.initFn == 0 || this.waitFn == 0 || this.workFn == 0) return refuse(errors.ERR_NO_ENTRY);
     const spec = new breathing.BreathingSpec(this.initFn, this.waitFn, this.workFn, this.argument);
-    return kernelTask.spawn(breathing.breathe.index, true, this.argument, this.prio, this.stack, this.taskName, this.slice, changetype<usize>(spec), true);
+    return kernelTask.spawn(breathing.breathe.index, true, this.argument, this.prio, this.mode, this.stack, this.limit, this.taskName, this.slice, changetype<usize>(spec), true);
   }
 }
 
@@ -147,9 +159,9 @@ export namespace task {
 }
 
 /**
- * Stack statistics (DESIGN §5). Every task runs on one contiguous stack
- * today (a single stacklet: segmented stacks are not built yet), so
- * `stacklets()` counts live tasks' stacks and `extensions()` stays 0.
+ * Stack statistics (DESIGN §5). A task's stack is a chain of stacklets
+ * (kernel/stack/stacklet.ts) or one static stack; frames are counted in
+ * every stacklet, stacklet metadata is not.
  */
 export namespace stack {
   /**
@@ -168,10 +180,15 @@ export namespace stack {
     const t = kernelTask.taskAt(id < 0 ? (inIsr() ? -1 : <i32>currentId()) : id);
     return t == null ? -1 : <i32>stackPeak(t);
   }
-  /** Live stacklets, machine-wide: one per live task while stacks are contiguous. */
-  export function stacklets(): i32 { return kernelTask.taskCount; }
-  /** Stacklet allocations since boot beyond the tasks' first (none while stacks are contiguous). */
-  export function extensions(): i32 { return 0; }
+  /** Live stacklets, machine-wide: tasks' first regions (static stacks included) and every stacklet allocated since. */
+  export function stacklets(): i32 { return <i32>(stacklet.live + kernelTask.firstRegions); }
+  /** Stacklet allocations since boot (a hot stacklet's reused child is not allocated again). */
+  export function extensions(): i32 { return <i32>stacklet.allocations; }
+  /** Stacklets task `id` (-1: the running task) holds now, beyond its first region; -1 for no such task. */
+  export function stackletsOf(id: i32 = -1): i32 {
+    const t = kernelTask.taskAt(id < 0 ? (inIsr() ? -1 : <i32>currentId()) : id);
+    return t == null ? -1 : <i32>t.stackletsHeld;
+  }
 }
 
 /**

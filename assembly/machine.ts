@@ -19,11 +19,11 @@ import * as trace from "./probe/trace";
 import * as probeConsole from "./probe/console";
 import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE } from "./mcu/context";
 import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
-import { finishSave } from "./kernel/stack/layout";
-import { resetFrames } from "./kernel/unwind";
+import { finishSave, settleParked, parked, releaseStack, SAVE_OK, SAVE_NO_MEMORY } from "./kernel/stack/layout";
 import { stackNow, stackPeak } from "./kernel/stack/stats";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
-import { Task, TASK_TABLE } from "./kernel/task";
+import { Task, TASK_TABLE, firstRegions } from "./kernel/task";
+import * as stacklet from "./kernel/stack/stacklet";
 import { MAX_TASKS, tickSource, TickSource } from "./kernel/config";
 import { heapUsed, heapPeak, heapCapacity } from "./kernel/memory/heap";
 import { collections, maxPauseCycles } from "./kernel/memory/runtime";
@@ -81,6 +81,8 @@ function takeException(exc: i32): void {
   ctx.watermark = ctx.sp;
   ctx.savePeak = 0;
   ctx.peakUsed = 0;
+  ctx.framePeak = 0;
+  ctx.savedBytes = 0;
   ctx.state = STATE_FRESH;
   depth++;
   trace.emit(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
@@ -121,20 +123,27 @@ function runContext(ptr: usize, isHandler: bool): void {
       return;
     }
     // Suspended for an exception, or only because the host stops the run here.
-    if (!finishSave(ctx, __stack_pointer, nvic.preempting() != 0)) {
-      // Its saved state does not fit in its stack: an overflow at the preemption.
-      core.faultReason = core.FAULT_STACK_OVERFLOW;
-      core.faultContext = ctx.id;
-      trace.emit(trace.EV_PANIC, ctx.id, core.FAULT_STACK_OVERFLOW, <u32>(ctx.stackTop - __stack_pointer));
-      contextDied(ctx, isHandler);
+    const saved = finishSave(ctx, __stack_pointer, nvic.preempting() != 0);
+    if (saved != SAVE_OK) {
+      saveFailed(ctx, saved, isHandler);
       return;
     }
     ctx.state = STATE_SUSPENDED;
-    if (isHandler) core.mainStackFloor = ctx.sp;
+    // A parked handler (layout.ts) still occupies the main stack down to where it was suspended.
+    if (isHandler) core.mainStackFloor = parked == ptr ? ctx.resumeSp : ctx.sp;
     return;
   }
   if (isHandler) exceptionReturn(ctx);
   else contextDied(ctx, false); // a task's bottom function never returns
+}
+
+/** Its saved state has nowhere to go (no room in a static stack, no heap block): it panics at the preemption. */
+function saveFailed(ctx: Context, saved: u32, isHandler: bool): void {
+  const reason = saved == SAVE_NO_MEMORY ? core.FAULT_OUT_OF_MEMORY : core.FAULT_STACK_OVERFLOW;
+  core.faultReason = reason;
+  core.faultContext = ctx.id;
+  trace.emit(trace.EV_PANIC, ctx.id, reason, ctx.chainFrames + <u32>(ctx.stackTop - ctx.resumeSp));
+  contextDied(ctx, isHandler);
 }
 
 function contextDied(ctx: Context, isHandler: bool): void {
@@ -145,7 +154,7 @@ function contextDied(ctx: Context, isHandler: bool): void {
   if (core.restartEntry != 0) { unwinder = core.restartEntry; core.restartEntry = 0; }
   if (unwinder != 0 && !(isHandler && <i32>ctx.arg == nvic.EXC_HARDFAULT)) {
     ctx.entry = unwinder;
-    resetFrames(ctx);
+    releaseStack(ctx); // its frames are gone: its stacklets and saved state with them
     ctx.state = STATE_FRESH;
     return;
   }
@@ -168,6 +177,13 @@ function dispatch(): u32 {
     core.service();
     const exc = nvic.preempting();
     if (exc != 0) {
+      // A context parked in the scratch area by the last slice is suspended for real before anything else runs.
+      if (parked != 0) {
+        const ctx = changetype<Context>(parked);
+        ctx.state = STATE_SUSPENDED;
+        const saved = settleParked();
+        if (saved != SAVE_OK) saveFailed(ctx, saved, ctx.id >= HANDLER_ID_BASE);
+      }
       takeException(exc);
       continue;
     }
@@ -282,11 +298,17 @@ export function hoprt_task_info(id: i32, field: i32): i64 {
     case 8: return <i64>t.regionBytes;
     case 9: return core.thread == ptr ? 1 : 0;
     case 10: return <i64>stackPeak(t);
+    case 11: return <i64>t.stackletsHeld;
+    case 12: return <i64>t.stackletsPeak;
   }
   return -1;
 }
 
-/** 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes, 4 collections, 5 longest collection (cycles). */
+/**
+ * 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes, 4 collections, 5 longest collection (cycles),
+ * 6 live stacklets (tasks' first regions included), 7 bytes of allocated stacklets now, 8 at most, 9 stacklet allocations,
+ * 10 bytes of stack memory allocated on demand now (stacklets, save blocks, hot caches), 11 at most.
+ */
 export function hoprt_memory_info(field: i32): i64 {
   switch (field) {
     case 0: return <i64>heapUsed;
@@ -294,6 +316,12 @@ export function hoprt_memory_info(field: i32): i64 {
     case 2: return <i64>heapCapacity();
     case 3: return <i64>SRAM_END;
     case 4: return <i64>collections;
+    case 6: return <i64>(stacklet.live + firstRegions);
+    case 7: return <i64>stacklet.liveBytes;
+    case 8: return <i64>stacklet.peakBytes;
+    case 9: return <i64>stacklet.allocations;
+    case 10: return <i64>stacklet.dynamicBytes;
+    case 11: return <i64>stacklet.dynamicPeakBytes;
     case 5: return maxPauseCycles;
   }
   return -1;

@@ -23,10 +23,13 @@
  * gc            two allocating tasks preempting each other for 200 ms: the
  *               longest collection (an uninterruptible stretch, cycles), the
  *               mean, collections.
- * stackMemory   the 12-task reference workload (bench/apps/stackload.ts) on
- *               2 KiB static stacks for 200 ms: SRAM reserved for stacks, and
- *               the most the tasks held at once each (frames + saved state),
- *               i.e. static stacks sized to their peak.
+ * stackMemory   the 12-task reference workload (bench/apps/stackload.ts) for 2 s,
+ *               three ways: static stacks (what each task held at most, frames +
+ *               saved state: static stacks sized to their peak), segmented stacks
+ *               and the sensors as breathing tasks (the most stack memory
+ *               allocated at once: stacklets with metadata, saved-state blocks);
+ *               and the cycle overhead of segmented vs static stacks, modelled
+ *               (cycles the tasks ran for the same work) and wall-clock.
  * irqLatency    bench/apps/latency.ts: a priority-5 probe IRQ at pseudo-random
  *               cycles while tasks hammer the kernel (semaphores, a mutex with
  *               inheritance, a channel also fed by a handler, sleeps, spawns,
@@ -39,6 +42,7 @@
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
 import { build, PACKAGE_ROOT, type KernelLock } from "../js/compiler/build.js";
@@ -238,16 +242,63 @@ async function gcPauses() {
   return { maxPauseCycles: mem.gcMaxPauseCycles, meanPauseCycles: pauses.reduce((a, b) => a + b, 0) / Math.max(1, pauses.length), collections: mem.collections };
 }
 
-async function stackMemory() {
-  const { wasm } = await build({ app: path.join(APPS, "stackload.ts") });
-  const m = Machine.loadSync(wasm);
-  m.runFor("200ms");
+/** The reference workload in one of its three forms (bench/apps/stackload.ts STACKLOAD_MODE). */
+async function stackload(mode: 0 | 1 | 2, stacks: "static" | "segmented"): Promise<Uint8Array> {
+  const source = fs.readFileSync(path.join(APPS, "stackload.ts"), "utf8");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hoprt-stackload-"));
+  const app = path.join(dir, "stackload.ts");
+  fs.writeFileSync(app, `const STACKLOAD_MODE: i32 = ${mode};\n` + source);
+  try {
+    return (await build({ app, stacks })).wasm;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const STACKLOAD_RUN = "2s";
+
+/** Run a workload; its stack memory, the cycles the tasks used (idle excluded) and the wall time. */
+function runStackload(wasm: Uint8Array) {
+  const walls: number[] = [];
+  let m!: Machine;
+  for (let r = 0; r < 3; r++) {
+    m = Machine.loadSync(wasm, { collectTrace: false });
+    const start = process.hrtime.bigint();
+    m.runFor(STACKLOAD_RUN);
+    walls.push(seconds(start));
+  }
   const tasks = m.tasks().filter((t) => t.name !== "idle");
+  const busy = tasks.reduce((sum, t) => sum + Number(t.cycles), 0);
+  const mem = m.memory();
+  return { tasks, busy, wall: median(walls), mem };
+}
+
+async function stackMemory() {
+  // Static 2 KiB stacks: what each task held at most (frames + saved state) is what a static
+  // stack sized to its peak must reserve; a static stack's SRAM is reserved whole.
+  const fixed = runStackload(await stackload(0, "static"));
+  const staticSizedToPeak = fixed.tasks.reduce((sum, t) => sum + t.stackPeak, 0);
+  // Segmented: the most stack memory allocated at once (stacklets with their metadata, saved
+  // state that needed a block, hot-split caches), machine-wide.
+  const segmented = runStackload(await stackload(1, "segmented"));
+  const breathing = runStackload(await stackload(2, "segmented"));
+  const share = (bytes: number) => Math.round((1000 * bytes) / staticSizedToPeak) / 10;
   return {
-    tasks: tasks.length,
-    staticReservedBytes: tasks.reduce((sum, t) => sum + t.stackBytes, 0),
-    staticSizedToPeakBytes: tasks.reduce((sum, t) => sum + t.stackPeak, 0),
-    savedStatePeakBytes: tasks.reduce((sum, t) => sum + t.savePeak, 0),
+    tasks: fixed.tasks.length,
+    staticReservedBytes: fixed.tasks.reduce((sum, t) => sum + t.stackBytes, 0),
+    staticSizedToPeakBytes: staticSizedToPeak,
+    segmentedPeakBytes: segmented.mem.stackDynamicPeakBytes,
+    segmentedPercentOfStatic: share(segmented.mem.stackDynamicPeakBytes),
+    breathingPeakBytes: breathing.mem.stackDynamicPeakBytes,
+    breathingPercentOfStatic: share(breathing.mem.stackDynamicPeakBytes),
+    stackletAllocations: segmented.mem.stackletAllocations,
+    // The same work (same sensors, same periods) over the same virtual time: the cycles tasks ran.
+    staticBusyCycles: fixed.busy,
+    segmentedBusyCycles: segmented.busy,
+    segmentedOverheadPercentModelled: Math.round((1000 * (segmented.busy - fixed.busy)) / fixed.busy) / 10,
+    staticWallSeconds: fixed.wall,
+    segmentedWallSeconds: segmented.wall,
+    segmentedOverheadPercentWall: Math.round((1000 * (segmented.wall - fixed.wall)) / fixed.wall) / 10,
   };
 }
 

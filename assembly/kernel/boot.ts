@@ -3,6 +3,7 @@
  * task runs. The firmware's generated entry registers the application's
  * main() and calls boot() at the end of static initialisation.
  */
+import { STACK_STATIC } from "./stack/context";
 import * as nvic from "../mcu/nvic";
 import * as bus from "../mcu/bus";
 import * as scb from "../mcu/scb";
@@ -66,8 +67,8 @@ export function boot(): void {
   vectors.setVector(nvic.EXC_HARDFAULT, onHardFault.index);
   installUnwinders();
   config.setDefaultTimeslice(settings.defaultTimeslice);
-  spawn(idle.index, true, 0, config.IDLE_PRIORITY, config.IDLE_STACK_BYTES, "idle");
-  if (mainIndex != 0) spawn(mainIndex, false, 0, config.MAIN_PRIORITY, config.DEFAULT_STACK_BYTES, "main");
+  spawn(idle.index, true, 0, config.IDLE_PRIORITY, STACK_STATIC, config.IDLE_STACK_BYTES, 0, "idle");
+  if (mainIndex != 0) spawn(mainIndex, false, 0, config.MAIN_PRIORITY, config.DEFAULT_STACK_MODE, config.DEFAULT_FIRST_STACK_BYTES, 0, "main");
   config.setPolicy(settings.policy);
   config.setDefaultTimeslice(settings.defaultTimeslice);
   config.setTickSource(settings.tickSource);

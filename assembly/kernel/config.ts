@@ -2,14 +2,25 @@
  * Kernel limits, defaults, and the settings an application may choose in
  * its configure() hook (run before main) or change at run time.
  */
+import { STACK_STATIC, STACK_SEGMENTED } from "./stack/context";
+
 // @ts-ignore: defined by the firmware build with --use HOPRT_MAX_TASKS=... (hoprt build --max-tasks)
 export const MAX_TASKS: i32 = isDefined(HOPRT_MAX_TASKS) ? <i32>HOPRT_MAX_TASKS : 32;
 export const PRIORITY_LEVELS: i32 = 16;
 export const IDLE_PRIORITY: u8 = 15;
 export const MAIN_PRIORITY: u8 = 0;
 export const DEFAULT_PRIORITY: u8 = 8;
-/** Modelled frame bytes of a task stack; a save area of the same size sits below it. */
+/**
+ * How tasks get their stacks unless they ask (build option --stacks):
+ * segmented (stacklets from the heap, DESIGN §3) or static (one contiguous
+ * stack of DEFAULT_STACK_BYTES, frames and saved state).
+ */
+// @ts-ignore: defined by the firmware build with --use HOPRT_STATIC_STACKS=1 (hoprt build --stacks static)
+export const DEFAULT_STACK_MODE: u32 = isDefined(HOPRT_STATIC_STACKS) ? STACK_STATIC : STACK_SEGMENTED;
+/** A static stack's bytes (frames and saved state) when a task does not say; a segmented task's first stacklet: none. */
 export const DEFAULT_STACK_BYTES: u32 = 2048;
+/** The first stack region of a task that does not say: the static stack, or no first stacklet. */
+export const DEFAULT_FIRST_STACK_BYTES: u32 = DEFAULT_STACK_MODE == STACK_STATIC ? DEFAULT_STACK_BYTES : 0;
 export const MIN_STACK_BYTES: u32 = 256;
 export const MAX_STACK_BYTES: u32 = 65536;
 export const IDLE_STACK_BYTES: u32 = 512;

@@ -4,8 +4,11 @@
  * Invariants:
  *  - A task id is its slot in `table`; a slot is reused only after the task
  *    it held was reclaimed.
- *  - A task's memory (control block, save area and stack) is one block,
- *    registered with the collector from spawn until reclamation.
+ *  - A task's memory is its control block and its first stack region (a
+ *    static stack, or the first stacklet of a segmented one: possibly
+ *    empty) in one block, registered with the collector from spawn until
+ *    reclamation; a segmented task's further stacklets and saved state are
+ *    kernel/stack's, released with it.
  *  - An exited or panicked task becomes a zombie; the PendSV handler frees
  *    it once it no longer runs, never while its own stack is in use.
  *  - Spawning takes the kernel lock only to make the task ready (a handler
@@ -19,8 +22,9 @@ import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
 import { heapAlloc, heapFree, heapFits } from "./memory/heap";
 import { addContext, removeContext } from "./memory/roots";
-import { saveReserve } from "./stack/layout";
+import { saveReserve, releaseStack } from "./stack/layout";
 import { stackPeak } from "./stack/stats";
+import { STACK_STATIC, STACK_SEGMENTED } from "./stack/context";
 import * as config from "./config";
 import * as errors from "./errors";
 import { lock, unlock } from "./lock";
@@ -47,7 +51,7 @@ export const TASK_ZOMBIE: u32 = 3;
   /** The tick (64-bit count) a sleep or timed wait ends, and the wheel slot the task is filed in. */
   wakeAt: u64;
   sleepSlot: i32;
-  /** The region allocated for this task (control block + save area + stack). */
+  /** The region allocated for this task (control block + first stack region). */
   region: usize;
   regionBytes: u32;
   stackBytes: u32;
@@ -83,6 +87,8 @@ export const TASK_ZOMBIE: u32 = 3;
 export const TASK_TABLE: usize = memory.data(config.MAX_TASKS * 4);
 const table = TASK_TABLE;
 export let taskCount: i32 = 0;
+/** Tasks whose first stack region is not empty (a static stack, an initial stacklet): stacklets too. */
+export let firstRegions: u32 = 0;
 
 export function taskAt(id: i32): Task | null {
   if (id < 0 || id >= config.MAX_TASKS) return null;
@@ -116,12 +122,16 @@ export function taskMain(id: u32): void {
 
 /**
  * Create a task; returns its id or a negative error code. Blocking-free, so
- * callable from handlers too.
+ * callable from handlers too. `stackMode` STACK_STATIC: one contiguous stack
+ * of `stackBytes` (frames and saved state); STACK_SEGMENTED: a first
+ * stacklet of `stackBytes` (0: none until the first call with a frame),
+ * growing on demand. `frameLimit`: most frame bytes held at once (0: none).
  */
-export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stackBytes: u32, name: string | null, timeslice: i32 = -1, breathing: usize = 0, restartable: bool = false): i32 {
+export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stackMode: u32, stackBytes: u32, frameLimit: u32, name: string | null, timeslice: i32 = -1, breathing: usize = 0, restartable: bool = false): i32 {
   if (entry == 0) return refuse(errors.ERR_NO_ENTRY);
   if (priority < 0 || priority >= config.PRIORITY_LEVELS) return refuse(errors.ERR_BAD_PRIORITY, <u32>priority);
-  if (stackBytes < config.MIN_STACK_BYTES || stackBytes > config.MAX_STACK_BYTES) return refuse(errors.ERR_BAD_STACK, stackBytes);
+  if (stackMode == STACK_STATIC ? stackBytes < config.MIN_STACK_BYTES : stackMode != STACK_SEGMENTED) return refuse(errors.ERR_BAD_STACK, stackBytes);
+  if (stackBytes > config.MAX_STACK_BYTES) return refuse(errors.ERR_BAD_STACK, stackBytes);
   if (timeslice > 0xFFFF) return refuse(errors.ERR_BAD_ARGUMENT, <u32>timeslice);
   stackBytes = (stackBytes + 15) & ~15;
   const regionBytes = TASK_BLOCK_BYTES + <usize>stackBytes;
@@ -144,9 +154,15 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   t.entry = taskMain.index;
   t.arg = <u32>id;
   t.id = <u32>id;
+  t.controlBytes = <u32>TASK_BLOCK_BYTES;
+  t.stackMode = stackMode;
+  t.frameLimit = frameLimit;
   t.stackBase = region + TASK_BLOCK_BYTES;
+  t.firstBase = t.stackBase;
   t.stackTop = (region + regionBytes) & ~15;
-  t.stackLimit = t.stackBase + saveReserve(stackBytes);
+  t.firstTop = t.stackTop;
+  // A static stack keeps room below the frames for its saved state; a segmented one puts it in a block when it must.
+  t.stackLimit = stackMode == STACK_STATIC ? t.stackBase + saveReserve(stackBytes) : t.stackBase;
   t.sp = t.stackTop;
   t.resumeSp = t.stackTop;
   t.watermark = t.stackTop;
@@ -170,6 +186,7 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   }
   if (name != null) t.name = __pin(changetype<usize>(name));
   taskCount++;
+  if (stackBytes != 0) firstRegions++;
   // The name first: its stamp is then never later than the create event.
   if (name != null) probeConsole.writeTaskName(<u32>id, changetype<usize>(name));
   trace.emit(trace.EV_TASK_CREATE, <u32>id, <u32>priority, stackBytes, entry);
@@ -186,7 +203,10 @@ export function exitCurrent(): void {
   t.taskState = TASK_ZOMBIE;
   trace.emit(trace.EV_TASK_EXIT, t.id, stackUsed(t));
   sched.addZombie(t);
+  const slot = t.breathingSlot;
+  t.breathingSlot = false;
   unlock();
+  if (slot) releaseSlot(); // it ended inside work(): its breathing slot comes back
   if (sched.suspendDepth != 0) sched.endSuspension(t);
   sched.requestSwitch();
   unreachable(); // a zombie is never resumed
@@ -212,16 +232,18 @@ export function reclaim(t: Task): void {
   const id = <i32>t.id;
   store<usize>(table + <usize>id * 4, 0);
   taskCount--;
+  if (t.stackBytes != 0) firstRegions--;
   if (t.name != 0) __unpin(t.name);
   removeContext(t.region);
   if (t.unwindState != 0) forgetTask(t);
+  releaseStack(t);
   trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes, stackPeak(t), t.savePeak);
   heapFree(t.region);
 }
 
-/** Bytes of frames the task has used at most (from its stack watermark). */
+/** Bytes of frames the task has held at most. */
 export function stackUsed(t: Task): u32 {
-  return <u32>(t.stackTop - t.watermark);
+  return t.framePeak;
 }
 
 export function currentTaskId(): i32 {

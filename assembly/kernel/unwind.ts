@@ -221,17 +221,6 @@ export function unwinding(): bool {
 
 // ---- frames ------------------------------------------------------------------------
 
-/**
- * STACK OWNER'S (kernel/stack): start a context's frames from scratch, for a
- * fresh call of its bottom function on its own stack. Contiguous layout
- * only; the lead moves this into kernel/stack when stacks become
- * segmented. Inline: the dispatch loop (hardware) uses it.
- */
-// @ts-ignore: decorator
-@inline export function resetFrames(ctx: Context): void {
-  ctx.sp = ctx.stackTop;
-  ctx.resumeSp = ctx.stackTop;
-}
 
 // ---- panics --------------------------------------------------------------------------
 
@@ -355,7 +344,7 @@ function restartConcurrently(t: Task): bool {
   restartFrom = changetype<usize>(t);
   restartCaller = core.current;
   const name = changetype<string | null>(t.name);
-  const id = spawn(t.userEntry, t.entryTakesArg, t.userArg, <i32>t.basePriority, t.stackBytes, name, <i32>t.timeslice, t.breathing, true);
+  const id = spawn(t.userEntry, t.entryTakesArg, t.userArg, <i32>t.basePriority, t.stackMode, t.stackBytes, t.frameLimit, name, <i32>t.timeslice, t.breathing, true);
   restartFrom = 0;
   restartCaller = 0;
   if (id < 0) return false;

@@ -16,7 +16,8 @@ import * as systick from "./systick";
 import * as peripherals from "./peripherals";
 import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
-import { Context, STATE_DEAD } from "./context";
+import { Context, STATE_DEAD, STACK_SEGMENTED } from "./context";
+import * as stacklet from "../kernel/stack/stacklet";
 import { beginSave, clearSaved } from "../kernel/stack/layout";
 import { asyncifyStartUnwind, asyncifyStopRewind } from "./asyncify";
 import { TRACE_CAPACITY, KILL_SCRATCH_BYTES } from "./memmap";
@@ -24,6 +25,12 @@ import { depth as kernelLockDepth, owner as kernelLockOwner, panicWhenReleased }
 
 /** Lowest stack pointer before the next prologue calls `stackGuardHit`. */
 export let stackGuard: usize = 0;
+/**
+ * The running task's stack pointer while atomic code (the heap) runs on the
+ * main stack for it: the prologue of the outermost atomic function keeps it
+ * here (js/compiler/instrument.ts) and its epilogue returns to it.
+ */
+export let taskStackPointer: usize = 0;
 /** The running context, or 0 during boot. */
 export let current: usize = 0;
 /** The context thread mode runs: the kernel's current task (set by its PendSV handler). */
@@ -102,8 +109,8 @@ export function checkpoint(): void {
   if (overflowPending) {
     overflowPending = false;
     // Inside the kernel (the context holds the kernel lock): raised when it lets go, never half-way through an update.
-    if (kernelLockDepth != 0 && kernelLockOwner == current) panicWhenReleased(FAULT_STACK_OVERFLOW, faultDetail);
-    else kill(FAULT_STACK_OVERFLOW, faultDetail);
+    if (kernelLockDepth != 0 && kernelLockOwner == current) panicWhenReleased(faultReason, faultDetail);
+    else kill(faultReason, faultDetail);
     return;
   }
   if (mustSuspend()) suspend();
@@ -193,31 +200,82 @@ function discard(ctx: usize): void {
 }
 
 /**
- * The prologue calls this when the stack pointer passes the guard: either a
- * new depth (move the watermark down) or a real overflow. An overflow is
- * acted on at the next check point, never inside atomic code such as the
- * allocator; until then the frames run on into the save area, unused while
- * the context runs.
+ * The prologue calls this when the stack pointer passes the guard, with the
+ * frame it just took, the shadow-stack bytes its code pushes below that and
+ * the function's site number. Either a new depth in
+ * the current stacklet (move the watermark down; a stack limit is checked
+ * here), or the frame does not fit: a segmented task gets a new stacklet
+ * (returned: the epilogue hands it back to `stackReturn`), anything else has
+ * overflowed. An overflow is acted on at the next check point, never inside
+ * atomic code such as the allocator; until then the frames run on, in the
+ * static stack's save reserve, or for a segmented task on the main stack
+ * (free while a task runs).
  */
-export function stackGuardHit(): void {
+export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usize {
   const sp = __stack_pointer;
-  if (current == 0) {
-    if (sp < __data_end + 256) {
-      stopRequest = STOP_FATAL;
-      unreachable();
-    }
+  // Below the frame the function's own code pushes AssemblyScript's shadow slots: its lowest byte.
+  const low = sp - shadowBytes;
+  // The main stack's floor: boot code, or atomic code (the heap) that ran it out.
+  if (low < __data_end + MAIN_STACK_FLOOR_MARGIN) {
+    stopRequest = STOP_FATAL;
+    unreachable();
+  }
+  if (current == 0 || overflowPending) return 0;
+  const ctx = changetype<Context>(current);
+  if (low >= ctx.stackLimit) {
+    ctx.watermark = low;
+    stackGuard = low;
+    const frames = ctx.chainFrames + <u32>(ctx.stackTop - low);
+    if (frames > ctx.framePeak) ctx.framePeak = frames;
+    if (ctx.frameLimit != 0 && frames > ctx.frameLimit) overflow(FAULT_STACK_OVERFLOW, frames);
+    return 0;
+  }
+  if (ctx.stackMode != STACK_SEGMENTED) {
+    // The static stack's save reserve takes the frames until then.
+    overflow(FAULT_STACK_OVERFLOW, ctx.chainFrames + <u32>(ctx.stackTop - low));
+    return 0;
+  }
+  // Atomic code: it runs on the main stack, as an SVC handler would.
+  const block = stacklet.moreStack(ctx, sp, frameBytes, shadowBytes, site);
+  if (block == 0) {
+    overflow(stacklet.refusal == stacklet.REFUSED_MEMORY ? FAULT_OUT_OF_MEMORY : FAULT_STACK_OVERFLOW, ctx.chainFrames + <u32>(ctx.stackTop - low));
+    // The frame cannot go where it is: it runs on the main stack (free while a task runs) until then.
+    emergencyCallerSp = sp + frameBytes;
+    taskStackPointer = emergencyCallerSp;
+    __stack_pointer = __heap_base - frameBytes;
+    return EMERGENCY;
+  }
+  __stack_pointer = ctx.stackTop - frameBytes;
+  stackGuard = ctx.watermark;
+  return block;
+}
+
+/** Main-stack bytes kept free above the static data (js/compiler/instrument.ts checks atomic code against it). */
+const MAIN_STACK_FLOOR_MARGIN: usize = 256;
+
+/** A segmented frame that could not be had runs on the main stack until the next check point ends its task. */
+const EMERGENCY: usize = 1;
+let emergencyCallerSp: usize = 0;
+
+/** A stack violation: the context panics at the next check point (the prologue's own, for instrumented code). */
+function overflow(reason: u32, detail: u32): void {
+  overflowPending = true;
+  faultReason = reason;
+  faultDetail = detail;
+  stackGuard = 0;
+  clock.requestCheck();
+}
+
+/** The epilogue of a function whose frame moved to stacklet `block` (or ran on the main stack). */
+export function stackReturn(block: usize): void {
+  if (block == EMERGENCY) {
+    __stack_pointer = emergencyCallerSp;
     return;
   }
   const ctx = changetype<Context>(current);
-  if (sp < ctx.stackLimit) {
-    overflowPending = true;
-    faultDetail = <u32>(ctx.stackTop - sp);
-    stackGuard = 0;
-    clock.requestCheck();
-    return;
-  }
-  ctx.watermark = sp;
-  stackGuard = sp > ctx.stackLimit ? sp : ctx.stackLimit;
+  const callerSp = stacklet.lessStack(ctx, block);
+  __stack_pointer = callerSp;
+  stackGuard = ctx.watermark > ctx.stackLimit ? ctx.watermark : ctx.stackLimit;
 }
 
 /** Make `ctx` the running context: its stack, its guard. */

@@ -1,6 +1,8 @@
 // stackMemory: the reference workload, 12 tasks: 9 sensors (periodic, with a deep
 // processing phase), a logger, a command handler and main waiting for commands.
-import { task, time, debug, Channel, stack } from "hoprt";
+// STACKLOAD_MODE (bench/run.ts writes it first): 0 static 2 KiB stacks, 1 segmented
+// stacks, 2 the sensors as breathing tasks on segmented stacks.
+import { task, time, debug, Channel } from "hoprt";
 const commands = new Channel<u32>(4);
 const log = new Channel<u32>(8);
 function filter(depth: u32, acc: u32): u32 {
@@ -15,6 +17,13 @@ function sensor(arg: u32): void {
     if ((n & 3) == 0) log.trySend(v);
   }
 }
+class Sensor { n: u32 = 0; constructor(public arg: u32) {} }
+function sensorInit(arg: u32): Sensor { return new Sensor(arg); }
+function sensorWait(s: Sensor): u32 { time.sleepMs(2 + s.arg); return s.n++; }
+function sensorWork(s: Sensor, n: u32): void {
+  const v = filter(8 + s.arg * 3, n);
+  if ((n & 3) == 0) log.trySend(v);
+}
 function logger(arg: u32): void {
   while (true) { const v = log.receive(); if (v == 0xFFFFFFFF) debug.print("never"); }
 }
@@ -22,8 +31,17 @@ function handler(arg: u32): void {
   while (true) { const c = commands.receive(); filter(c, c); }
 }
 export function main(): void {
-  for (let i: u32 = 0; i < 9; i++) task.build().entry(sensor).arg(i).priority(5).staticStack(2048).spawn();
-  task.build().entry(logger).priority(6).staticStack(2048).spawn();
-  task.build().entry(handler).priority(4).staticStack(2048).spawn();
+  for (let i: u32 = 0; i < 9; i++) {
+    if (STACKLOAD_MODE == 2) task.buildBreathing<Sensor>().init(sensorInit).wait(sensorWait).work(sensorWork).arg(i).priority(5).spawn();
+    else if (STACKLOAD_MODE == 1) task.build().entry(sensor).arg(i).priority(5).spawn();
+    else task.build().entry(sensor).arg(i).priority(5).staticStack(2048).spawn();
+  }
+  if (STACKLOAD_MODE == 0) {
+    task.build().entry(logger).priority(6).staticStack(2048).spawn();
+    task.build().entry(handler).priority(4).staticStack(2048).spawn();
+  } else {
+    task.build().entry(logger).priority(6).spawn();
+    task.build().entry(handler).priority(4).spawn();
+  }
   for (let k: u32 = 0; ; k++) { time.sleepMs(7); commands.send(20 + (k & 7)); }
 }

@@ -2,6 +2,7 @@
  * The hoprt command: build an application, run a firmware.
  *
  *   hoprt build <app.ts> [-o out.wasm] [--report] [--sram <size>] [--max-tasks <n>] [--tick-hz <hz>] [--kernel-lock soft|mask]
+ *               [--stacks segmented|static] [--stacklet-addition <bytes>]
  *   hoprt run <app.ts|app.wasm> [--for <time>] [--expect-text <s>]... [--fail-text <s>]...
  *             [--allow-panics] [--scenario <file.yaml>] [--uart <1|2|6>] [--rt [factor]]
  *             [--trace <file.json>] [--vcd <file.vcd>] [--stats] [build options]
@@ -56,9 +57,10 @@ function parseWhole(what: string, text: string, min: number, max: number): numbe
   return n;
 }
 
-interface BuildFlags { sram?: string; maxTasks?: string; tickHz?: string; kernelLock?: string }
+interface BuildFlags { sram?: string; maxTasks?: string; tickHz?: string; kernelLock?: string; stacks?: string; stackletAddition?: string }
 
 const KERNEL_LOCKS = ["soft", "mask"] as const;
+const STACK_MODES = ["segmented", "static"] as const;
 
 function buildOptions(app: string, flags: BuildFlags): BuildOptions {
   const options: BuildOptions = { app };
@@ -70,6 +72,12 @@ function buildOptions(app: string, flags: BuildFlags): BuildOptions {
     if (!lock) throw new UsageError(`--kernel-lock: "${flags.kernelLock}" is not ${KERNEL_LOCKS.join(" or ")}`);
     options.kernelLock = lock;
   }
+  if (flags.stacks !== undefined) {
+    const mode = STACK_MODES.find((k) => k === flags.stacks);
+    if (!mode) throw new UsageError(`--stacks: "${flags.stacks}" is not ${STACK_MODES.join(" or ")}`);
+    options.stacks = mode;
+  }
+  if (flags.stackletAddition !== undefined) options.stackletAddition = parseWhole("--stacklet-addition", flags.stackletAddition, 0, 4096);
   return options;
 }
 
@@ -78,13 +86,15 @@ function addBuildFlags(command: Command): Command {
     .option("--sram <size>", "SRAM size (bytes, or 128K; a whole number of KiB, at least 32K; default 128K)")
     .option("--max-tasks <n>", "task slots of the kernel, idle and main included (2..4096; default 32)")
     .option("--kernel-lock <kind>", "soft (default: soft-locks, interrupts never masked) or mask (BASEPRI critical sections, the baseline)")
+    .option("--stacks <kind>", "segmented (default: stacklets from the heap) or static (2 KiB per task) for tasks that do not say")
+    .option("--stacklet-addition <bytes>", "bytes every stacklet gets beyond the frame that asked for it (0..4096; default 64)")
     .option("--tick-hz <hz>", "the kernel's default tick rate (configure() may still set its own); the kernel refuses at boot a rate SysTick cannot make");
 }
 
 async function loadFirmware(file: string, flags: BuildFlags): Promise<Uint8Array> {
   if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
   if (file.endsWith(".ts")) return (await build(buildOptions(file, flags))).wasm;
-  const given = (["sram", "maxTasks", "tickHz", "kernelLock"] as const).filter((k) => flags[k] !== undefined);
+  const given = (["sram", "maxTasks", "tickHz", "kernelLock", "stacks", "stackletAddition"] as const).filter((k) => flags[k] !== undefined);
   if (given.length) {
     const names = given.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
     throw new UsageError(`${names.join(", ")}: build options, for an app's .ts (${file} is already built)`);

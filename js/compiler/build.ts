@@ -63,6 +63,9 @@ export const nodeFiles: BuildFiles = {
   },
 };
 
+export const STACK_MODES = ["segmented", "static"] as const;
+export type StackMode = (typeof STACK_MODES)[number];
+
 export interface BuildOptions {
   /** Path of the application's .ts file (exports main()). */
   app: string;
@@ -77,6 +80,10 @@ export interface BuildOptions {
    * sections, the FreeRTOS Cortex-M4F baseline, for comparison).
    */
   kernelLock?: KernelLock;
+  /** Tasks' stacks unless a task says: "segmented" (default: stacklets from the heap) or "static" (2 KiB each). */
+  stacks?: StackMode;
+  /** Bytes every stacklet gets beyond the frame that asked for it (default 64, 0..4096). */
+  stackletAddition?: number;
   /** The default SysTick rate (Config.tickHz before configure() runs); 1000 when absent. */
   tickHz?: number;
   /** Where sources are read from (default: Node's file system). */
@@ -106,7 +113,7 @@ function entrySource(appImport: string): string {
     `import { runConfigure } from "hoprt/kernel/boot";`,
     `if (isDefined(__hoprt_app.configure)) runConfigure(__hoprt_app.configure);`,
     // Compiled only when referenced; the transform calls them from every function.
-    `export { checkpoint as __hoprt_keep_checkpoint, stackGuardHit as __hoprt_keep_guard } from "hoprt/mcu/core";`,
+    `export { checkpoint as __hoprt_keep_checkpoint, stackGuardHit as __hoprt_keep_guard, stackReturn as __hoprt_keep_stackReturn } from "hoprt/mcu/core";`,
     `import { main } from "${appImport}";`,
     `import { registerMain, boot } from "hoprt/kernel/boot";`,
     `registerMain(main);`,
@@ -128,6 +135,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const kernelLock = options.kernelLock ?? "soft";
   if (!KERNEL_LOCKS.includes(kernelLock)) {
     throw new BuildError(`hoprt build: --kernel-lock must be ${KERNEL_LOCKS.join(" or ")} (got ${String(kernelLock)})`);
+  }
+  const stacks = options.stacks ?? "segmented";
+  if (!STACK_MODES.includes(stacks)) throw new BuildError(`hoprt build: --stacks must be ${STACK_MODES.join(" or ")} (got ${String(stacks)})`);
+  const addition = options.stackletAddition ?? 64;
+  if (!Number.isInteger(addition) || addition < 0 || addition > 4096) {
+    throw new BuildError(`hoprt build: the stacklet addition must be a whole number of bytes from 0 to 4096 (got ${addition})`);
   }
   const maxTasks = options.maxTasks ?? DEFAULT_MAX_TASKS;
   if (!Number.isInteger(maxTasks) || maxTasks < 2 || maxTasks > MAX_MAX_TASKS) {
@@ -180,6 +193,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     "--use", `HOPRT_MAX_TASKS=${maxTasks}`,
     // One switch, resolved at compile time (kernel/lock.ts): the soft build carries no trace of the other.
     ...(kernelLock === "mask" ? ["--use", "HOPRT_KERNEL_LOCK_MASK=1"] : []),
+    ...(stacks === "static" ? ["--use", "HOPRT_STATIC_STACKS=1"] : []),
+    "--use", `HOPRT_STACKLET_ADDITION=${addition}`,
     "--noColors",
   ];
   if (tickHz !== undefined) args.push("--use", `HOPRT_TICK_HZ=${tickHz}`);

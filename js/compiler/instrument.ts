@@ -9,11 +9,18 @@
  * control to the MCU model, which fires due events and may suspend the
  * running context there (Asyncify unwinds from that call).
  *
- * Every instrumented or atomic function also gets a modelled stack frame:
- * `sp -= F; if (sp < limit) stackOverflow()` on entry and `sp += F` on every
- * way out, where F is what a compiler would reserve (linkage plus locals).
- * The frame lives on the same stack pointer AssemblyScript uses for its
- * shadow stack, so one pointer measures a context's real stack use.
+ * Every instrumented or atomic function with a frame also gets a modelled
+ * stack frame and Hopter's stack check (DESIGN §3): on entry
+ * `sp -= F; if (sp - S < guard) seg = stackGuardHit(F, S, site)`, on every way out
+ * `sp += F; if (seg) stackReturn(seg)`, where F is what a compiler would
+ * reserve (linkage plus locals). `seg` is set only when the frame moved to
+ * a new stacklet (kernel/stack/stacklet.ts), so the fast path is the
+ * compare. AssemblyScript keeps its managed locals (and temporaries around
+ * some calls) on the same stack pointer, pushed below the modelled frame by
+ * the function's own code: the check also covers S, the sum of those
+ * pushes in the function (`sp - S < guard`). A leaf that saves no
+ * registers and pushes nothing has no frame and no check, as compiled code
+ * would.
  */
 import binaryen from "assemblyscript/binaryen";
 import { classify, classifyModule, isProbeFunction, type FunctionClass } from "./rule.js";
@@ -29,7 +36,17 @@ export interface InstrumentNames {
   stackLimit: string;
   checkpoint: string;
   stackOverflow: string;
+  /** The epilogue's slow path: a function whose frame moved to a stacklet returns through it. */
+  stackReturn: string;
+  /** Where the running task's stack pointer is kept while atomic code runs on the main stack for it. */
+  taskStackPointer: string;
+  /** The main stack: [dataEnd, heapBase) (AssemblyScript's layout); read from the module by the pipeline. */
+  heapBase?: number;
+  dataEnd?: number;
 }
+
+/** Main-stack bytes atomic code must leave free above the static data (a handler's reserve is larger). */
+const MAIN_STACK_FLOOR_MARGIN = 256;
 
 export interface FunctionReport {
   name: string;
@@ -73,9 +90,14 @@ class FunctionInstrumenter {
     baseLocalCount: number,
     private readonly isHardware: (callee: string) => boolean,
     private readonly isProbe: (callee: string) => boolean = () => false,
+    private readonly framed: boolean = true,
   ) {
     this.nextLocal = baseLocalCount;
+    this.stackletLocal = framed ? this.nextLocal++ : -1;
   }
+
+  /** The local that holds the stacklet the frame moved to (0 on the fast path); -1 without a frame. */
+  readonly stackletLocal: number;
 
   /** A scratch local of the given type, for carrying a return value past the epilogue. */
   tmpLocal(type: number): number {
@@ -87,8 +109,16 @@ class FunctionInstrumenter {
     return index;
   }
 
+  /** The scratch locals (not part of the modelled frame: a compiler keeps them in registers). */
   extraVars(): number[] {
     return [...this.tmpLocals.entries()].sort((x, y) => x[1] - y[1]).map(([type]) => type);
+  }
+
+  /** Every local the instrumentation adds, in index order. */
+  addedVars(): number[] {
+    const added = [...this.tmpLocals.entries()].map(([type, index]) => [index, type]);
+    if (this.stackletLocal >= 0) added.push([this.stackletLocal, b.i32]);
+    return added.sort((x, y) => x[0] - y[0]).map(([, type]) => type);
   }
 
   charge(cycles: number): number {
@@ -163,10 +193,60 @@ class FunctionInstrumenter {
 
   epilogue(): number {
     const m = this.module;
+    if (!this.framed) return m.nop();
     const sp = this.names.stackPointer;
     const size = m.i32.const(0);
     this.frameConstants.push(size);
-    return m.global.set(sp, m.i32.add(m.global.get(sp, b.i32), size));
+    const seg = this.stackletLocal;
+    const pop = m.global.set(sp, m.i32.add(m.global.get(sp, b.i32), size));
+    if (this.cls === "atomic") {
+      return m.block(null, [pop, m.if(m.local.get(seg, b.i32), m.global.set(sp, m.global.get(this.names.taskStackPointer, b.i32)))], b.none);
+    }
+    return m.block(null, [pop, m.if(m.local.get(seg, b.i32), m.call(this.names.stackReturn, [m.local.get(seg, b.i32)], b.none))], b.none);
+  }
+
+  /** AssemblyScript's shadow-stack pushes in this function (bytes), below the frame. */
+  shadowBytes = 0;
+
+  /** The stack pointer less the shadow pushes: what the guard is compared with. */
+  private lowest(): number {
+    const m = this.module;
+    const sp = m.global.get(this.names.stackPointer, b.i32);
+    return this.shadowBytes > 0 ? m.i32.sub(sp, m.i32.const(this.shadowBytes)) : sp;
+  }
+
+  /**
+   * `sp -= F; if (sp - S < guard) seg = stackGuardHit(F, S, site)`. Atomic code
+   * (the heap, the stacklet allocator) runs on the main stack, as an SVC
+   * handler would: entered from a task's stack (above the main stack) it
+   * keeps the task's stack pointer in `taskStackPointer` and switches, so a
+   * stack extension never re-enters the heap and the heap's frames never
+   * need a stacklet; its frames are checked against the main stack's floor.
+   */
+  prologue(site: number): number[] {
+    const m = this.module;
+    if (!this.framed) return [];
+    const sp = this.names.stackPointer;
+    const push = m.global.set(sp, m.i32.sub(m.global.get(sp, b.i32), this.frameConstant()));
+    if (this.cls === "atomic") {
+      const seg = this.stackletLocal;
+      const heapBase = this.names.heapBase!;
+      return [
+        m.local.set(seg, m.i32.gt_u(m.global.get(sp, b.i32), m.i32.const(heapBase))),
+        m.if(m.local.get(seg, b.i32), m.block(null, [
+          m.global.set(this.names.taskStackPointer, m.global.get(sp, b.i32)),
+          m.global.set(sp, m.i32.const(heapBase)),
+        ], b.none)),
+        push,
+        m.if(m.i32.lt_u(this.lowest(), m.i32.const(this.names.dataEnd! + MAIN_STACK_FLOOR_MARGIN)),
+          m.drop(m.call(this.names.stackOverflow, [this.frameConstant(), m.i32.const(this.shadowBytes), m.i32.const(site)], b.i32))),
+      ];
+    }
+    return [
+      push,
+      m.if(m.i32.lt_u(this.lowest(), m.global.get(this.names.stackLimit, b.i32)),
+        m.local.set(this.stackletLocal, m.call(this.names.stackOverflow, [this.frameConstant(), m.i32.const(this.shadowBytes), m.i32.const(site)], b.i32))),
+    ];
   }
 
   frameConstant(): number {
@@ -391,14 +471,19 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
   const hardware = new Set(all.filter((f) => classOf(f.name) === "hardware").map((f) => f.name));
   const isHardware = (name: string) => hardware.has(name);
   const isProbe = (name: string) => isProbeFunction(name);
+  // A number per framed function, hashed into a task's call-chain signature when its frame moves to a stacklet.
+  let site = 1;
 
   for (const info of all) {
     if (info.module !== "") continue; // an import
     const cls = classOf(info.name);
     if (cls === "hardware") {
       for (const callee of directCallees(info.body)) {
-        if (!hardware.has(callee)) violations.push(`${info.name} (hardware) calls ${callee} (${classOf(callee)})`);
+        // Hardware may enter atomic code (the core's stack slow path, as an SVC would): it is charged and never suspends.
+        if (!hardware.has(callee) && classOf(callee) !== "atomic") violations.push(`${info.name} (hardware) calls ${callee} (${classOf(callee)})`);
       }
+      // Hardware has no frame and no stack check: it must not push on whatever stack it runs on.
+      if (shadowPushes(info, true) > 0) violations.push(`${info.name} (hardware) keeps managed values on the stack`);
       functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0 });
       continue;
     }
@@ -411,18 +496,18 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     }
     const locals = localTypes(info);
     const frame = { value: 0 };
-    const fi = new FunctionInstrumenter(module, names, cls, frame, locals.length, isHardware, isProbe);
+    const shadowBytes = shadowPushes(info);
     // A leaf calls nothing but hardware (which a compiler would have inlined as a bus access).
     const leaf = !hasIndirectCall(info.body) && [...directCallees(info.body)].every((callee) => hardware.has(callee));
+    const framed = !(leaf && W.savedRegisters(locals.length) === 0 && shadowBytes === 0);
+    const fi = new FunctionInstrumenter(module, names, cls, frame, locals.length, isHardware, isProbe, framed);
+    fi.shadowBytes = shadowBytes;
     const walked = fi.walk(info.body);
     const m = module;
-    const sp = names.stackPointer;
     const resultType = info.results;
-    const prologueSize = fi.frameConstant();
     const prologue = [
-      m.global.set(sp, m.i32.sub(m.global.get(sp, b.i32), prologueSize)),
-      m.if(m.i32.lt_u(m.global.get(sp, b.i32), m.global.get(names.stackLimit, b.i32)), m.call(names.stackOverflow, [], b.none)),
-      fi.charge(walked.cost + W.frameCost(locals.length, leaf)),
+      ...fi.prologue(site++),
+      fi.charge(walked.cost + W.frameCost(locals.length, leaf) + (framed ? W.STACK_CHECK : 0)),
     ];
     if (cls === "instrumented") prologue.push(fi.check());
     let body: number;
@@ -432,9 +517,9 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
       const tmp = fi.tmpLocal(resultType);
       body = m.block(null, [...prologue, m.local.set(tmp, walked.expr), fi.epilogue(), m.local.get(tmp, resultType)], resultType);
     }
-    const vars = [...info.vars, ...fi.extraVars()];
+    const vars = [...info.vars, ...fi.addedVars()];
     const localBytes = [...locals, ...fi.extraVars()].reduce((sum, t) => sum + typeBytes(t), 0);
-    fi.finishFrame((LINKAGE_BYTES + localBytes + 7) & ~7);
+    fi.finishFrame(framed ? (LINKAGE_BYTES + localBytes + 7) & ~7 : 0);
     // Re-adding under the same name keeps every reference (calls, table, exports) valid.
     module.removeFunction(info.name);
     module.addFunction(info.name, info.params, resultType, vars, body);
@@ -471,4 +556,41 @@ function directCallees(expr: number, out = new Set<string>()): Set<string> {
     if (typeof info[key] === "number" && info[key]) directCallees(info[key], out);
   }
   return out;
+}
+
+const SHADOW_STACK = "~lib/memory/__stack_pointer";
+
+/**
+ * The bytes AssemblyScript's own code in a function pushes on the stack
+ * pointer (its shadow frame, temporaries around calls): every
+ * `global.set sp (i32.sub <sp> (i32.const N))`, summed, which bounds how far
+ * below its modelled frame the function goes however the pushes nest.
+ */
+function shadowPushes(info: any, hardware = false): number {
+  let bytes = 0;
+  const visit = (e: number): void => {
+    if (!e) return;
+    const id = b.getExpressionId(e);
+    if (id === b.ConstId) return;
+    if (id === b.GlobalSetId && b.GlobalSet.getName(e) === SHADOW_STACK) {
+      const value = b.GlobalSet.getValue(e);
+      if (b.getExpressionId(value) === b.BinaryId && b.Binary.getOp(value) === b.SubInt32) {
+        const right = b.Binary.getRight(value);
+        // Hardware (the core) sets stack pointers as it switches contexts; other code only pushes constants.
+        if (b.getExpressionId(right) === b.ConstId) bytes += b.Const.getValueI32(right);
+        else if (!hardware) throw new Error(`hoprt transform: ${info.name} moves the stack pointer by a computed amount`);
+      }
+    }
+    forEachChild(e, visit);
+  };
+  visit(info.body);
+  return bytes;
+}
+
+function forEachChild(e: number, visit: (child: number) => void): void {
+  const info = b.getExpressionInfo(e);
+  for (const key of ["operands", "children"]) if (Array.isArray(info[key])) for (const c of info[key]) visit(c);
+  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+    if (typeof info[key] === "number" && info[key]) visit(info[key]);
+  }
 }

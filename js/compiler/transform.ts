@@ -26,6 +26,8 @@ export const NAMES: InstrumentNames = {
   stackLimit: PACKAGE_PREFIX + "mcu/core/stackGuard",
   checkpoint: PACKAGE_PREFIX + "mcu/core/checkpoint",
   stackOverflow: PACKAGE_PREFIX + "mcu/core/stackGuardHit",
+  stackReturn: PACKAGE_PREFIX + "mcu/core/stackReturn",
+  taskStackPointer: PACKAGE_PREFIX + "mcu/core/taskStackPointer",
 };
 
 const KEEP_PREFIX = "__hoprt_keep_";
@@ -95,6 +97,7 @@ export interface PipelineReport extends InstrumentReport {
 export function runPipeline(module: any, options: PipelineOptions = {}): PipelineReport {
   requireFunction(module, NAMES.checkpoint);
   requireFunction(module, NAMES.stackOverflow);
+  requireFunction(module, NAMES.stackReturn);
   requireGlobal(module, NAMES.budget);
   requireGlobal(module, NAMES.stackPointer);
   requireGlobal(module, NAMES.stackLimit);
@@ -102,12 +105,22 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   const budgetInit = b.getExpressionInfo(b.getGlobalInfo(module.getGlobal(NAMES.budget)).init);
   if (budgetInit.id !== b.ConstId) throw new Error("hoprt transform: the budget global must start at a constant (clock.ts BUDGET_BIAS)");
   NAMES.budgetBias = budgetInit.value;
+  // The main stack's bounds (AssemblyScript's layout: static data, then the stack, then the heap).
+  for (const [key, name] of [["heapBase", "~lib/memory/__heap_base"], ["dataEnd", "~lib/memory/__data_end"]] as const) {
+    requireGlobal(module, name);
+    const init = b.getExpressionInfo(b.getGlobalInfo(module.getGlobal(name)).init);
+    if (init.id !== b.ConstId) throw new Error(`hoprt transform: ${name} must be a constant`);
+    NAMES[key] = init.value;
+  }
+  requireGlobal(module, NAMES.taskStackPointer);
   // Cleanup epilogues on the functions that call unwind.defer, before anything is inlined (defer.ts).
   addDeferEpilogues(module);
   // Keep what the instrumentation will call or write from being removed or inlined.
   if (!module.getExport(KEEP_PREFIX + "checkpoint")) module.addFunctionExport(NAMES.checkpoint, KEEP_PREFIX + "checkpoint");
   if (!module.getExport(KEEP_PREFIX + "guard")) module.addFunctionExport(NAMES.stackOverflow, KEEP_PREFIX + "guard");
+  if (!module.getExport(KEEP_PREFIX + "stackReturn")) module.addFunctionExport(NAMES.stackReturn, KEEP_PREFIX + "stackReturn");
   module.addGlobalExport(NAMES.stackLimit, KEEP_PREFIX + "limit");
+  module.addGlobalExport(NAMES.taskStackPointer, KEEP_PREFIX + "taskSp");
   module.addGlobalExport(NAMES.budget, KEEP_PREFIX + "budget");
 
   // AssemblyScript's ~stack_check compares the shadow stack with __data_end,
@@ -186,7 +199,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   b.setFlexibleInlineMaxSize(65);
   module.optimize();
 
-  for (const name of ["checkpoint", "guard", "limit", "budget"]) module.removeExport(KEEP_PREFIX + name);
+  for (const name of ["checkpoint", "guard", "stackReturn", "limit", "taskSp", "budget"]) module.removeExport(KEEP_PREFIX + name);
   for (const name of ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state"]) {
     if (module.getExport(name)) module.removeExport(name);
   }

@@ -58,6 +58,12 @@ export const CALL = 1 + P;
 export const CALL_INDIRECT = 2 + 1 + P;
 /** [TRM] br_table as a compiler lowers a switch: CMP (1), BHI (1), TBB (2 + P). */
 export const TABLE_BRANCH = 1 + 1 + 2 + P;
+/**
+ * [Hopter] The stack check in a prologue, fast path: load the stacklet's
+ * bound (LDR, 2), compare the stack pointer with it (CMP, 1), branch not
+ * taken (1).
+ */
+export const STACK_CHECK = 2 + 1 + BRANCH_NOT_TAKEN;
 /** A call into the MCU model: the register access it models, an LDR/STR over the bus [TRM]. */
 export const HARDWARE_ACCESS = 2;
 /** A call into the debug probe (trace, console): the probe is not the CPU; tracing costs nothing. */

@@ -34,9 +34,19 @@ export interface TaskStats {
   savePeak: number;
   /** Most stack memory the task has occupied at once (frames + saved state), bytes. */
   stackPeak: number;
+  /** Stacklets it holds beyond its first region, now and at most (segmented stacks). */
+  stacklets: number;
+  stackletsPeak: number;
   alive: boolean;
   /** For a task that is gone: how it ended. */
   ended?: "exited" | "panicked";
+}
+
+export interface MemoryStats {
+  heapUsed: number; heapPeak: number; heapCapacity: number; sramBytes: number; collections: number; gcMaxPauseCycles: number;
+  stacklets: number; stackletBytes: number; stackletPeakBytes: number; stackletAllocations: number;
+  /** Stack memory allocated on demand (stacklets, saved state that needed a block, hot-split caches), now and at most. */
+  stackDynamicBytes: number; stackDynamicPeakBytes: number;
 }
 
 type LineListener = (line: string, context: number) => void;
@@ -646,6 +656,8 @@ export class Machine {
       stackBytes: present ? info(6) : 0,
       savePeak: present ? info(7) : 0,
       stackPeak: present ? info(10) : 0,
+      stacklets: 0,
+      stackletsPeak: present ? info(12) : 0,
       alive: false,
       ended: how,
     });
@@ -789,6 +801,8 @@ export class Machine {
         stackBytes: info(id, 6),
         savePeak: info(id, 7),
         stackPeak: info(id, 10),
+        stacklets: info(id, 11),
+        stackletsPeak: info(id, 12),
         alive: true,
       });
     }
@@ -802,11 +816,18 @@ export class Machine {
     return [...this.refusals].sort((a, b) => b[0] - a[0]).map(([code, count]) => ({ code, name: errorName(code), count }));
   }
 
-  /** Heap use, and the collector: collections so far and the longest (an uninterruptible stretch, cycles). */
-  memory(): { heapUsed: number; heapPeak: number; heapCapacity: number; sramBytes: number; collections: number; gcMaxPauseCycles: number } {
+  /**
+   * Heap use; the collector: collections so far and the longest (an uninterruptible stretch, cycles); stacks:
+   * live stacklets (tasks' first regions included), bytes of allocated stacklets now and at most, allocations since boot.
+   */
+  memory(): MemoryStats {
     this.check();
     const m = (f: number) => Number(this.exports.hoprt_memory_info(f));
-    return { heapUsed: m(0), heapPeak: m(1), heapCapacity: m(2), sramBytes: m(3), collections: m(4), gcMaxPauseCycles: m(5) };
+    return {
+      heapUsed: m(0), heapPeak: m(1), heapCapacity: m(2), sramBytes: m(3), collections: m(4), gcMaxPauseCycles: m(5),
+      stacklets: m(6), stackletBytes: m(7), stackletPeakBytes: m(8), stackletAllocations: m(9),
+      stackDynamicBytes: m(10), stackDynamicPeakBytes: m(11),
+    };
   }
 }
 

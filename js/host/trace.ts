@@ -14,7 +14,7 @@ export const EVENT_KINDS = [
   // 21..49: synchronisation objects and scheduling
   "timeslice", "timeout", "wait", "wake", "sem_give", "sem_take", "mutex_lock", "mutex_unlock",
   "chan_send", "chan_recv", "notify", "inherit", "tick_ignored", "policy", "pended",
-  "unwind_done", "restart",
+  "unwind_done", "restart", "", "", "stacklet_alloc", "stacklet_free",
 ] as const;
 
 /** Peripheral event kinds 50..79 (assembly/probe/trace.ts), kept apart from the dense list above. */
@@ -123,6 +123,11 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
       case "task_switch_in":
         nameTrack(1, e.context, taskName(e.context));
         runningSince.set(e.context, e.cycle);
+        break;
+      case "stacklet_alloc":
+      case "stacklet_free":
+        // A stacklet counter track per task: how many it holds beyond its first region.
+        out.push({ ph: "C", pid: 1, tid: e.context, name: `stacklets ${taskName(e.context)}`, ts: us(e.cycle), args: { stacklets: e.b } });
         break;
       case "task_switch_out": {
         // A stack counter track per task: what it holds while switched out (frames + saved state).

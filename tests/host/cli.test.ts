@@ -67,9 +67,10 @@ describe("hoprt build / run", () => {
     const boot = Number(ran[1]) - 8_400_000;
     expect(boot > 0 && boot < 20_000).toBe(true);
     expect(ran[2]).toBe(((8_400_000 + boot) / 168_000).toFixed(3));
-    expect(run.stderr).toMatch(/id\s+name\s+prio\s+cpu%\s+switches\s+stack now\/peak\/size\s+save peak\s+state/);
+    expect(run.stderr).toMatch(/id\s+name\s+prio\s+cpu%\s+switches\s+stack now\/peak\/size\s+save peak\s+stacklets\s+state/);
     // main returned after spawning: an ended task, still in the summary, with the peaks its delete event carried.
-    expect(run.stderr).toMatch(/^\s*1\s+main\s+\S+\s+\d+\.\d+\s+\d+\s+\d+\/[1-9]\d*\/\d+\s+\d+\s+exited$/m);
+    expect(run.stderr).toMatch(/^\s*1\s+main\s+\S+\s+\d+\.\d+\s+\d+\s+\d+\/[1-9]\d*\/\d+\s+\d+\s+\d+\/\d+\s+exited$/m);
+    expect(run.stderr).toMatch(/^stacklets \d+ live \(\d+ bytes allocated, peak \d+\), \d+ allocated since boot$/m);
     expect(run.stderr).toMatch(/\bblinker-1\s+8\b/);
     expect(run.stderr).toMatch(/\bidle\s+15\b/);
   });

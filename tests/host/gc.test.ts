@@ -75,7 +75,8 @@ function holder(arg: u32): void {
 }
 export function main(): void {
   task.build().entry(receiver).priority(6).name("receiver").spawn();
-  task.build().entry(sender).priority(4).name("sender").spawn();
+  // A static stack: scrub() clears the dead frames below its stack pointer, which in a stacklet would be another heap block.
+  task.build().entry(sender).priority(4).name("sender").staticStack(4096).spawn();
   task.build().entry(keeper).arg(1).priority(5).name("keeper").spawn();
   task.build().entry(allocator).arg(1).priority(7).timeslice(1).spawn();
   task.build().entry(allocator).arg(2).priority(7).timeslice(1).spawn();

@@ -50,6 +50,7 @@ export function main(): void {
   debug.print("tasks " + task.count().toString());
   task.setPriority(12);
   debug.print("main at 12 " + task.current().toString());
+  __collect(); // the dead tasks' strings
 }
 `;
 
@@ -85,8 +86,10 @@ describe("tasks", () => {
     const events = m.trace.events();
     expect(ofKind(events, "task_delete").length).toBe(24); // and main, which returns at the end
     expect(ofKind(events, "task_create").length).toBe(25); // idle, main, 20 + 1 + 2
-    // Everything the dead tasks held is back (strings from their prints are collected).
-    expect(m.memory().heapUsed).toBeLessThanOrEqual(heapAfterBoot + 4096);
+    // Everything the dead tasks held is back (their strings collected), their stacklets too.
+    expect(m.memory().collections).toBe(1);
+    expect(m.memory().heapUsed).toBeLessThanOrEqual(heapAfterBoot);
+    expect(m.memory().stackletBytes).toBe(0);
     expect(m.tasks().map((t) => t.name)).toEqual(["idle"]);
   });
 });

@@ -82,23 +82,15 @@ function drive(wasm: Uint8Array, slices: number, readBetween: boolean): Outcome 
 }
 
 describe("host slicing and reads never change modelled time", () => {
-  // Fails today: when this starts passing, the known bug above is fixed and the case joins the others.
-  it.fails("clock-reader: 9,973 slices give the same trace as 1 (known bug: a collection's pause moves)", async () => {
-    const wasm = await firmware("clock-reader", CLOCK_READER);
-    const whole = drive(wasm, 1, false);
-    const sliced = drive(wasm, 9973, false);
-    expect(sliced.trace === whole.trace).toBe(true);
-  });
-
   for (const [name, source] of APPS) {
     it(`${name}: 1, 97 and 9,973 slices, with and without host reads, give one trace`, async () => {
       const wasm = await firmware(name, source);
       const whole = drive(wasm, 1, false);
       expect(whole.cycles >= TOTAL).toBe(true);
       expect(whole.trace.length).toBeGreaterThan(0);
-      // Known bug (clock-reader only): under 9,973 slices one collection's pause differs by tens of
-      // cycles; the running task's frames hold a slice-dependent word. Pinned below as a failing case.
-      const cases: Array<[number, boolean]> = name === "clock-reader" ? [[97, false], [97, true]] : [[97, false], [97, true], [9973, true]];
+      // clock-reader collects while tasks are suspended at slice ends: a suspension only the host asked
+      // for leaves no word in SRAM (kernel/stack/layout.ts parks it), so the collector's scans match.
+      const cases: Array<[number, boolean]> = [[97, false], [97, true], [9973, false], [9973, true]];
       for (const [slices, reads] of cases) {
         const sliced = drive(wasm, slices, reads);
         expect(sliced.cycles, `${slices} slices`).toBe(whole.cycles);

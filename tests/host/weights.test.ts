@@ -21,9 +21,11 @@ function instrumented(funcs: string) {
     (global $${NAMES.budget} (export "budget") (mut i32) (i32.const ${START}))
     (global $${NAMES.stackPointer} (mut i32) (i32.const 60000))
     (global $${NAMES.stackLimit} (mut i32) (i32.const 0))
+    (global $${NAMES.taskStackPointer} (mut i32) (i32.const 0))
     (global $g (mut i32) (i32.const 7))
     (func $${NAMES.checkpoint})
-    (func $${NAMES.stackOverflow})
+    (func $${NAMES.stackOverflow} (param i32 i32 i32) (result i32) (i32.const 0))
+    (func $${NAMES.stackReturn} (param i32))
     (func $~lib/hoprt/mcu/bus/read32 (param i32) (result i32) (i32.const 1))
     (func $~lib/hoprt/probe/trace/emit (param i32))
     (table 1 funcref)
@@ -31,7 +33,7 @@ function instrumented(funcs: string) {
     (func $app/leaf0 (result i32) (i32.const 0))
     ${funcs})`);
   module.setFeatures(b.Features.MVP | b.Features.SignExt | b.Features.MutableGlobals | b.Features.NontrappingFPToInt);
-  instrumentModule(module, { ...NAMES, budgetBias: 0 });
+  instrumentModule(module, { ...NAMES, budgetBias: 0, heapBase: 50000, dataEnd: 1024 });
   if (!module.validate()) throw new Error("invalid module after instrumentation");
   const bytes = module.emitBinary();
   module.dispose();
@@ -198,11 +200,23 @@ describe("the weight table, row by row", () => {
     expect(W.frameCost(6, false)).toBe(4 + (1 + 3 + W.P));
     const leaf0 = W.frameCost(0, true); // BX LR
     expect(leaf0).toBe(1 + W.P);
-    const callerFrame = W.frameCost(2, false);
-    expect(run("caller", 0, 0)).toBe(callerFrame + W.CALL + W.frameCost(6, false) + W.CALL + leaf0);
+    // A function with a frame also pays the stack check (the next test); a leaf saving nothing has no frame.
+    const callerFrame = W.frameCost(2, false) + W.STACK_CHECK;
+    expect(run("caller", 0, 0)).toBe(callerFrame + W.CALL + W.frameCost(6, false) + W.STACK_CHECK + W.CALL + leaf0);
     expect(W.CALL).toBe(1 + W.P);
     expect(run("indirect", 0, 0)).toBe(callerFrame + W.CALL_INDIRECT + leaf0);
     expect(W.CALL_INDIRECT).toBe(2 + 1 + W.P);
+  });
+
+  it("the stack check in a prologue: LDR the bound, CMP, a branch not taken (Hopter); only functions with a frame have one", () => {
+    const run = instrumented(`
+      (func $app/framed (export "framed") (param i32 i32) (drop (call $app/leaf0)))
+      (func $app/saver (export "saver") (param i32 i32 i32 i32 i32) (local.set 0 (i32.const 1)))
+      (func $app/bare (export "bare") (param i32 i32) (local.set 0 (i32.const 1)))`);
+    expect(W.STACK_CHECK).toBe(2 + 1 + W.BRANCH_NOT_TAKEN);
+    expect(run("framed", 0, 0)).toBe(W.frameCost(2, false) + W.STACK_CHECK + W.CALL + W.frameCost(0, true));
+    // A leaf that saves r4 pushes it: a frame, so a check; one that saves nothing has neither.
+    expect(run("saver", 0, 0, 0, 0, 0) - run("bare", 0, 0)).toBe(W.frameCost(5, true) + W.STACK_CHECK - LEAF);
   });
 
   it("a bus access costs its LDR/STR; tracing costs nothing", () => {

@@ -34,16 +34,14 @@ export function removeContext(ctx: usize): void {
 /** Call `scan(start, end)` for every live stack range. */
 export function forEachLiveRange(scan: (start: usize, end: usize) => void): void {
   const running = core.current;
-  // The main stack: handlers, suspended handlers' saved frames, boot code.
-  const mainLow = running == 0 || !isTask(running) ? __stack_pointer : core.mainStackFloor;
-  scan(mainLow, __heap_base);
+  // The main stack holds boot code's frames. A task runs only when no handler is active,
+  // and collection never runs in one: then only the heap's own frames are there (atomic
+  // code runs on the main stack), which hold no references, over stale words of handlers
+  // that ran before, which must not keep garbage alive.
+  if (running == 0) scan(__stack_pointer, __heap_base);
   for (let i = 0; i < contextCount; i++) {
     const ptr = load<usize>(contexts + <usize>i * 4);
     scanContext(ptr, ptr == running, scan);
   }
 }
 
-function isTask(ptr: usize): bool {
-  for (let i = 0; i < contextCount; i++) if (load<usize>(contexts + <usize>i * 4) == ptr) return true;
-  return false;
-}

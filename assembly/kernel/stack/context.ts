@@ -10,8 +10,14 @@
  *   stackBase      sp (suspended)                       resumeSp        stackTop
  *   | free         | [cursor,end] saved frames | exc frame | live frames    |
  *
+ * A task with a segmented stack runs on a chain of stacklets (stacklet.ts):
+ * stackBase/stackTop/stackLimit/watermark then describe the *current*
+ * stacklet, the stacklet's metadata keeps the ones below, and `chainFrames`
+ * counts the frame bytes held in them.
+ *
  * Invariants: stackBase <= stackLimit <= sp <= resumeSp <= stackTop while
- * suspended; `sp` is the lowest byte the context occupies.
+ * suspended (unless the saved state sits in a save block: then `sp` points
+ * into it); `sp` is the lowest byte the context occupies in its stack.
  */
 export const STATE_FRESH: u32 = 0;
 export const STATE_SUSPENDED: u32 = 1;
@@ -35,6 +41,8 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   stackTop: usize;
   /** Lowest byte of the context's stack memory. */
   stackBase: usize;
+  /** Bytes of its control block at its own address (a task's; 0 for a handler), which the collector scans. */
+  controlBytes: u32;
   /** Lowest stack pointer the frames may reach (room below is kept for the saved state). */
   stackLimit: usize;
   /** Lowest stack pointer seen so far. */
@@ -45,4 +53,35 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   savePeak: u32;
   /** Most bytes the context has occupied at once, saved state included. */
   peakUsed: u32;
+  /** Most frame bytes the context has held at once (what a stack limit counts). */
+  framePeak: u32;
+  /** The current stacklet (stacklet.ts), or 0: the first, contiguous region. */
+  stacklet: usize;
+  /** Frame bytes held in the stacklets below the current one. */
+  chainFrames: u32;
+  /** A heap block holding the saved state when it did not fit below the frames (layout.ts), or 0. */
+  saveBlock: usize;
+  /** Stack mode (STACK_*) and the most frame bytes the task may hold (0: no limit). */
+  stackMode: u32;
+  frameLimit: u32;
+  /** Call-chain signature of the running stacklet chain (hot-split mitigation). */
+  signature: u32;
+  /** The hot-split cache (stacklet.ts), allocated when first needed, or 0. */
+  hotCache: usize;
+  /** The first region, [firstBase, firstTop) (a segmented task's stack registers when no stacklet is current; empty without an initial stack). */
+  firstBase: usize;
+  firstTop: usize;
+  /** The first region's extension count and kept child (a stacklet's own are in its metadata). */
+  firstExtensions: u32;
+  firstCached: usize;
+  /** Stacklets this context holds now (kept ones included) and at most. */
+  stackletsHeld: u32;
+  stackletsPeak: u32;
+  /** Bytes its saved state occupies while it is suspended (0 while it runs). */
+  savedBytes: u32;
 }
+
+/** A handler on the main stack, or a task's static stack: one contiguous region, any extension is an overflow. */
+export const STACK_STATIC: u32 = 0;
+/** A task's stack grows by stacklets from the heap (the default). */
+export const STACK_SEGMENTED: u32 = 1;

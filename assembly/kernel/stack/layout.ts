@@ -11,14 +11,18 @@
  *     ([cursor, end]) below that, so the saved state takes exactly what it
  *     needs in the context's own stack and the rest stays free (on the main
  *     stack: for the next nested handler).
- * If it does not fit above stackBase, the context has overflowed its stack
- * at a preemption: the dispatch loop panics it (stack overflow).
+ * If it does not fit above stackBase, a static stack has overflowed at a
+ * preemption (the dispatch loop panics it); a segmented task's saved state
+ * goes to a heap block sized by need, freed when it resumes.
  *
- * Invariants: a suspended context occupies exactly [sp, stackTop); the
- * collector's root range for it is that range (roots.ts).
+ * Invariants: a suspended context occupies [sp, stackTop) of its current
+ * stacklet, or [resumeSp, stackTop) plus its save block, plus its frames in
+ * the stacklets below (roots.ts scans exactly these).
  */
-import { Context } from "./context";
+import { Context, STACK_SEGMENTED } from "./context";
 import { KILL_SCRATCH_BYTES } from "../../mcu/memmap";
+import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
+import { releaseAll, countDynamic } from "./stacklet";
 
 export const EXCEPTION_FRAME_BYTES: usize = 32;
 /** Asyncify's data header: the cursor and the end of the buffer. */
@@ -42,22 +46,60 @@ const EXC_RETURN_THREAD_PSP: u32 = 0xFFFFFFFD;
   return header;
 }
 
+export const SAVE_OK: u32 = 0;
+/** A static stack (or the main stack) has no room below the frames for the saved state. */
+export const SAVE_OVERFLOW: u32 = 1;
+/** A segmented task's saved state needed a heap block and there was none. */
+export const SAVE_NO_MEMORY: u32 = 2;
+
+/**
+ * The context whose saved state stays in the unwind scratch area (0: none):
+ * one suspended only because the host ends a run slice (or must drain the
+ * probe). Writing its state into SRAM would leave words there (in free
+ * stack that later frames occupy without writing, which the collector
+ * scans) or allocate a block, and either would make the model depend on how
+ * the host slices a run; the scratch area is not part of the model. It is
+ * the only context the next slice can resume first, and the dispatch loop
+ * moves its state into its stack (`settleParked`) before any other context
+ * runs.
+ */
+export let parked: usize = 0;
+
 /**
  * After the unwind: push the exception frame, place the saved data below
- * it, record where. False if it does not fit in the context's stack.
+ * it, record where (SAVE_*). A segmented task whose current stacklet has no
+ * room keeps its saved state in a heap block of exactly the size it needs.
+ * A suspension that is not architectural parks the state in the scratch area.
  * `architectural`: an exception preempts the context (the peaks count it);
  * false when only the host stops the machine (a run slice ends, the probe
- * must drain): that suspension is not part of the model, and the peaks, which
- * reach the trace, must not depend on how the host slices a run.
+ * must drain): that suspension is not part of the model, and neither the
+ * heap nor the peaks, which reach the trace, may depend on how the host
+ * slices a run.
  */
 // @ts-ignore: decorator
-@inline export function finishSave(ctx: Context, sp: usize, architectural: bool): bool {
+@inline export function finishSave(ctx: Context, sp: usize, architectural: bool): u32 {
   const buffer = unwindScratch();
   const bytes = <usize>load<u32>(buffer) - (buffer + SAVE_HEADER_BYTES);
-  const frame = (sp - EXCEPTION_FRAME_BYTES) & ~7;
-  const data = (frame - bytes) & ~7;
-  const header = data - SAVE_HEADER_BYTES;
-  if (header < ctx.stackBase || header > sp) return false;
+  ctx.resumeSp = sp;
+  if (!architectural) {
+    ctx.sp = buffer;
+    ctx.savedBytes = 0;
+    parked = changetype<usize>(ctx);
+    return SAVE_OK;
+  }
+  let frame = (sp - EXCEPTION_FRAME_BYTES) & ~7;
+  let data = (frame - bytes) & ~7;
+  let header = data - SAVE_HEADER_BYTES;
+  let block: usize = 0;
+  if (header < ctx.stackBase || header > sp) {
+    if (ctx.stackMode != STACK_SEGMENTED) return SAVE_OVERFLOW;
+    block = heapAlloc(bytes + EXCEPTION_FRAME_BYTES + SAVE_HEADER_BYTES + 8);
+    if (block == 0) return SAVE_NO_MEMORY;
+    countDynamic(block, true);
+    frame = (block + blockBytes(block) - 4 - EXCEPTION_FRAME_BYTES) & ~7;
+    data = (frame - bytes) & ~7;
+    header = data - SAVE_HEADER_BYTES;
+  }
   // Word by word: the core has no bulk-memory library.
   const from = buffer + SAVE_HEADER_BYTES;
   for (let i: usize = 0; i < bytes; i += 4) store<u32>(data + i, load<u32>(from + i));
@@ -68,38 +110,62 @@ const EXC_RETURN_THREAD_PSP: u32 = 0xFFFFFFFD;
   store<u32>(frame, EXC_RETURN_THREAD_PSP, 20);
   store<u32>(frame, ctx.entry, 24);
   store<u32>(frame, XPSR_THUMB, 28);
-  ctx.resumeSp = sp;
   ctx.sp = header;
+  ctx.saveBlock = block;
+  ctx.savedBytes = block != 0 ? <u32>blockBytes(block) : <u32>(sp - header);
   if (architectural) {
-    const saved = <u32>(sp - header);
-    if (saved > ctx.savePeak) ctx.savePeak = saved;
-    const used = <u32>(ctx.stackTop - header);
+    if (ctx.savedBytes > ctx.savePeak) ctx.savePeak = ctx.savedBytes;
+    const used = ctx.chainFrames + <u32>(ctx.stackTop - sp) + ctx.savedBytes;
     if (used > ctx.peakUsed) ctx.peakUsed = used;
   }
-  return true;
+  return SAVE_OK;
+}
+
+/** The parked context's state, moved out of the scratch area into its stack (before another context runs). */
+// @ts-ignore: decorator
+@inline export function settleParked(): u32 {
+  const ctx = changetype<Context>(parked);
+  parked = 0;
+  return finishSave(ctx, ctx.resumeSp, true);
 }
 
 /**
- * After a rewind: clear the saved state the context no longer needs
- * ([sp, resumeSp) of its stack) and where it was suspended. The collector scans stacks conservatively
- * and a frame's memory is not written by the code that owns it, so stale
- * saved data left there would decide what a later collection keeps and how
- * long it takes, and a save made only because the host ended a run slice
- * would make modelled time depend on the host's slicing.
+ * After a rewind: clear the saved state the context no longer needs and
+ * where it was suspended: free its save block, or zero [sp, resumeSp) of its
+ * stack. The collector scans stacks conservatively and a frame's memory is
+ * not written by the code that owns it, so stale saved data left there
+ * would decide what a later collection keeps and how long it takes.
  */
 // @ts-ignore: decorator
 @inline export function clearSaved(ctx: Context): void {
-  // Word by word: the core has no bulk-memory library.
-  for (let at = ctx.sp & ~3; at < ctx.resumeSp; at += 4) store<u32>(at, 0);
+  if (parked == changetype<usize>(ctx)) parked = 0;
+  else if (ctx.saveBlock != 0) {
+    countDynamic(ctx.saveBlock, false);
+    heapFree(ctx.saveBlock);
+    ctx.saveBlock = 0;
+  } else {
+    // Word by word: the core has no bulk-memory library.
+    for (let at = ctx.sp & ~3; at < ctx.resumeSp; at += 4) store<u32>(at, 0);
+  }
   // Where it was suspended means nothing while it runs, and must leave no trace in its control block.
   ctx.sp = ctx.stackTop;
   ctx.resumeSp = ctx.stackTop;
+  ctx.savedBytes = 0;
 }
 
-/** Bytes of stack memory a context occupies now (`sp` is the running stack pointer when it runs). */
-// @ts-ignore: decorator
-@inline export function occupied(ctx: Context, runningSp: usize, running: bool): u32 {
-  return <u32>(ctx.stackTop - (running ? runningSp : ctx.sp));
+/** Forget a context's stack: its save block, its stacklets (it ended, or its frames are discarded). */
+export function releaseStack(ctx: Context): void {
+  if (parked == changetype<usize>(ctx)) parked = 0;
+  if (ctx.saveBlock != 0) {
+    countDynamic(ctx.saveBlock, false);
+    heapFree(ctx.saveBlock);
+    ctx.saveBlock = 0;
+  }
+  releaseAll(ctx);
+  ctx.sp = ctx.stackTop;
+  ctx.resumeSp = ctx.stackTop;
+  ctx.watermark = ctx.stackTop;
+  ctx.savedBytes = 0;
 }
 
 /**

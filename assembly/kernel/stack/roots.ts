@@ -2,19 +2,32 @@
  * The collector's root ranges of a context, decided here with the layout
  * (inlined into the collector, which must not be suspended).
  *
- *  - its control block, [ctx, stackBase): values in flight (a message handed
- *    to a waiting receiver, a blocked sender's value), the wait queue and
- *    held mutexes the kernel links to it by address;
- *  - the running context: its frames, [sp, stackTop);
- *  - a suspended context: everything it occupies, frames and saved state
- *    (the Asyncify data holds its locals), [sp, stackTop).
+ *  - its control block, [ctx, ctx + controlBytes): values in flight (a
+ *    message handed to a waiting receiver, a blocked sender's value), the
+ *    wait queue and held mutexes the kernel links to it by address;
+ *  - the running task: its frames, [sp, stackTop) of its current stacklet,
+ *    where sp is the one it had when the collector (atomic code, on the
+ *    main stack) was entered (mcu/core.ts taskStackPointer);
+ *  - a suspended context: everything it occupies there, frames and saved
+ *    state (the Asyncify data holds its locals): [sp, stackTop), or
+ *    [resumeSp, stackTop) and its save block;
+ *  - either way, its frames in the stacklets below the current one.
  */
 import { Context, STATE_SUSPENDED } from "./context";
+import { forEachLowerRange } from "./stacklet";
+import { blockBytes } from "../memory/heap";
+import * as core from "../../mcu/core";
 
 // @ts-ignore: decorator
 @inline export function scanContext(ptr: usize, running: bool, scan: (start: usize, end: usize) => void): void {
   const ctx = changetype<Context>(ptr);
-  if (ctx.stackBase > ptr) scan(ptr, ctx.stackBase);
-  if (running) scan(__stack_pointer, ctx.stackTop);
-  else if (ctx.state == STATE_SUSPENDED) scan(ctx.sp, ctx.stackTop);
+  if (ctx.controlBytes != 0) scan(ptr, ptr + ctx.controlBytes);
+  if (running) scan(core.taskStackPointer, ctx.stackTop);
+  else if (ctx.state == STATE_SUSPENDED) {
+    if (ctx.saveBlock != 0) {
+      scan(ctx.sp, ctx.saveBlock + blockBytes(ctx.saveBlock) - 4);
+      scan(ctx.resumeSp, ctx.stackTop);
+    } else scan(ctx.sp, ctx.stackTop);
+  } else return;
+  forEachLowerRange(ctx, scan);
 }

@@ -1,19 +1,19 @@
 /**
- * Stack statistics: what a context occupies now and at most. For the
- * running context "now" is its frames down to the stack pointer; for a
- * suspended one, its frames plus its saved state (layout.ts).
+ * Stack statistics: the frame bytes a context holds now and at most. For
+ * the running context "now" is its frames down to the stack pointer, in all
+ * its stacklets; for a suspended one, its frames plus its saved state
+ * (layout.ts). Stacklet metadata is not counted (DESIGN §5).
  */
 import { Context, STATE_SUSPENDED, STATE_RUNNING } from "./context";
 
 // @ts-ignore: decorator
 @inline export function stackNow(ctx: Context): u32 {
-  if (ctx.state == STATE_SUSPENDED) return <u32>(ctx.stackTop - ctx.sp);
-  if (ctx.state == STATE_RUNNING) return <u32>(ctx.stackTop - __stack_pointer);
+  if (ctx.state == STATE_SUSPENDED) return ctx.chainFrames + <u32>(ctx.stackTop - ctx.resumeSp) + ctx.savedBytes;
+  if (ctx.state == STATE_RUNNING) return ctx.chainFrames + <u32>(ctx.stackTop - __stack_pointer);
   return 0;
 }
 
 // @ts-ignore: decorator
 @inline export function stackPeak(ctx: Context): u32 {
-  const frames = <u32>(ctx.stackTop - ctx.watermark);
-  return frames > ctx.peakUsed ? frames : ctx.peakUsed;
+  return ctx.framePeak > ctx.peakUsed ? ctx.framePeak : ctx.peakUsed;
 }

@@ -1,0 +1,329 @@
+/**
+ * Segmented stacks (DESIGN §3, after Hopter): a task's stack is a chain of
+ * stacklets allocated from the SRAM heap when a function's frame does not
+ * fit, and freed when that function returns.
+ *
+ * A stacklet is one raw heap block:
+ *
+ *   block                    stackBase = stackLimit                     stackTop
+ *   | metadata (META_BYTES) | free ... <- frames grow down (and saved state) |
+ *
+ * The metadata keeps what the context's stack registers were in the
+ * stacklet below (restored when the function that moved up returns), the
+ * call-chain signature it was allocated under, how often it has been
+ * extended, and one child stacklet kept for reuse once it is hot.
+ *
+ * How a call reaches here: every instrumented function's prologue does
+ * `sp -= F; if (sp < stackGuard) seg = stackGuardHit(F, site)`; for a task
+ * with a segmented stack the core (mcu/core.ts) switches to the main stack,
+ * as an SVC handler would run, and calls `moreStack`; the function's
+ * epilogue does `sp += F; if (seg) stackReturn(seg)`, which calls `lessStack`
+ * the same way. This file is atomic code (js/compiler/rule.ts): charged,
+ * never suspended, so the heap is never entered twice.
+ *
+ * Hot-split mitigation (after Hopter): each context keeps a call-chain
+ * signature (rotate right 1, xor the function's site number on every
+ * extension, undone on return) and a 4-entry cache of (signature, count).
+ * Every extension counts against the signature the extended stacklet was
+ * allocated under; each HOT_EXTENSIONS of them make the next stacklets
+ * allocated under it one size larger (x2, x3, ...), so the loop that kept
+ * crossing a boundary runs inside one stacklet. Hopter counts per stacklet
+ * instance; counting per signature also learns a recursion's levels, whose
+ * stacklets are allocated anew on every pass. And beyond Hopter: a stacklet
+ * extended HOT_EXTENSIONS times keeps the child its loop keeps needing
+ * instead of freeing it, so one long loop inside a single call (which
+ * enlarging cannot help: the stacklet already exists) stops allocating.
+ *
+ * Only segmented tasks get here, so a first region's bound is its base.
+ *
+ * Invariants: a context's stacklets form a chain through M_PREV from
+ * `ctx.stacklet` down to 0 (the task's first region); a cached child
+ * belongs to exactly one stacklet (or to the context, for the first region)
+ * and is freed with it; `live` counts every block this file holds.
+ */
+import { Context } from "./context";
+import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
+import * as trace from "../../probe/trace";
+
+// Metadata offsets. The stacklet below's base and bound need no word: a stacklet's are
+// its own block + META_BYTES, the first region's are kept in the context (firstBase).
+const M_PREV: usize = 0;           // the stacklet below (0: the first region)
+const M_PREV_TOP: usize = 4;
+const M_PREV_WATERMARK: usize = 8;
+const M_CALLER_SP: usize = 12;     // the stack pointer in the stacklet below when the function moved up
+const M_EXTENSIONS: usize = 16;    // extensions made while this stacklet was the current one
+const M_SIGNATURE: usize = 20;     // the chain signature this stacklet was allocated under
+const M_CACHED: usize = 24;        // a child stacklet kept for reuse, or 0
+const M_SITE: usize = 28;          // the site number xored into the signature (undone on return)
+export const META_BYTES: usize = 32;
+
+// The hot-split cache, a block of its own allocated at a context's first extension beyond its
+// first stacklet: HOT_ENTRIES (signature, extensions counted under it) pairs.
+const HOT_ENTRIES: u32 = 4;
+const HOT_BYTES: usize = HOT_ENTRIES * 8;
+
+/** Bytes every stacklet gets beyond the frame that asked for it (Hopter's default addition). */
+// @ts-ignore: defined by the firmware build with --use HOPRT_STACKLET_ADDITION=...
+export const STACKLET_ADDITION: u32 = isDefined(HOPRT_STACKLET_ADDITION) ? <u32>HOPRT_STACKLET_ADDITION : 64;
+/**
+ * What a task's first stacklet (the first call with a frame, for a task with no initial
+ * stack) gets beyond its frame: room for the few frames of a typical blocking call and
+ * the saved state of a suspension there, so a task that waits holds one stacklet and
+ * needs no save block (and no allocation) each time it is switched out.
+ */
+// @ts-ignore: defined by the firmware build with --use HOPRT_FIRST_STACKLET_ADDITION=...
+export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDITION) ? <u32>HOPRT_FIRST_STACKLET_ADDITION : 384;
+/** Extensions under one stacklet after which its signature is hot. */
+export const HOT_EXTENSIONS: u32 = 10;
+const MAX_FACTOR: u32 = 16;
+
+/** Stacklet blocks held now (cached ones included), machine-wide, and their bytes. */
+export let live: u32 = 0;
+export let liveBytes: usize = 0;
+export let peakBytes: usize = 0;
+/**
+ * Every byte of stack memory allocated on demand (stacklets, save blocks, hot caches; tasks'
+ * first regions are part of their spawn), now and at most: what segmented stacks cost in SRAM.
+ */
+export let dynamicBytes: usize = 0;
+export let dynamicPeakBytes: usize = 0;
+
+/** Count a block of stack memory in (true) or out. */
+export function countDynamic(block: usize, allocated: bool): void {
+  const bytes = blockBytes(block);
+  if (allocated) {
+    dynamicBytes += bytes;
+    if (dynamicBytes > dynamicPeakBytes) dynamicPeakBytes = dynamicBytes;
+  } else dynamicBytes -= bytes;
+}
+
+/** Stacklet allocations since boot (a reused cached stacklet is not one). */
+export let allocations: u32 = 0;
+/** Extensions since boot, reused stacklets included. */
+export let extensions: u32 = 0;
+/** Why the last moreStack returned 0 (the core reports it). */
+export const REFUSED_NONE: u32 = 0;
+export const REFUSED_LIMIT: u32 = 1;
+export const REFUSED_MEMORY: u32 = 2;
+export let refusal: u32 = REFUSED_NONE;
+
+// @ts-ignore: decorator
+@inline function rotr1(x: u32): u32 { return (x >>> 1) | (x << 31); }
+// @ts-ignore: decorator
+@inline function rotl1(x: u32): u32 { return (x << 1) | (x >>> 31); }
+/** Spread a site number over the word (Knuth's multiplicative hash), so nearby sites give far signatures. */
+// @ts-ignore: decorator
+@inline function siteHash(site: u32): u32 { return (site + 1) * 0x9E3779B1; }
+
+/** Where the extension count and cached child of the current stacklet live (the first region's: in the context). */
+// @ts-ignore: decorator
+@inline function extensionsAt(ctx: Context, stacklet: usize): usize {
+  return stacklet != 0 ? stacklet + M_EXTENSIONS : changetype<usize>(ctx) + offsetof<Context>("firstExtensions");
+}
+// @ts-ignore: decorator
+@inline function cachedAt(ctx: Context, stacklet: usize): usize {
+  return stacklet != 0 ? stacklet + M_CACHED : changetype<usize>(ctx) + offsetof<Context>("firstCached");
+}
+
+/** The enlargement for stacklets allocated under `signature`: 1, +1 per HOT_EXTENSIONS extensions seen under it. */
+function hotFactor(ctx: Context, signature: u32): u32 {
+  const cache = ctx.hotCache;
+  if (cache == 0) return 1;
+  for (let i: u32 = 0; i < HOT_ENTRIES; i++) {
+    const entry = cache + (<usize>i << 3);
+    if (load<u32>(entry, 4) != 0 && load<u32>(entry) == signature) {
+      const factor: u32 = 1 + load<u32>(entry, 4) / HOT_EXTENSIONS;
+      return factor < MAX_FACTOR ? factor : MAX_FACTOR;
+    }
+  }
+  return 1;
+}
+
+/** One more extension under a stacklet allocated under `signature`. */
+function countExtension(ctx: Context, signature: u32): void {
+  let cache = ctx.hotCache;
+  if (cache == 0) {
+    cache = heapAlloc(HOT_BYTES);
+    if (cache == 0) return; // no room: the mitigation waits, nothing breaks
+    for (let at = cache; at < cache + HOT_BYTES; at += 4) store<u32>(at, 0);
+    ctx.hotCache = cache;
+    countDynamic(cache, true);
+  }
+  for (let i: u32 = 0; i < HOT_ENTRIES; i++) {
+    const entry = cache + (<usize>i << 3);
+    const count = load<u32>(entry, 4);
+    if (count != 0 && load<u32>(entry) == signature) {
+      if (count < MAX_FACTOR * HOT_EXTENSIONS) store<u32>(entry, count + 1, 4);
+      return;
+    }
+  }
+  // A new signature takes the place of the least extended one (they are few and short-lived).
+  let victim = cache;
+  for (let i: u32 = 1; i < HOT_ENTRIES; i++) {
+    const entry = cache + (<usize>i << 3);
+    if (load<u32>(entry, 4) < load<u32>(victim, 4)) victim = entry;
+  }
+  store<u32>(victim, signature);
+  store<u32>(victim, 1, 4);
+}
+
+function release(ctx: Context, block: usize): void {
+  const bytes = blockBytes(block);
+  live--;
+  liveBytes -= bytes;
+  ctx.stackletsHeld--;
+  countDynamic(block, false);
+  heapFree(block);
+}
+
+/** Free a stacklet and the child it keeps (which may keep one of its own). */
+function releaseWithCached(ctx: Context, block: usize): void {
+  while (block != 0) {
+    const cached = load<usize>(block + M_CACHED);
+    release(ctx, block);
+    block = cached;
+  }
+}
+
+/**
+ * The prologue's slow path for a segmented task whose frame `frameBytes`
+ * (already taken: `sp` is below the current stacklet's bound) and the
+ * `shadowBytes` its code pushes below it do not fit:
+ * move the frame to a new stacklet. Returns the stacklet (the context's
+ * registers now describe it) or 0 (`refusal` says why; nothing changed).
+ */
+export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32): usize {
+  const callerSp = sp + frameBytes;
+  const below = ctx.stacklet;
+  const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
+  const need = frameBytes + shadowBytes;
+  if (ctx.frameLimit != 0 && framesBelow + need > ctx.frameLimit) {
+    refusal = REFUSED_LIMIT;
+    return 0;
+  }
+  const signature = rotr1(ctx.signature) ^ siteHash(site);
+  const factor = hotFactor(ctx, signature);
+  const addition = below == 0 && ctx.firstBase == ctx.firstTop ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
+  const want = (META_BYTES + (<usize>need + addition) * factor + 15) & ~15;
+  // The stacklet below counts this extension (a hot one keeps its child), and so does the
+  // signature it was allocated under, across every instance of it (a recursion allocates
+  // each level's stacklet anew): every HOT_EXTENSIONS make its next stacklets larger.
+  const counter = extensionsAt(ctx, below);
+  store<u32>(counter, load<u32>(counter) + 1);
+  if (below != 0) countExtension(ctx, load<u32>(below + M_SIGNATURE));
+  // A hot stacklet's kept child serves again if it is big enough.
+  const cachedCell = cachedAt(ctx, below);
+  let block = load<usize>(cachedCell);
+  if (block != 0 && blockBytes(block) < want + 4) {
+    store<usize>(cachedCell, 0);
+    releaseWithCached(ctx, block);
+    block = 0;
+  }
+  if (block != 0) {
+    store<usize>(cachedCell, 0);
+  } else {
+    block = heapAlloc(want);
+    if (block == 0) {
+      refusal = REFUSED_MEMORY;
+      return 0;
+    }
+    const bytes = blockBytes(block);
+    live++;
+    liveBytes += bytes;
+    if (liveBytes > peakBytes) peakBytes = liveBytes;
+    countDynamic(block, true);
+    allocations++;
+    ctx.stackletsHeld++;
+    if (ctx.stackletsHeld > ctx.stackletsPeak) ctx.stackletsPeak = ctx.stackletsHeld;
+    store<usize>(block + M_CACHED, 0);
+    // The collector scans frames conservatively and a frame's memory is not written by the
+    // code that owns it: whatever the block held before would keep garbage alive.
+    for (let at = block + META_BYTES; at < block + bytes - 4; at += 4) store<u32>(at, 0);
+    trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, ctx.stackletsHeld);
+  }
+  extensions++;
+  store<usize>(block + M_PREV, below);
+  store<usize>(block + M_PREV_TOP, ctx.stackTop);
+  store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
+  store<usize>(block + M_CALLER_SP, callerSp);
+  store<u32>(block + M_EXTENSIONS, 0);
+  store<u32>(block + M_SIGNATURE, signature);
+  store<u32>(block + M_SITE, site);
+  ctx.signature = signature;
+  ctx.stacklet = block;
+  ctx.chainFrames = framesBelow;
+  ctx.stackBase = block + META_BYTES;
+  ctx.stackLimit = ctx.stackBase;
+  ctx.stackTop = (block + blockBytes(block) - 4) & ~15;
+  ctx.watermark = ctx.stackTop - need;
+  const frames = framesBelow + need;
+  if (frames > ctx.framePeak) ctx.framePeak = frames;
+  return block;
+}
+
+/**
+ * The epilogue's slow path: the function that moved up to `block` returns.
+ * Restores the context's registers to the stacklet below and returns the
+ * stack pointer to continue with; frees the stacklet, or keeps it as the
+ * stacklet below's cached child when that one is hot.
+ */
+export function lessStack(ctx: Context, block: usize): usize {
+  const below = load<usize>(block + M_PREV);
+  const callerSp = load<usize>(block + M_CALLER_SP);
+  ctx.stacklet = below;
+  ctx.stackTop = load<usize>(block + M_PREV_TOP);
+  ctx.stackBase = below != 0 ? below + META_BYTES : ctx.firstBase;
+  ctx.stackLimit = ctx.stackBase;
+  ctx.watermark = load<usize>(block + M_PREV_WATERMARK);
+  ctx.chainFrames -= <u32>(ctx.stackTop - callerSp);
+  ctx.signature = rotl1(ctx.signature ^ siteHash(load<u32>(block + M_SITE)));
+  const cachedCell = cachedAt(ctx, below);
+  if (load<u32>(extensionsAt(ctx, below)) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
+    store<usize>(cachedCell, block); // its own cached child stays with it
+  } else {
+    trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), ctx.stackletsHeld - 1);
+    releaseWithCached(ctx, block);
+  }
+  return callerSp;
+}
+
+/** Free every stacklet a context holds (it ended, or its frames are discarded); back to its first region. */
+export function releaseAll(ctx: Context): void {
+  let block = ctx.stacklet;
+  while (block != 0) {
+    const below = load<usize>(block + M_PREV);
+    if (below == 0) {
+      ctx.stackTop = load<usize>(block + M_PREV_TOP);
+      ctx.stackBase = ctx.firstBase;
+      ctx.stackLimit = ctx.firstBase;
+    }
+    releaseWithCached(ctx, block);
+    block = below;
+  }
+  ctx.stacklet = 0;
+  ctx.chainFrames = 0;
+  ctx.signature = 0;
+  if (ctx.firstCached != 0) {
+    releaseWithCached(ctx, ctx.firstCached);
+    ctx.firstCached = 0;
+  }
+  ctx.firstExtensions = 0;
+  if (ctx.hotCache != 0) {
+    countDynamic(ctx.hotCache, false);
+    heapFree(ctx.hotCache);
+    ctx.hotCache = 0;
+  }
+}
+
+/**
+ * Call `scan(start, end)` for the frames a context holds in the stacklets
+ * below its current one (the collector's roots; roots.ts adds the current).
+ */
+// @ts-ignore: decorator
+@inline export function forEachLowerRange(ctx: Context, scan: (start: usize, end: usize) => void): void {
+  let block = ctx.stacklet;
+  while (block != 0) {
+    scan(load<usize>(block + M_CALLER_SP), load<usize>(block + M_PREV_TOP));
+    block = load<usize>(block + M_PREV);
+  }
+}
