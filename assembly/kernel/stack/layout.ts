@@ -153,8 +153,9 @@ export let parked: usize = 0;
   ctx.savedBytes = 0;
 }
 
-/** Forget a context's stack: its save block, its stacklets (it ended, or its frames are discarded). */
-export function releaseStack(ctx: Context): void {
+/** Forget a context's stack: its save block, its stacklets (it ended, or its frames are discarded). Inline: the dispatch loop uses it. */
+// @ts-ignore: decorator
+@inline export function releaseStack(ctx: Context): void {
   if (parked == changetype<usize>(ctx)) parked = 0;
   if (ctx.saveBlock != 0) {
     countDynamic(ctx.saveBlock, false);
