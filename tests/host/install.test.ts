@@ -145,7 +145,7 @@ describe("install", () => {
     const info = JSON.parse(packed.slice(packed.indexOf("[")))[0];
     const tarball = path.join(work, info.filename);
     const listed: string[] = info.files.map((f: { path: string }) => f.path);
-    for (const f of ["bin/hoprt.js", "dist/js/cli/main.js", "dist/js/host/index.js", "dist/js/host/index.d.ts", "dist/js/compiler/transform.js", "assembly/index.ts", "docs/abi.md", "README.md"]) {
+    for (const f of ["bin/hoprt.js", "dist/js/cli/main.js", "dist/js/host/index.js", "dist/js/host/index.d.ts", "dist/js/compiler/transform.js", "assembly/index.ts", "index.ts", "testing.ts", "dist/js/as-pect/preset.js", "js/as-pect/asconfig.json", "docs/abi.md", "README.md"]) {
       expect(listed).toContain(f);
     }
     for (const f of listed) expect(f).not.toMatch(/^(tests|scripts|bench|web|node_modules|dist\/bench|\.ci)\//);
@@ -183,9 +183,10 @@ describe("install", () => {
     expect(out).toEqual({ lines: LINES, ledAt150: 0, led: 1, tasks: ["idle", "blinker"] });
     runsTheApp(app);
 
-    // The declarations: a TypeScript user with no @types gets hoprt/host's types through the exports map.
+    // The declarations: a TypeScript user with no @types (the WebAssembly namespace from lib DOM, as in a
+    // browser project; Node projects have it from @types/node) gets hoprt/host's types through the exports map.
     fs.writeFileSync(path.join(app, "typed.ts"), TYPED);
-    fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, types: [], lib: ["ES2022"] }, files: ["typed.ts"] }));
+    fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, types: [], lib: ["ES2022", "DOM"] }, files: ["typed.ts"] }));
     const typed = run(process.execPath, [TSC, "-p", "."], app);
     expect(typed.stdout + typed.stderr).toBe("");
     expect(typed.status).toBe(0);
