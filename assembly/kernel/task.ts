@@ -202,6 +202,9 @@ export function reclaim(t: Task): void {
   taskCount--;
   if (t.name != 0) __unpin(t.name);
   removeContext(t.region);
+  // What the host shows for an ended task, read while the control block is still there.
+  trace.emit(trace.EV_TASK_END, t.id, <u32>t.basePriority, t.switches, t.stackBytes);
+  trace.emit(trace.EV_TASK_CPU, t.id, <u32>t.cyclesRun, <u32>(t.cyclesRun >>> 32));
   trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes, stackPeak(t), t.savePeak);
   heapFree(t.region);
 }

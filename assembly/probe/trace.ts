@@ -51,6 +51,8 @@ export const EV_INHERIT: u16 = 32;        // ctx = owner, a = mutex, b = new pri
 export const EV_TICK_IGNORED: u16 = 33;   // an external tick while SysTick drives time; a = source (0 host, 1 ISR)
 export const EV_POLICY: u16 = 34;         // a = policy, b = default timeslice
 export const EV_PENDED: u16 = 35;         // a handler found the kernel lock held and pended its operation; a = object, b = operation (lock.ts OP_*)
+export const EV_TASK_END: u16 = 36;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a = its own priority (base), b = context switches, c = stack bytes
+export const EV_TASK_CPU: u16 = 37;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a, b = cycles it ran (lo, hi)
 export const EV_CONSOLE_DROP: u16 = 49;   // a console record did not fit (outside the dispatch loop): a = record kind, b = payload bytes, c = drops so far
 // 50..79: peripherals (GPIO, EXTI, USART, timers, RCC).
 export const EV_GPIO: u16 = 50;           // ctx = context that wrote it (0: outside); a = pin (port * 16 + n), b = new level, c = cause (0 firmware, 1 host, 2 scheduled)

@@ -559,7 +559,7 @@ export class Machine {
       const at = base + HEADER_BYTES + (((from + n) >>> 0) % capacity) * RECORD_BYTES;
       const kind = view.getUint16(at + 8, true);
       // Without collection only what the host itself needs is decoded.
-      if (keep || kind === KIND_PANIC || kind === KIND_TASK_EXIT || kind === KIND_TASK_DELETE || kind === KIND_ERROR || (watching && (kind === KIND_GPIO || kind === KIND_UART_TX))) {
+      if (keep || kind === KIND_PANIC || kind === KIND_TASK_EXIT || kind === KIND_TASK_END || kind === KIND_TASK_CPU || kind === KIND_TASK_DELETE || kind === KIND_ERROR || (watching && (kind === KIND_GPIO || kind === KIND_UART_TX))) {
         this.deliver(decodeRecord(view, at), kind);
       }
     }
@@ -570,7 +570,9 @@ export class Machine {
   private deliver(e: TraceEvent, kind: number): void {
     if (kind === KIND_PANIC) this.notePanic(e);
     else if (kind === KIND_TASK_EXIT) this.noteEnded(e.context, e.cycle, "exited");
-    else if (kind === KIND_TASK_DELETE) this.notePeaks(e.context, e.b, e.c);
+    else if (kind === KIND_TASK_END) this.noteFinal(e.context, (t) => { t.priority = e.a; t.switches = e.b; t.stackBytes = e.c; t.stackUsed = 0; });
+    else if (kind === KIND_TASK_CPU) this.noteFinal(e.context, (t) => { t.cycles = (BigInt(e.b) << 32n) | BigInt(e.a); });
+    else if (kind === KIND_TASK_DELETE) this.noteFinal(e.context, (t) => { t.stackPeak = e.b; t.savePeak = e.c; });
     else if (kind === KIND_ERROR) this.refusals.set(e.a | 0, (this.refusals.get(e.a | 0) ?? 0) + 1);
     this.peripheralHost.observe(e);
     if (this.trace.wanted) this.trace.push(e);
@@ -581,12 +583,15 @@ export class Machine {
     if (e.context < HANDLER_CONTEXT_BASE) this.noteEnded(e.context, e.cycle, "panicked");
   }
 
-  /** A reclaimed task's final stack and saved-state peaks (EV_TASK_DELETE), onto its ended record. */
-  private notePeaks(id: number, stackPeak: number, savePeak: number): void {
+  /**
+   * What the firmware says of a task as it reclaims it (EV_TASK_END, EV_TASK_CPU, EV_TASK_DELETE: its
+   * priority, switches, stack size, cycles and peaks), onto its ended record: the slot the host read at
+   * the exit may hold another task by the time the host drains the ring.
+   */
+  private noteFinal(id: number, apply: (t: TaskStats) => void): void {
     for (let i = this.endedTasks.length - 1; i >= 0; i--) {
       if (this.endedTasks[i].id !== id) continue;
-      this.endedTasks[i].stackPeak = stackPeak;
-      this.endedTasks[i].savePeak = savePeak;
+      apply(this.endedTasks[i]);
       return;
     }
   }
@@ -772,4 +777,4 @@ export class Machine {
 
 const UTF16 = new TextDecoder("utf-16le");
 /** Trace kinds the host reads even with collection off (assembly/probe/trace.ts). */
-const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 17, KIND_GPIO = 50, KIND_UART_TX = 52;
+const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 17, KIND_TASK_END = 36, KIND_TASK_CPU = 37, KIND_GPIO = 50, KIND_UART_TX = 52;

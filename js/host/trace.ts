@@ -13,7 +13,7 @@ export const EVENT_KINDS = [
   "priority", "task_delete", "error", "stack", "gc", "run_stop",
   // 21..49: synchronisation objects and scheduling
   "timeslice", "timeout", "wait", "wake", "sem_give", "sem_take", "mutex_lock", "mutex_unlock",
-  "chan_send", "chan_recv", "notify", "inherit", "tick_ignored", "policy", "pended",
+  "chan_send", "chan_recv", "notify", "inherit", "tick_ignored", "policy", "pended", "task_end", "task_cpu",
 ] as const;
 
 /** Peripheral event kinds 50..79 (assembly/probe/trace.ts), kept apart from the dense list above. */
