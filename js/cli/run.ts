@@ -144,7 +144,8 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
         const wait = due - Date.now();
         if (wait > 0) await sleep(wait);
       }
-      if (interactive) await new Promise((resolve) => setImmediate(resolve));
+      // At a terminal what the firmware sends shows as it is sent (a pipe gets it in big writes).
+      if (interactive) { flushUart(); await new Promise((resolve) => setImmediate(resolve)); }
     }
     if (piped && piped.length > 0) process.stderr.write(`hoprt: USART${uartNumber}'s receiver never turned on: stdin was not sent\n`);
     machine.drain();
