@@ -2,7 +2,7 @@
  * The host side of a HopRT machine: loads a firmware, drives its clock,
  * injects interrupts, and drains the debug probe (console and trace).
  */
-import { decodeRecord, toPerfetto, exceptionName, HANDLER_CONTEXT_BASE, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
+import { decodeRecord, toPerfetto, PerfettoWriter, exceptionName, HANDLER_CONTEXT_BASE, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
 import { parseDuration, parseCycle, MAX_CYCLE } from "./units.js";
 import { PeripheralHost, HOST_ALARM_SLOTS, type GpioPin, type Uart } from "./peripherals.js";
 import { toVcd } from "./vcd.js";
@@ -205,6 +205,17 @@ export class Trace {
   }
   toPerfetto(): string {
     return toPerfetto(this.events(), { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames });
+  }
+  /**
+   * The Perfetto export streamed: every event read from now on goes into it
+   * and its JSON text to `write` as slices complete, so nothing needs to be
+   * kept (a long run with collectTrace: false). Call end() on the result to
+   * close the document; events after that are not written.
+   */
+  streamPerfetto(write: (chunk: string) => void): PerfettoWriter {
+    const writer = new PerfettoWriter({ sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames }, write);
+    this.on("event", (e) => { if (!writer.closed) writer.push(e); });
+    return writer;
   }
   /** A VCD (GTKWave, Surfer): GPIO pins, IRQ handlers, USART bytes and the running task over time. */
   toVcd(): string {
