@@ -17,6 +17,7 @@ import { Context, STATE_FRESH, STATE_DEAD } from "../mcu/context";
 import * as core from "../mcu/core";
 import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
+import { recordTaskEnd } from "../probe/taskend";
 import { heapAlloc, heapFree, heapFits } from "./memory/heap";
 import { addContext, removeContext } from "./memory/roots";
 import { saveReserve } from "./stack/layout";
@@ -202,9 +203,7 @@ export function reclaim(t: Task): void {
   taskCount--;
   if (t.name != 0) __unpin(t.name);
   removeContext(t.region);
-  // What the host shows for an ended task, read while the control block is still there.
-  trace.emit(trace.EV_TASK_END, t.id, <u32>t.basePriority, t.switches, t.stackBytes);
-  trace.emit(trace.EV_TASK_CPU, t.id, <u32>t.cyclesRun, <u32>(t.cyclesRun >>> 32));
+  recordTaskEnd(changetype<usize>(t)); // what the host shows for an ended task, while the control block is there
   trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes, stackPeak(t), t.savePeak);
   heapFree(t.region);
 }
