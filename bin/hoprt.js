@@ -1,3 +1,13 @@
 #!/usr/bin/env node
-import { main } from "../dist/js/cli/main.js";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const cli = new URL("../dist/js/cli/main.js", import.meta.url);
+if (!existsSync(cli)) {
+  // An unbuilt checkout: dist/ is made by the package's `prepare` script.
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  process.stderr.write(`hoprt: ${root} is not built (dist/js/cli/main.js is missing): run \`npm install\` in ${root}\n`);
+  process.exit(1);
+}
+const { main } = await import(cli.href);
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -20,6 +20,7 @@ import { Context, STATE_FRESH, STATE_DEAD } from "../mcu/context";
 import * as core from "../mcu/core";
 import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
+import { recordTaskEnd } from "../probe/taskend";
 import { heapAlloc, heapFree, heapFits } from "./memory/heap";
 import { addContext, removeContext } from "./memory/roots";
 import { saveReserve, releaseStack } from "./stack/layout";
@@ -235,6 +236,7 @@ export function reclaim(t: Task): void {
   if (t.stackBytes != 0) firstRegions--;
   if (t.name != 0) __unpin(t.name);
   removeContext(t.region);
+  recordTaskEnd(changetype<usize>(t)); // what the host shows for an ended task, while the control block is there
   if (t.unwindState != 0) forgetTask(t);
   releaseStack(t);
   trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes, stackPeak(t), t.savePeak);

@@ -53,6 +53,8 @@ export const EV_POLICY: u16 = 34;         // a = policy, b = default timeslice
 export const EV_PENDED: u16 = 35;         // a handler found the kernel lock held and pended its operation; a = object, b = operation (lock.ts OP_*)
 export const EV_UNWIND_DONE: u16 = 36;    // ctx = context that panicked and is unwound; a = cleanup handlers run, b = nested panics (inside handlers)
 export const EV_RESTART: u16 = 37;        // ctx = restartable task that panicked; a = the new instance's id (itself: restarted in place), b = restarts of the lineage
+export const EV_TASK_END: u16 = 38;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a = its own priority (base), b = context switches, c = stack bytes
+export const EV_TASK_CPU: u16 = 39;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a, b = cycles it ran (lo, hi)
 export const EV_STACKLET_ALLOC: u16 = 40; // ctx = task; a = block bytes, b = stacklets it holds now, after
 export const EV_STACKLET_FREE: u16 = 41;  // ctx = task; a = block bytes, b = stacklets it holds after
 export const EV_CONSOLE_DROP: u16 = 49;   // a console record did not fit (outside the dispatch loop): a = record kind, b = payload bytes, c = drops so far

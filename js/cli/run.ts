@@ -33,11 +33,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function quote(s: string): string { return JSON.stringify(s); }
 
 export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, outputs: Record<string, number>): Promise<number> {
-  const exporting = opts.trace !== undefined || opts.vcd !== undefined || opts.ctf !== undefined;
-  // Exporters take the whole trace; otherwise the host keeps none (panics, tasks and stats do not need it).
+  // The VCD and CTF exporters take the whole trace; the Perfetto one (--trace) is streamed to its file as
+  // the run goes; otherwise the host keeps no events (panics, tasks and stats do not need them).
   // The CLI prints lines as they come: the host keeps only a few.
+  const keepingAll = opts.vcd !== undefined || opts.ctf !== undefined;
   const consoleWindow = 1000;
-  const machine = Machine.loadSync(wasm, exporting ? { traceWindow: Infinity, consoleWindow } : { collectTrace: false, consoleWindow });
+  const machine = Machine.loadSync(wasm, keepingAll ? { traceWindow: Infinity, consoleWindow } : { collectTrace: false, consoleWindow });
+  let perfettoText = "";
+  const flushPerfetto = () => { if (perfettoText.length > 0) { fs.writeSync(outputs.trace, perfettoText); perfettoText = ""; } };
+  const perfetto = outputs.trace === undefined ? undefined : machine.trace.streamPerfetto((chunk) => {
+    perfettoText += chunk;
+    if (perfettoText.length >= 1 << 16) flushPerfetto();
+  });
   const hz = machine.sysclkHz;
   const uartNumber = opts.uart === undefined ? undefined : Number(opts.uart);
   const interactive = uartNumber !== undefined && process.stdin.isTTY === true;
@@ -144,7 +151,8 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
         const wait = due - Date.now();
         if (wait > 0) await sleep(wait);
       }
-      if (interactive) await new Promise((resolve) => setImmediate(resolve));
+      // At a terminal what the firmware sends shows as it is sent (a pipe gets it in big writes).
+      if (interactive) { flushUart(); await new Promise((resolve) => setImmediate(resolve)); }
     }
     if (piped && piped.length > 0) process.stderr.write(`hoprt: USART${uartNumber}'s receiver never turned on: stdin was not sent\n`);
     machine.drain();
@@ -168,7 +176,7 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
   }
   for (const f of faults) process.stderr.write(`hoprt: trap: ${f}\n`);
   if (alive) {
-    if (outputs.trace !== undefined) fs.writeSync(outputs.trace, machine.trace.toPerfetto());
+    if (perfetto) { perfetto.end(); flushPerfetto(); }
     if (outputs.vcd !== undefined) fs.writeSync(outputs.vcd, machine.trace.toVcd());
     if (outputs.ctfMetadata !== undefined) {
       const ctf = machine.trace.toCtf();

@@ -165,6 +165,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (virtual >= 0) file = path.join(assemblyDir, normalized.slice(virtual + VIRTUAL_DIR.length + 7));
     else if (normalized.startsWith("~lib/hoprt/")) file = path.join(assemblyDir, normalized.slice(11));
     else file = path.resolve(dir, name);
+    // "hoprt" is always this package, through the virtual path: never an installed copy's root
+    // index.ts/testing.ts (there for as-pect, docs/as-pect.md) that asc's node_modules search would
+    // find first. Files deeper in an installed copy (an app among its examples) read as usual.
+    if (/(^|\/)node_modules\/hoprt\/[^/]+\.ts$/.test(normalized)) return null;
     const contents = files.read(file);
     options.onRead?.(file, contents);
     return contents;

@@ -1,7 +1,7 @@
 export { Machine, Console, Trace, Irq, FirmwareError, SUPPORTED_ABI, IRQ_LINES, PANIC_REASONS, DEFAULT_TRACE_WINDOW, DEFAULT_MAX_LINE } from "./machine.js";
 export type { RunResult, StopReason, TaskStats, Panic, MachineOptions, SplitInfo } from "./machine.js";
 export { MAX_RUN_CYCLES, MAX_CYCLE, parseCycle } from "./units.js";
-export { toPerfetto, decodeRecord, EVENT_KINDS, exceptionName, HANDLER_CONTEXT_BASE } from "./trace.js";
+export { toPerfetto, PerfettoWriter, decodeRecord, EVENT_KINDS, exceptionName, HANDLER_CONTEXT_BASE } from "./trace.js";
 export type { TraceEvent, EventKind } from "./trace.js";
 export { parseDuration } from "./units.js";
 export { GpioPin, Uart, parsePin, pinName, GPIO_PORTS, UART_NUMBERS, HOST_ALARM_SLOTS } from "./peripherals.js";

@@ -2,7 +2,7 @@
  * The host side of a HopRT machine: loads a firmware, drives its clock,
  * injects interrupts, and drains the debug probe (console and trace).
  */
-import { decodeRecord, toPerfetto, exceptionName, HANDLER_CONTEXT_BASE, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
+import { decodeRecord, toPerfetto, PerfettoWriter, exceptionName, HANDLER_CONTEXT_BASE, HEADER_BYTES, RECORD_BYTES, type TraceEvent } from "./trace.js";
 import { parseDuration, parseCycle, MAX_CYCLE } from "./units.js";
 import { PeripheralHost, HOST_ALARM_SLOTS, type GpioPin, type Uart } from "./peripherals.js";
 import { toVcd } from "./vcd.js";
@@ -227,6 +227,17 @@ export class Trace {
   }
   toPerfetto(): string {
     return toPerfetto(this.events(), { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames });
+  }
+  /**
+   * The Perfetto export streamed: every event read from now on goes into it
+   * and its JSON text to `write` as slices complete, so nothing needs to be
+   * kept (a long run with collectTrace: false). Call end() on the result to
+   * close the document; events after that are not written.
+   */
+  streamPerfetto(write: (chunk: string) => void): PerfettoWriter {
+    const writer = new PerfettoWriter({ sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames }, write);
+    this.on("event", (e) => { if (!writer.closed) writer.push(e); });
+    return writer;
   }
   /** A VCD (GTKWave, Surfer): GPIO pins, IRQ handlers, USART bytes and the running task over time. */
   toVcd(): string {
@@ -586,7 +597,7 @@ export class Machine {
       const at = base + HEADER_BYTES + (((from + n) >>> 0) % capacity) * RECORD_BYTES;
       const kind = view.getUint16(at + 8, true);
       // Without collection only what the host itself needs is decoded.
-      if (keep || kind === KIND_PANIC || kind === KIND_UNWIND_DONE || kind === KIND_RESTART || kind === KIND_TASK_EXIT || kind === KIND_TASK_DELETE || kind === KIND_ERROR || (watching && (kind === KIND_GPIO || kind === KIND_UART_TX))) {
+      if (keep || kind === KIND_PANIC || kind === KIND_UNWIND_DONE || kind === KIND_RESTART || kind === KIND_TASK_EXIT || kind === KIND_TASK_END || kind === KIND_TASK_CPU || kind === KIND_TASK_DELETE || kind === KIND_ERROR || (watching && (kind === KIND_GPIO || kind === KIND_UART_TX))) {
         this.deliver(decodeRecord(view, at), kind);
       }
     }
@@ -598,7 +609,9 @@ export class Machine {
     if (kind === KIND_PANIC) this.notePanic(e);
     else if (kind === KIND_UNWIND_DONE || kind === KIND_RESTART) this.noteUnwind(e, kind);
     else if (kind === KIND_TASK_EXIT) this.noteEnded(e.context, e.cycle, "exited");
-    else if (kind === KIND_TASK_DELETE) this.notePeaks(e.context, e.b, e.c);
+    else if (kind === KIND_TASK_END) this.noteFinal(e.context, (t) => { t.priority = e.a; t.switches = e.b; t.stackBytes = e.c; t.stackUsed = 0; });
+    else if (kind === KIND_TASK_CPU) this.noteFinal(e.context, (t) => { t.cycles = (BigInt(e.b) << 32n) | BigInt(e.a); });
+    else if (kind === KIND_TASK_DELETE) this.noteFinal(e.context, (t) => { t.stackPeak = e.b; t.savePeak = e.c; });
     else if (kind === KIND_ERROR) this.refusals.set(e.a | 0, (this.refusals.get(e.a | 0) ?? 0) + 1);
     this.peripheralHost.observe(e);
     if (this.trace.wanted) this.trace.push(e);
@@ -628,12 +641,15 @@ export class Machine {
     this.lastUnwound.set(e.context, first);
   }
 
-  /** A reclaimed task's final stack and saved-state peaks (EV_TASK_DELETE), onto its ended record. */
-  private notePeaks(id: number, stackPeak: number, savePeak: number): void {
+  /**
+   * What the firmware says of a task as it reclaims it (EV_TASK_END, EV_TASK_CPU, EV_TASK_DELETE: its
+   * priority, switches, stack size, cycles and peaks), onto its ended record: the slot the host read at
+   * the exit may hold another task by the time the host drains the ring.
+   */
+  private noteFinal(id: number, apply: (t: TaskStats) => void): void {
     for (let i = this.endedTasks.length - 1; i >= 0; i--) {
       if (this.endedTasks[i].id !== id) continue;
-      this.endedTasks[i].stackPeak = stackPeak;
-      this.endedTasks[i].savePeak = savePeak;
+      apply(this.endedTasks[i]);
       return;
     }
   }
@@ -833,5 +849,5 @@ export class Machine {
 
 const UTF16 = new TextDecoder("utf-16le");
 /** Trace kinds the host reads even with collection off (assembly/probe/trace.ts). */
-const KIND_UNWIND_DONE = 36, KIND_RESTART = 37;
+const KIND_UNWIND_DONE = 36, KIND_RESTART = 37, KIND_TASK_END = 38, KIND_TASK_CPU = 39;
 const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 17, KIND_GPIO = 50, KIND_UART_TX = 52;

@@ -14,7 +14,7 @@ export const EVENT_KINDS = [
   // 21..49: synchronisation objects and scheduling
   "timeslice", "timeout", "wait", "wake", "sem_give", "sem_take", "mutex_lock", "mutex_unlock",
   "chan_send", "chan_recv", "notify", "inherit", "tick_ignored", "policy", "pended",
-  "unwind_done", "restart", "", "", "stacklet_alloc", "stacklet_free",
+  "unwind_done", "restart", "task_end", "task_cpu", "stacklet_alloc", "stacklet_free",
 ] as const;
 
 /** Peripheral event kinds 50..79 (assembly/probe/trace.ts), kept apart from the dense list above. */
@@ -90,32 +90,75 @@ interface PerfettoOptions {
  * whoever woke a task (give, unlock, send, notify) to that task's next run.
  */
 export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): string {
-  const us = (cycle: bigint) => Number(cycle) / (options.sysclkHz / 1e6);
-  const out: object[] = [
-    { ph: "M", pid: 1, name: "process_name", args: { name: "tasks" } },
-    { ph: "M", pid: 2, name: "process_name", args: { name: "interrupts" } },
-  ];
-  const named = new Set<string>();
-  const nameTrack = (pid: number, tid: number, name: string) => {
-    const key = `${pid}/${tid}`;
-    if (named.has(key)) return;
-    named.add(key);
-    out.push({ ph: "M", pid, tid, name: "thread_name", args: { name } });
-  };
-  const taskName = (id: number) => options.taskNames.get(id) ?? `task ${id}`;
-  const runningSince = new Map<number, bigint>();
-  const isrSince = new Map<number, bigint[]>();
-  const blockedSince = new Map<number, { cycle: bigint; why: string }>();
+  const chunks: string[] = [];
+  const writer = new PerfettoWriter(options, (chunk) => chunks.push(chunk));
+  for (const e of events) writer.push(e);
+  writer.end();
+  return chunks.join("");
+}
+
+/**
+ * The Perfetto export as a stream: events in (push, in trace order), JSON
+ * text out (to `write`, in pieces) as soon as each slice is known, so a long
+ * run's trace goes to a file without the host keeping its events. The text
+ * is toPerfetto's for the same events; end() closes the open slices at the
+ * last event's cycle and the JSON document.
+ */
+export class PerfettoWriter {
+  private readonly named = new Set<string>();
+  private readonly runningSince = new Map<number, bigint>();
+  private readonly isrSince = new Map<number, bigint[]>();
+  private readonly blockedSince = new Map<number, { cycle: bigint; why: string }>();
   // A task blocks while it still runs: its blocked slice starts when it is switched out, so slices on a track never overlap.
-  const blocking = new Map<number, string>();
-  const block = (task: number, cycle: bigint, why: string) => {
-    if (runningSince.has(task)) blocking.set(task, why);
-    else blockedSince.set(task, { cycle, why });
+  private readonly blocking = new Map<number, string>();
+  private readonly pendingFlows = new Map<number, number>();
+  private nextFlow = 1;
+  private first = true;
+  private last = 0n;
+  private ended = false;
+  /** What push() works with, made once (push runs for every event of a long run). */
+  private readonly bound = {
+    out: { push: (o: object) => this.emit(o) },
+    us: (cycle: bigint) => this.us(cycle),
+    nameTrack: (pid: number, tid: number, name: string) => this.nameTrack(pid, tid, name),
+    taskName: (id: number) => this.taskName(id),
+    block: (task: number, cycle: bigint, why: string) => this.block(task, cycle, why),
+    track: (context: number): [number, number] => (context >= HANDLER_CONTEXT_BASE ? [2, context - HANDLER_CONTEXT_BASE] : [1, context]),
+    runningSince: this.runningSince, isrSince: this.isrSince, blockedSince: this.blockedSince, blocking: this.blocking, pendingFlows: this.pendingFlows,
   };
-  const pendingFlows = new Map<number, number>();
-  let nextFlow = 1;
-  const track = (context: number): [number, number] => (context >= HANDLER_CONTEXT_BASE ? [2, context - HANDLER_CONTEXT_BASE] : [1, context]);
-  for (const e of events) {
+
+  constructor(private readonly options: PerfettoOptions, private readonly write: (chunk: string) => void) {
+    this.write('{"traceEvents":[');
+    this.emit({ ph: "M", pid: 1, name: "process_name", args: { name: "tasks" } });
+    this.emit({ ph: "M", pid: 2, name: "process_name", args: { name: "interrupts" } });
+  }
+
+  private emit(o: object): void {
+    this.write((this.first ? "" : ",") + JSON.stringify(o));
+    this.first = false;
+  }
+
+  private us(cycle: bigint): number { return Number(cycle) / (this.options.sysclkHz / 1e6); }
+
+  private nameTrack(pid: number, tid: number, name: string): void {
+    const key = `${pid}/${tid}`;
+    if (this.named.has(key)) return;
+    this.named.add(key);
+    this.emit({ ph: "M", pid, tid, name: "thread_name", args: { name } });
+  }
+
+  private taskName(id: number): string { return this.options.taskNames.get(id) ?? `task ${id}`; }
+
+  private block(task: number, cycle: bigint, why: string): void {
+    if (this.runningSince.has(task)) this.blocking.set(task, why);
+    else this.blockedSince.set(task, { cycle, why });
+  }
+
+  /** One event (events come in trace order). */
+  push(e: TraceEvent): void {
+    if (this.ended) throw new Error("PerfettoWriter: push after end()");
+    this.last = e.cycle;
+    const { out, us, nameTrack, taskName, block, track, runningSince, isrSince, blockedSince, blocking, pendingFlows } = this.bound;
     switch (e.kind) {
       case "task_create":
         nameTrack(1, e.context, taskName(e.context));
@@ -168,7 +211,7 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
       case "wake": {
         blocking.delete(e.b);
         // A flow arrow from the waker (a task or a handler) to the woken task's next run.
-        const id = nextFlow++;
+        const id = this.nextFlow++;
         const [pid, tid] = track(e.context);
         out.push({ ph: "s", id, pid, tid, name: "wake", cat: "sync", ts: us(e.cycle) });
         pendingFlows.set(e.b, id);
@@ -200,9 +243,17 @@ export function toPerfetto(events: TraceEvent[], options: PerfettoOptions): stri
       }
     }
   }
-  const end = events.length ? events[events.length - 1].cycle : 0n;
-  for (const [tid, start] of runningSince) {
-    out.push({ ph: "X", pid: 1, tid, name: "running", ts: us(start), dur: us(end) - us(start) });
+
+  /** end() was called. */
+  get closed(): boolean { return this.ended; }
+
+  /** Close the slices still open (at the last event's cycle) and the document. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const [tid, start] of this.runningSince) {
+      this.emit({ ph: "X", pid: 1, tid, name: "running", ts: this.us(start), dur: this.us(this.last) - this.us(start) });
+    }
+    this.write('],"displayTimeUnit":"ns"}');
   }
-  return JSON.stringify({ traceEvents: out, displayTimeUnit: "ns" });
 }
