@@ -22,7 +22,7 @@
  */
 import binaryen from "assemblyscript/binaryen";
 import { classify, type FunctionClass } from "./rule.js";
-import type { InstrumentNames } from "./instrument.js";
+import { CHECK_LABEL_PREFIX, type InstrumentNames } from "./instrument.js";
 import type { FirmwareBounds } from "../host/meta.js";
 
 const b = binaryen as any;
@@ -90,7 +90,9 @@ class FunctionBounds {
     if (b.getExpressionId(expr) !== b.GlobalSetId) return null;
     const set = b.getExpressionInfo(expr);
     if (set.name !== this.names.budget) return null;
-    const value = b.getExpressionInfo(set.value);
+    let value = b.getExpressionInfo(set.value);
+    // A charge on a mirrored budget: global.set (local.tee $mirror (mirror - C)).
+    if (value.id === b.LocalSetId) value = b.getExpressionInfo(value.value);
     if (value.id !== b.BinaryId || value.op !== b.SubInt32) return null;
     const right = b.getExpressionInfo(value.right);
     return right.id === b.ConstId ? right.value : null;
@@ -150,6 +152,8 @@ class FunctionBounds {
       case b.BreakId: {
         let t = info.value ? this.walk(info.value, s) : s;
         if (info.condition) t = this.walk(info.condition, t);
+        // A split loop's back-edge check (instrument.ts splitCheckLoop): a check point whichever way it goes.
+        if (info.name.startsWith(CHECK_LABEL_PREFIX)) t = this.checkPoint(t);
         this.toLabel(info.name, t);
         return info.condition ? t : dead();
       }
