@@ -22,7 +22,7 @@
  */
 import binaryen from "assemblyscript/binaryen";
 import { classify, type FunctionClass } from "./rule.js";
-import { CHECK_LABEL_PREFIX, type InstrumentNames } from "./instrument.js";
+import { CHECK_LABEL_PREFIX, deferredCharges, type InstrumentNames } from "./instrument.js";
 import type { FirmwareBounds } from "../host/meta.js";
 
 const b = binaryen as any;
@@ -87,6 +87,10 @@ class FunctionBounds {
   }
 
   private charge(expr: number): number | null {
+    if (deferredCharges.has(expr)) {
+      const right = b.getExpressionInfo(b.getExpressionInfo(b.LocalSet.getValue(expr)).right);
+      return right.id === b.ConstId ? right.value : null;
+    }
     if (b.getExpressionId(expr) !== b.GlobalSetId) return null;
     const set = b.getExpressionInfo(expr);
     if (set.name !== this.names.budget) return null;

@@ -113,16 +113,65 @@ class FunctionInstrumenter {
    */
   private mirroring = false;
   /** The mirror local's get/tee nodes; their index is set by `finishMirror`, after every other local. */
-  private mirrorNodes: number[] = [];
+  private mirrorNodes = new Set<number>();
 
   private mirrorNode(node: number): number {
-    this.mirrorNodes.push(node);
+    this.mirrorNodes.add(node);
     return node;
+  }
+
+  /** `global.set budget (local.tee mirror X)`, a charge on the mirror: X, else 0. */
+  private mirroredCharge(expr: number): number {
+    if (b.getExpressionId(expr) !== b.GlobalSetId || b.GlobalSet.getName(expr) !== this.names.budget) return 0;
+    const value = b.GlobalSet.getValue(expr);
+    return b.getExpressionId(value) === b.LocalSetId && this.mirrorNodes.has(value) ? b.LocalSet.getValue(value) : 0;
+  }
+
+  /**
+   * In a mirrored loop, a charge followed by code that cannot trap or be
+   * observed (local arithmetic) and then by another charge needs no store of
+   * its own: nothing can read the global before the next charge stores the
+   * sum. So the global is still exact wherever anything could read it.
+   */
+  private deferStores(expr: number): void {
+    if (!expr) return;
+    const id = b.getExpressionId(expr);
+    if (id === b.ConstId) return;
+    if (id === b.BlockId) {
+      const n = b.Block.getNumChildren(expr);
+      for (let i = 0; i < n; i++) {
+        const child = b.Block.getChildAt(expr, i);
+        const amount = this.mirroredCharge(child);
+        if (amount && this.nextIsCharge(expr, i + 1)) {
+          const deferred = this.mirrorNode(this.module.local.set(0, amount));
+          deferredCharges.add(deferred);
+          b.Block.setChildAt(expr, i, deferred);
+        } else this.deferStores(child);
+      }
+      return;
+    }
+    const info = b.getExpressionInfo(expr);
+    for (const key of ["children", "operands"]) if (Array.isArray(info[key])) for (const c of info[key]) this.deferStores(c);
+    for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+      if (typeof info[key] === "number" && info[key]) this.deferStores(info[key]);
+    }
+  }
+
+  /** Whether, from child `from` of `block` on, straight-line local arithmetic leads to a charge (entering nested blocks from the top). */
+  private nextIsCharge(block: number, from: number): boolean {
+    const n = b.Block.getNumChildren(block);
+    for (let i = from; i < n; i++) {
+      const child = b.Block.getChildAt(block, i);
+      if (this.mirroredCharge(child)) return true;
+      if (b.getExpressionId(child) === b.BlockId) return this.nextIsCharge(child, 0);
+      if (!quietLocal(child)) return false;
+    }
+    return false;
   }
 
   /** Append the mirror local (if used) to `vars` and point its nodes at it; `params` is the number of parameters. */
   finishMirror(params: number, vars: number[]): void {
-    if (this.mirrorNodes.length === 0) return;
+    if (this.mirrorNodes.size === 0) return;
     const index = params + vars.length;
     vars.push(b.i32);
     for (const node of this.mirrorNodes) {
@@ -166,6 +215,7 @@ class FunctionInstrumenter {
     // Not under CHECK_LABEL_PREFIX: a branch to these is no check point.
     const done = check.replace(CHECK_LABEL_PREFIX, "hoprt~done");
     const again = check.replace(CHECK_LABEL_PREFIX, "hoprt~again");
+    // The mirror is loaded where no call follows before the loop: it is never live across a call (Asyncify saves nothing more).
     const enter = mirror ? [this.mirrorNode(m.local.set(0, m.global.get(this.names.budget, b.i32)))] : [];
     return m.block(done, [
       this.charge(headerCost),
@@ -177,6 +227,7 @@ class FunctionInstrumenter {
       ], b.unreachable)),
     ], b.none);
   }
+
 
   /** Charge (and check, at a check point) before `expr`. */
   prefix(cost: number, expr: number, checkPoint: boolean): number {
@@ -320,7 +371,6 @@ class FunctionInstrumenter {
         const mirror = split && !this.mirroring && callFree(info.body);
         if (mirror) this.mirroring = true;
         const body = this.walk(info.body);
-        if (mirror) this.mirroring = false;
         this.loops.delete(info.name);
         if (!split) {
           b.Loop.setBody(expr, this.prefix(body.cost, body.expr, true));
@@ -330,6 +380,10 @@ class FunctionInstrumenter {
         this.splitLoops.delete(info.name);
         for (const c of charges) b.Const.setValueI32(c, body.cost);
         b.Loop.setBody(expr, body.expr);
+        if (mirror) {
+          this.mirroring = false;
+          this.deferStores(expr);
+        }
         return { cost: 0, controlFlow: true, expr: this.splitCheckLoop(expr, body.cost, check, mirror) };
       }
       case b.BreakId: {
@@ -478,6 +532,7 @@ class FunctionInstrumenter {
 export function instrumentModule(module: any, names: InstrumentNames): InstrumentReport {
   const functions: FunctionReport[] = [];
   const violations: string[] = [];
+  deferredCharges.clear();
   const count = module.getNumFunctions();
   const all: any[] = [];
   for (let i = 0; i < count; i++) all.push(b.getFunctionInfo(module.getFunctionByIndex(i)));
@@ -541,6 +596,13 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
   return { functions, violations };
 }
 
+/**
+ * Charges made on the mirror alone (`local.set mirror (mirror - C)`, see
+ * deferStores) in the module last instrumented: still charges to bounds.ts,
+ * which reads the module before Asyncify.
+ */
+export const deferredCharges = new Set<number>();
+
 /** Labels of the branches instrument.ts emits to a split loop's check point (bounds.ts reads them as check points). */
 export const CHECK_LABEL_PREFIX = "hoprt~check";
 
@@ -567,6 +629,34 @@ function canSplitCheck(body: number, name: string): boolean {
   };
   visit(body);
   return ok && backEdges > 0;
+}
+
+const TRAPPING_BINARY = new Set<number>([b.DivSInt32, b.DivUInt32, b.RemSInt32, b.RemUInt32, b.DivSInt64, b.DivUInt64, b.RemSInt64, b.RemUInt64]);
+const TRAPPING_UNARY = new Set<number>([
+  b.TruncSFloat32ToInt32, b.TruncSFloat32ToInt64, b.TruncUFloat32ToInt32, b.TruncUFloat32ToInt64,
+  b.TruncSFloat64ToInt32, b.TruncSFloat64ToInt64, b.TruncUFloat64ToInt32, b.TruncUFloat64ToInt64,
+]);
+
+/** Code that only computes on locals and constants: it cannot trap, branch, or read or write memory or the budget. */
+function quietLocal(expr: number): boolean {
+  if (!expr) return true;
+  const id = b.getExpressionId(expr);
+  switch (id) {
+    case b.ConstId: case b.LocalGetId: case b.NopId:
+      return true;
+    case b.LocalSetId:
+      return quietLocal(b.LocalSet.getValue(expr));
+    case b.DropId:
+      return quietLocal(b.Drop.getValue(expr));
+    case b.UnaryId:
+      return !TRAPPING_UNARY.has(b.Unary.getOp(expr)) && quietLocal(b.Unary.getValue(expr));
+    case b.BinaryId:
+      return !TRAPPING_BINARY.has(b.Binary.getOp(expr)) && quietLocal(b.Binary.getLeft(expr)) && quietLocal(b.Binary.getRight(expr));
+    case b.SelectId:
+      return quietLocal(b.Select.getIfTrue(expr)) && quietLocal(b.Select.getIfFalse(expr)) && quietLocal(b.Select.getCondition(expr));
+    default:
+      return false;
+  }
 }
 
 /** No call of any kind and no inner loop (whose check point calls) in `expr`: nothing but this code changes the budget while it runs. */
