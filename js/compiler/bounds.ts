@@ -218,6 +218,17 @@ function directCallees(expr: number, out: string[] = []): string[] {
   return out;
 }
 
+function hasCallIndirect(expr: number): boolean {
+  const info = b.getExpressionInfo(expr);
+  if (info.id === b.ConstId) return false;
+  if (info.id === b.CallIndirectId) return true;
+  for (const key of ["children", "operands"]) if (Array.isArray(info[key]) && info[key].some((c: number) => hasCallIndirect(c))) return true;
+  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+    if (typeof info[key] === "number" && info[key] && hasCallIndirect(info[key])) return true;
+  }
+  return false;
+}
+
 const json = (n: number): number | null => (Number.isFinite(n) ? n : null);
 
 /** The bounds of an instrumented module (run after instrumentMachine, before Asyncify). */
@@ -248,6 +259,12 @@ export function computeBounds(module: any, names: InstrumentNames, classOf: (nam
   for (let i = 0; i < module.getNumElementSegments(); i++) {
     for (const name of b.getElementSegmentInfo(module.getElementSegmentByIndex(i)).data) tableNames.add(name);
   }
+  // What each function's summary is computed from: its direct callees, and every table entry if it calls indirectly.
+  const dependencies = new Map(functions.map((f) => {
+    const deps = directCallees(f.body);
+    if (hasCallIndirect(f.body)) deps.push(...tableNames);
+    return [f.name, deps] as [string, string[]];
+  }));
   const start = (): Summary => ({ pre: NONE, post: NONE, thru: NONE, gap: NONE });
   // Two views of every function: `full` counts everything (atomic stretches),
   // `gap` counts time inside atomic callees as nothing (it is reported apart).
@@ -272,18 +289,28 @@ export function computeBounds(module: any, names: InstrumentNames, classOf: (nam
       return s;
     };
     // Recursion: iterate to a fixed point; what still grows after many rounds has no bound.
+    // A function is walked again only when something it calls changed since its last walk
+    // (its summary depends on nothing else), so later rounds touch only the recursive part.
+    let changedBefore = new Set<string>(functions.map((f) => f.name));
     for (let round = 0; round < 40; round++) {
       let changed = false;
+      const changedNow = new Set<string>();
       for (const f of functions) {
+        const deps = dependencies.get(f.name)!;
+        if (round > 0 && !deps.some((d) => changedBefore.has(d) || changedNow.has(d))) continue;
         const fb = new FunctionBounds(names, summaryOf, indirect);
         const s = fb.run(f.body);
         if (fb.unboundedLoop) unbounded.add(f.name);
         const old = table.get(f.name)!;
         const grown = (k: keyof Summary) => (s[k] > old[k] ? (round >= 30 ? Infinity : s[k]) : old[k]);
         const next = { pre: grown("pre"), post: grown("post"), thru: grown("thru"), gap: grown("gap") };
-        if (next.pre !== old.pre || next.post !== old.post || next.thru !== old.thru || next.gap !== old.gap) changed = true;
+        if (next.pre !== old.pre || next.post !== old.post || next.thru !== old.thru || next.gap !== old.gap) {
+          changed = true;
+          changedNow.add(f.name);
+        }
         table.set(f.name, next);
       }
+      changedBefore = changedNow;
       if (!changed) {
         if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: bounds converged in ${round + 1} rounds\n`);
         return;
