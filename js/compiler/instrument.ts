@@ -29,6 +29,8 @@ export interface InstrumentNames {
   stackLimit: string;
   checkpoint: string;
   stackOverflow: string;
+  /** Keep each loop's check point at its header (the reference layout: tests compare the split one against it). */
+  headerChecks?: boolean;
 }
 
 export interface FunctionReport {
@@ -217,6 +219,18 @@ class FunctionInstrumenter {
     const again = check.replace(CHECK_LABEL_PREFIX, "hoprt~again");
     // The mirror is loaded where no call follows before the loop: it is never live across a call (Asyncify saves nothing more).
     const enter = mirror ? [this.mirrorNode(m.local.set(0, m.global.get(this.names.budget, b.i32)))] : [];
+    if (b.getExpressionType(loop) === b.unreachable) {
+      // A loop that never falls through (it leaves only by branches to outer labels) keeps that type.
+      return m.block(null, [
+        this.charge(headerCost),
+        this.check(),
+        m.loop(again, m.block(null, [
+          m.block(check, [...enter, loop], b.none),
+          m.call(this.names.checkpoint, [], b.none),
+          m.br(again),
+        ], b.unreachable)),
+      ], b.unreachable);
+    }
     return m.block(done, [
       this.charge(headerCost),
       this.check(),
@@ -366,7 +380,8 @@ class FunctionInstrumenter {
         if (first === info.body || b.Block.getNumChildren(info.body) === 1) {
           if (b.getExpressionId(first) === b.IfId && !b.If.getIfFalse(first)) this.rotatedExit = first;
         }
-        const split = this.cls === "instrumented" && b.getExpressionType(expr) === b.none && canSplitCheck(info.body, info.name);
+        const loopType = b.getExpressionType(expr);
+        const split = !this.names.headerChecks && this.cls === "instrumented" && (loopType === b.none || loopType === b.unreachable) && canSplitCheck(info.body, info.name);
         if (split) this.splitLoops.set(info.name, { charges: [], check: CHECK_LABEL_PREFIX + this.nextSplit++ });
         const mirror = split && !this.mirroring && callFree(info.body);
         if (mirror) this.mirroring = true;
