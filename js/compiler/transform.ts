@@ -215,6 +215,8 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
     const name = b.getExportInfo(module.getExportByIndex(i)).name as string;
     if (name !== "memory" && !name.startsWith("hoprt_")) module.removeExport(name);
   }
+  // What only the removed exports reached (asc's runtime helpers) is dead now: drop it (cheap, and the engine compiles less).
+  module.runPasses(["remove-unused-module-elements"]);
   // After a trap the host must be able to put Asyncify back to normal.
   module.addFunction(ASYNCIFY_RESET_EXPORT, b.none, b.none, [], module.global.set("__asyncify_state", module.i32.const(0)));
   module.addFunctionExport(ASYNCIFY_RESET_EXPORT, ASYNCIFY_RESET_EXPORT);
