@@ -22,7 +22,7 @@
  */
 import binaryen from "assemblyscript/binaryen";
 import { classify, type FunctionClass } from "./rule.js";
-import type { InstrumentNames } from "./instrument.js";
+import { CHECK_LABEL_PREFIX, deferredCharges, type InstrumentNames } from "./instrument.js";
 import type { FirmwareBounds } from "../host/meta.js";
 
 const b = binaryen as any;
@@ -87,10 +87,16 @@ class FunctionBounds {
   }
 
   private charge(expr: number): number | null {
+    if (deferredCharges.has(expr)) {
+      const right = b.getExpressionInfo(b.getExpressionInfo(b.LocalSet.getValue(expr)).right);
+      return right.id === b.ConstId ? right.value : null;
+    }
     if (b.getExpressionId(expr) !== b.GlobalSetId) return null;
     const set = b.getExpressionInfo(expr);
     if (set.name !== this.names.budget) return null;
-    const value = b.getExpressionInfo(set.value);
+    let value = b.getExpressionInfo(set.value);
+    // A charge on a mirrored budget: global.set (local.tee $mirror (mirror - C)).
+    if (value.id === b.LocalSetId) value = b.getExpressionInfo(value.value);
     if (value.id !== b.BinaryId || value.op !== b.SubInt32) return null;
     const right = b.getExpressionInfo(value.right);
     return right.id === b.ConstId ? right.value : null;
@@ -150,6 +156,8 @@ class FunctionBounds {
       case b.BreakId: {
         let t = info.value ? this.walk(info.value, s) : s;
         if (info.condition) t = this.walk(info.condition, t);
+        // A split loop's back-edge check (instrument.ts splitCheckLoop): a check point whichever way it goes.
+        if (info.name.startsWith(CHECK_LABEL_PREFIX)) t = this.checkPoint(t);
         this.toLabel(info.name, t);
         return info.condition ? t : dead();
       }
@@ -210,6 +218,17 @@ function directCallees(expr: number, out: string[] = []): string[] {
   return out;
 }
 
+function hasCallIndirect(expr: number): boolean {
+  const info = b.getExpressionInfo(expr);
+  if (info.id === b.ConstId) return false;
+  if (info.id === b.CallIndirectId) return true;
+  for (const key of ["children", "operands"]) if (Array.isArray(info[key]) && info[key].some((c: number) => hasCallIndirect(c))) return true;
+  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+    if (typeof info[key] === "number" && info[key] && hasCallIndirect(info[key])) return true;
+  }
+  return false;
+}
+
 const json = (n: number): number | null => (Number.isFinite(n) ? n : null);
 
 /** The bounds of an instrumented module (run after instrumentMachine, before Asyncify). */
@@ -240,6 +259,12 @@ export function computeBounds(module: any, names: InstrumentNames, classOf: (nam
   for (let i = 0; i < module.getNumElementSegments(); i++) {
     for (const name of b.getElementSegmentInfo(module.getElementSegmentByIndex(i)).data) tableNames.add(name);
   }
+  // What each function's summary is computed from: its direct callees, and every table entry if it calls indirectly.
+  const dependencies = new Map(functions.map((f) => {
+    const deps = directCallees(f.body);
+    if (hasCallIndirect(f.body)) deps.push(...tableNames);
+    return [f.name, deps] as [string, string[]];
+  }));
   const start = (): Summary => ({ pre: NONE, post: NONE, thru: NONE, gap: NONE });
   // Two views of every function: `full` counts everything (atomic stretches),
   // `gap` counts time inside atomic callees as nothing (it is reported apart).
@@ -264,18 +289,28 @@ export function computeBounds(module: any, names: InstrumentNames, classOf: (nam
       return s;
     };
     // Recursion: iterate to a fixed point; what still grows after many rounds has no bound.
+    // A function is walked again only when something it calls changed since its last walk
+    // (its summary depends on nothing else), so later rounds touch only the recursive part.
+    let changedBefore = new Set<string>(functions.map((f) => f.name));
     for (let round = 0; round < 40; round++) {
       let changed = false;
+      const changedNow = new Set<string>();
       for (const f of functions) {
+        const deps = dependencies.get(f.name)!;
+        if (round > 0 && !deps.some((d) => changedBefore.has(d) || changedNow.has(d))) continue;
         const fb = new FunctionBounds(names, summaryOf, indirect);
         const s = fb.run(f.body);
         if (fb.unboundedLoop) unbounded.add(f.name);
         const old = table.get(f.name)!;
         const grown = (k: keyof Summary) => (s[k] > old[k] ? (round >= 30 ? Infinity : s[k]) : old[k]);
         const next = { pre: grown("pre"), post: grown("post"), thru: grown("thru"), gap: grown("gap") };
-        if (next.pre !== old.pre || next.post !== old.post || next.thru !== old.thru || next.gap !== old.gap) changed = true;
+        if (next.pre !== old.pre || next.post !== old.post || next.thru !== old.thru || next.gap !== old.gap) {
+          changed = true;
+          changedNow.add(f.name);
+        }
         table.set(f.name, next);
       }
+      changedBefore = changedNow;
       if (!changed) {
         if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: bounds converged in ${round + 1} rounds\n`);
         return;

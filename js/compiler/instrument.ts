@@ -43,6 +43,8 @@ export interface InstrumentNames {
   /** The main stack: [dataEnd, heapBase) (AssemblyScript's layout); read from the module by the pipeline. */
   heapBase?: number;
   dataEnd?: number;
+  /** Keep each loop's check point at its header (the reference layout: tests compare the split one against it). */
+  headerChecks?: boolean;
 }
 
 /** Main-stack bytes atomic code must leave free above the static data (a handler's reserve is larger). */
@@ -121,19 +123,155 @@ class FunctionInstrumenter {
     return added.sort((x, y) => x[0] - y[0]).map(([, type]) => type);
   }
 
-  charge(cycles: number): number {
+  /** `budget -= cycles` (or the given constant expression, patched later). */
+  charge(cycles: number, constant = 0): number {
     const m = this.module;
-    return m.global.set(this.names.budget, m.i32.sub(m.global.get(this.names.budget, b.i32), m.i32.const(cycles)));
+    const amount = constant || m.i32.const(cycles);
+    if (this.mirroring) return m.global.set(this.names.budget, this.mirrorNode(m.local.tee(0, m.i32.sub(this.mirrorNode(m.local.get(0, b.i32)), amount), b.i32)));
+    return m.global.set(this.names.budget, m.i32.sub(m.global.get(this.names.budget, b.i32), amount));
+  }
+
+  budgetBelowBias(): number {
+    const m = this.module;
+    const budget = this.mirroring ? this.mirrorNode(m.local.get(0, b.i32)) : m.global.get(this.names.budget, b.i32);
+    return m.i32.lt_s(budget, m.i32.const(this.names.budgetBias ?? 0));
+  }
+
+  /**
+   * Inside a call-free loop the budget is mirrored in a local: every charge
+   * still stores the global (so it always holds the exact budget, whatever
+   * traps), but nothing loads it back, so a trip's charges do not wait on
+   * memory. Nothing else writes the global while no call is made.
+   */
+  private mirroring = false;
+  /** The mirror local's get/tee nodes; their index is set by `finishMirror`, after every other local. */
+  private mirrorNodes = new Set<number>();
+
+  private mirrorNode(node: number): number {
+    this.mirrorNodes.add(node);
+    return node;
+  }
+
+  /** `global.set budget (local.tee mirror X)`, a charge on the mirror: X, else 0. */
+  private mirroredCharge(expr: number): number {
+    if (b.getExpressionId(expr) !== b.GlobalSetId || b.GlobalSet.getName(expr) !== this.names.budget) return 0;
+    const value = b.GlobalSet.getValue(expr);
+    return b.getExpressionId(value) === b.LocalSetId && this.mirrorNodes.has(value) ? b.LocalSet.getValue(value) : 0;
+  }
+
+  /**
+   * In a mirrored loop, a charge followed by code that cannot trap or be
+   * observed (local arithmetic) and then by another charge needs no store of
+   * its own: nothing can read the global before the next charge stores the
+   * sum. So the global is still exact wherever anything could read it.
+   */
+  private deferStores(expr: number): void {
+    if (!expr) return;
+    const id = b.getExpressionId(expr);
+    if (id === b.ConstId) return;
+    if (id === b.BlockId) {
+      const n = b.Block.getNumChildren(expr);
+      for (let i = 0; i < n; i++) {
+        const child = b.Block.getChildAt(expr, i);
+        const amount = this.mirroredCharge(child);
+        if (amount && this.nextIsCharge(expr, i + 1)) {
+          const deferred = this.mirrorNode(this.module.local.set(0, amount));
+          deferredCharges.add(deferred);
+          b.Block.setChildAt(expr, i, deferred);
+        } else this.deferStores(child);
+      }
+      return;
+    }
+    const info = b.getExpressionInfo(expr);
+    for (const key of ["children", "operands"]) if (Array.isArray(info[key])) for (const c of info[key]) this.deferStores(c);
+    for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+      if (typeof info[key] === "number" && info[key]) this.deferStores(info[key]);
+    }
+  }
+
+  /** Whether, from child `from` of `block` on, straight-line local arithmetic leads to a charge (entering nested blocks from the top). */
+  private nextIsCharge(block: number, from: number): boolean {
+    const n = b.Block.getNumChildren(block);
+    for (let i = from; i < n; i++) {
+      const child = b.Block.getChildAt(block, i);
+      if (this.mirroredCharge(child)) return true;
+      if (b.getExpressionId(child) === b.BlockId) return this.nextIsCharge(child, 0);
+      if (!quietLocal(child)) return false;
+    }
+    return false;
+  }
+
+  /** Append the mirror local (if used) to `vars` and point its nodes at it; `params` is the number of parameters. */
+  finishMirror(params: number, vars: number[]): void {
+    if (this.mirrorNodes.size === 0) return;
+    const index = params + vars.length;
+    vars.push(b.i32);
+    for (const node of this.mirrorNodes) {
+      if (b.getExpressionId(node) === b.LocalGetId) b.LocalGet.setIndex(node, index);
+      else b.LocalSet.setIndex(node, index);
+    }
   }
 
   check(): number {
-    const m = this.module;
     this.checkPoints++;
-    return m.if(
-      m.i32.lt_s(m.global.get(this.names.budget, b.i32), m.i32.const(this.names.budgetBias ?? 0)),
-      m.call(this.names.checkpoint, [], b.none),
-    );
+    return this.module.if(this.budgetBelowBias(), this.module.call(this.names.checkpoint, [], b.none));
   }
+
+  /** Loops being walked whose header check moves to their back edges (see splitCheckLoop). */
+  private splitLoops = new Map<string, { charges: number[]; check: string }>();
+  private nextSplit = 0;
+
+  /**
+   * A loop's header check point, `loop $l { charge; check; body }`, laid out
+   * so that the loop itself holds no call:
+   *
+   *     charge; check                      ;; the first entry
+   *     block $done
+   *       loop $again
+   *         block $check
+   *           loop $l { body }             ;; each back edge: charge; br_if $check (budget < bias); br $l
+   *           br $done
+   *         end
+   *         call checkpoint                ;; then into $l at its header, already charged
+   *         br $again
+   *       end
+   *     end
+   *
+   * Every trip charges and checks exactly as the header did, in the same
+   * order, so modelled time is unchanged; but the call that may suspend the
+   * context sits outside the loop, so Asyncify leaves the loop's own code
+   * uninstrumented and the engine sees a call-free loop.
+   */
+  private splitCheckLoop(loop: number, headerCost: number, check: string, mirror: boolean): number {
+    const m = this.module;
+    // Not under CHECK_LABEL_PREFIX: a branch to these is no check point.
+    const done = check.replace(CHECK_LABEL_PREFIX, "hoprt~done");
+    const again = check.replace(CHECK_LABEL_PREFIX, "hoprt~again");
+    // The mirror is loaded where no call follows before the loop: it is never live across a call (Asyncify saves nothing more).
+    const enter = mirror ? [this.mirrorNode(m.local.set(0, m.global.get(this.names.budget, b.i32)))] : [];
+    if (b.getExpressionType(loop) === b.unreachable) {
+      // A loop that never falls through (it leaves only by branches to outer labels) keeps that type.
+      return m.block(null, [
+        this.charge(headerCost),
+        this.check(),
+        m.loop(again, m.block(null, [
+          m.block(check, [...enter, loop], b.none),
+          m.call(this.names.checkpoint, [], b.none),
+          m.br(again),
+        ], b.unreachable)),
+      ], b.unreachable);
+    }
+    return m.block(done, [
+      this.charge(headerCost),
+      this.check(),
+      m.loop(again, m.block(null, [
+        m.block(check, [...enter, loop, m.br(done)], b.none),
+        m.call(this.names.checkpoint, [], b.none),
+        m.br(again),
+      ], b.unreachable)),
+    ], b.none);
+  }
+
 
   /** Charge (and check, at a check point) before `expr`. */
   prefix(cost: number, expr: number, checkPoint: boolean): number {
@@ -322,10 +460,26 @@ class FunctionInstrumenter {
         if (first === info.body || b.Block.getNumChildren(info.body) === 1) {
           if (b.getExpressionId(first) === b.IfId && !b.If.getIfFalse(first)) this.rotatedExit = first;
         }
+        const loopType = b.getExpressionType(expr);
+        const split = !this.names.headerChecks && this.cls === "instrumented" && (loopType === b.none || loopType === b.unreachable) && canSplitCheck(info.body, info.name);
+        if (split) this.splitLoops.set(info.name, { charges: [], check: CHECK_LABEL_PREFIX + this.nextSplit++ });
+        const mirror = split && !this.mirroring && callFree(info.body);
+        if (mirror) this.mirroring = true;
         const body = this.walk(info.body);
         this.loops.delete(info.name);
-        b.Loop.setBody(expr, this.prefix(body.cost, body.expr, true));
-        return { cost: 0, controlFlow: true, expr };
+        if (!split) {
+          b.Loop.setBody(expr, this.prefix(body.cost, body.expr, true));
+          return { cost: 0, controlFlow: true, expr };
+        }
+        const { check, charges } = this.splitLoops.get(info.name)!;
+        this.splitLoops.delete(info.name);
+        for (const c of charges) b.Const.setValueI32(c, body.cost);
+        b.Loop.setBody(expr, body.expr);
+        if (mirror) {
+          this.mirroring = false;
+          this.deferStores(expr);
+        }
+        return { cost: 0, controlFlow: true, expr: this.splitCheckLoop(expr, body.cost, check, mirror) };
       }
       case b.BreakId: {
         const value = this.walk(info.value);
@@ -337,7 +491,19 @@ class FunctionInstrumenter {
         // the last only: charge each as it goes most of the time.
         const taken = !info.condition || this.loops.has(info.name);
         const branch = expr === this.rotatedExit ? 0 : taken ? W.BRANCH_TAKEN : W.BRANCH_NOT_TAKEN;
-        return { cost: value.cost + cond.cost + branch, controlFlow: true, expr };
+        const cost = value.cost + cond.cost + branch;
+        const split = this.splitLoops.get(info.name);
+        if (!split) return { cost, controlFlow: true, expr };
+        // A back edge of a split loop: the header's charge and check, then the branch.
+        const m = this.module;
+        const headerCharge = m.i32.const(0); // the header's cost, known once the body is walked
+        split.charges.push(headerCharge);
+        const backEdge = m.block(null, [
+          this.charge(0, headerCharge),
+          m.br(split.check, this.budgetBelowBias()),
+          m.br(info.name),
+        ], b.unreachable);
+        return { cost, controlFlow: true, expr: info.condition ? m.if(cond.expr, backEdge) : backEdge };
       }
       case b.SwitchId: {
         const value = this.walk(info.value);
@@ -461,6 +627,7 @@ class FunctionInstrumenter {
 export function instrumentModule(module: any, names: InstrumentNames): InstrumentReport {
   const functions: FunctionReport[] = [];
   const violations: string[] = [];
+  deferredCharges.clear();
   const count = module.getNumFunctions();
   const all: any[] = [];
   for (let i = 0; i < count; i++) all.push(b.getFunctionInfo(module.getFunctionByIndex(i)));
@@ -518,6 +685,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
       body = m.block(null, [...prologue, m.local.set(tmp, walked.expr), fi.epilogue(), m.local.get(tmp, resultType)], resultType);
     }
     const vars = [...info.vars, ...fi.addedVars()];
+    fi.finishMirror(b.expandType(info.params).length, vars);
     const localBytes = [...locals, ...fi.extraVars()].reduce((sum, t) => sum + typeBytes(t), 0);
     fi.finishFrame(framed ? (LINKAGE_BYTES + localBytes + 7) & ~7 : 0);
     // Re-adding under the same name keeps every reference (calls, table, exports) valid.
@@ -526,6 +694,85 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints });
   }
   return { functions, violations };
+}
+
+/**
+ * Charges made on the mirror alone (`local.set mirror (mirror - C)`, see
+ * deferStores) in the module last instrumented: still charges to bounds.ts,
+ * which reads the module before Asyncify.
+ */
+export const deferredCharges = new Set<number>();
+
+/** Labels of the branches instrument.ts emits to a split loop's check point (bounds.ts reads them as check points). */
+export const CHECK_LABEL_PREFIX = "hoprt~check";
+
+/**
+ * A loop can have its check moved to its back edges when every branch to it
+ * is a plain br/br_if (a br_table may not target it) and no inner scope
+ * reuses its label; a loop without a back edge runs once and is left alone.
+ */
+function canSplitCheck(body: number, name: string): boolean {
+  let backEdges = 0;
+  let ok = true;
+  const visit = (e: number): void => {
+    if (!e || !ok) return;
+    const id = b.getExpressionId(e);
+    if (id === b.ConstId) return;
+    const info = b.getExpressionInfo(e);
+    if ((id === b.BlockId || id === b.LoopId) && info.name === name) { ok = false; return; }
+    if (id === b.BreakId && info.name === name) backEdges++;
+    if (id === b.SwitchId && (info.defaultName === name || info.names.includes(name))) { ok = false; return; }
+    for (const key of ["children", "operands"]) if (Array.isArray(info[key])) for (const c of info[key]) visit(c);
+    for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+      if (typeof info[key] === "number" && info[key]) visit(info[key]);
+    }
+  };
+  visit(body);
+  return ok && backEdges > 0;
+}
+
+const TRAPPING_BINARY = new Set<number>([b.DivSInt32, b.DivUInt32, b.RemSInt32, b.RemUInt32, b.DivSInt64, b.DivUInt64, b.RemSInt64, b.RemUInt64]);
+const TRAPPING_UNARY = new Set<number>([
+  b.TruncSFloat32ToInt32, b.TruncSFloat32ToInt64, b.TruncUFloat32ToInt32, b.TruncUFloat32ToInt64,
+  b.TruncSFloat64ToInt32, b.TruncSFloat64ToInt64, b.TruncUFloat64ToInt32, b.TruncUFloat64ToInt64,
+]);
+
+/** Code that only computes on locals and constants: it cannot trap, branch, or read or write memory or the budget. */
+function quietLocal(expr: number): boolean {
+  if (!expr) return true;
+  const id = b.getExpressionId(expr);
+  switch (id) {
+    case b.ConstId: case b.LocalGetId: case b.NopId:
+      return true;
+    case b.LocalSetId:
+      return quietLocal(b.LocalSet.getValue(expr));
+    case b.DropId:
+      return quietLocal(b.Drop.getValue(expr));
+    case b.UnaryId:
+      return !TRAPPING_UNARY.has(b.Unary.getOp(expr)) && quietLocal(b.Unary.getValue(expr));
+    case b.BinaryId:
+      return !TRAPPING_BINARY.has(b.Binary.getOp(expr)) && quietLocal(b.Binary.getLeft(expr)) && quietLocal(b.Binary.getRight(expr));
+    case b.SelectId:
+      return quietLocal(b.Select.getIfTrue(expr)) && quietLocal(b.Select.getIfFalse(expr)) && quietLocal(b.Select.getCondition(expr));
+    default:
+      return false;
+  }
+}
+
+/** No call of any kind and no inner loop (whose check point calls) in `expr`: nothing but this code changes the budget while it runs. */
+function callFree(expr: number): boolean {
+  if (!expr) return true;
+  const id = b.getExpressionId(expr);
+  if (id === b.CallId || id === b.CallIndirectId || id === b.LoopId) return false;
+  if (id === b.ConstId) return true;
+  const info = b.getExpressionInfo(expr);
+  for (const key of ["children", "operands"]) {
+    if (Array.isArray(info[key]) && !info[key].every((c: number) => callFree(c))) return false;
+  }
+  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
+    if (typeof info[key] === "number" && info[key] && !callFree(info[key])) return false;
+  }
+  return true;
 }
 
 function hasIndirectCall(expr: number): boolean {

@@ -6,7 +6,7 @@
  *     those of optimized code, as a C compiler's would be;
  *  2. instruments it (instrument.ts): cycle charges, check points, frames;
  *  3. applies Asyncify, so any context can be suspended at a check point;
- *  4. optimizes again and removes the helper exports.
+ *  4. removes the helper exports (a second optimization gained nothing: see below).
  * The same source always gives the same module: every step is
  * deterministic.
  */
@@ -93,6 +93,16 @@ export interface PipelineReport extends InstrumentReport {
   bounds: Bounds;
 }
 
+/** HOPRT_PROFILE=1: the time each phase of the pipeline takes, on stderr. */
+function profiler(): (name: string) => void {
+  let last = performance.now();
+  return (name) => {
+    const now = performance.now();
+    if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: ${name} ${(now - last).toFixed(0)} ms\n`);
+    last = now;
+  };
+}
+
 /** Run the whole pipeline on a Binaryen module; returns the instrumentation report. */
 export function runPipeline(module: any, options: PipelineOptions = {}): PipelineReport {
   requireFunction(module, NAMES.checkpoint);
@@ -175,11 +185,14 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   // A function called once must stay a function: inlining it into a caller
   // of another class (hardware into kernel) would move its cost.
   b.setOneCallerInlineMaxSize(b.getFlexibleInlineMaxSize());
+  const phase = profiler();
   module.optimize();
+  phase("optimize (costs)");
   for (const name of shield) module.removeExport(name);
   unmarkHardware(module);
 
   const report = instrumentModule(module, NAMES);
+  phase("instrument");
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWatInstrumented = module.emitText();
   if (report.violations.length > 0) {
     throw new Error("hoprt transform: hardware or atomic code calls instrumented code:\n  " + report.violations.join("\n  "));
@@ -194,10 +207,20 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   b.clearPassArguments();
   b.setPassArgument("asyncify-ignore-imports", "");
   module.runPasses(["asyncify"]);
+  phase("asyncify");
   b.clearPassArguments();
-  // Costs are fixed now: inline more for speed; it no longer changes modelled cycles.
-  b.setFlexibleInlineMaxSize(65);
-  module.optimize();
+  // Costs are fixed now. Asyncify already simplified the functions it
+  // changed; a second whole-module -O3 (inlining at 65) took as long as the
+  // first and made no measurable difference to instrumented code's speed in
+  // the engine (bench cpuCrc/cpuCount/cpuLoop), so it runs only on request:
+  // HOPRT_SPEED_OPT=<level> (profiling, experiments).
+  const speedLevel = process.env.HOPRT_SPEED_OPT;
+  if (speedLevel) {
+    b.setFlexibleInlineMaxSize(65);
+    b.setOptimizeLevel(Number(speedLevel));
+    module.optimize();
+  }
+  phase("optimize (speed)");
 
   for (const name of ["checkpoint", "guard", "stackReturn", "limit", "taskSp", "budget"]) module.removeExport(KEEP_PREFIX + name);
   for (const name of ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state"]) {
@@ -208,6 +231,8 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
     const name = b.getExportInfo(module.getExportByIndex(i)).name as string;
     if (name !== "memory" && !name.startsWith("hoprt_")) module.removeExport(name);
   }
+  // What only the removed exports reached (asc's runtime helpers) is dead now: drop it (cheap, and the engine compiles less).
+  module.runPasses(["remove-unused-module-elements"]);
   // After a trap the host must be able to put Asyncify back to normal.
   module.addFunction(ASYNCIFY_RESET_EXPORT, b.none, b.none, [], module.global.set("__asyncify_state", module.i32.const(0)));
   module.addFunctionExport(ASYNCIFY_RESET_EXPORT, ASYNCIFY_RESET_EXPORT);

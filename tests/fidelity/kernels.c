@@ -27,3 +27,28 @@ float dot(const float *a, const float *b, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) s += a[i] * b[i];
   return s;
 }
+
+void insertion_sort(uint32_t *a, uint32_t n) {
+  for (uint32_t i = 1; i < n; i++) {
+    uint32_t v = a[i];
+    uint32_t j = i;
+    while (j > 0 && a[j - 1] > v) { a[j] = a[j - 1]; j--; }
+    a[j] = v;
+  }
+}
+
+void fir_q15(const int16_t *x, const int16_t *h, int16_t *y, uint32_t n, uint32_t taps) {
+  for (uint32_t i = 0; i < n; i++) {
+    int32_t acc = 0;
+    for (uint32_t k = 0; k < taps; k++) acc += (int32_t)x[i + k] * (int32_t)h[k];
+    y[i] = (int16_t)(acc >> 15);
+  }
+}
+
+uint32_t format_u32(uint32_t v, char *out) {
+  char buf[10];
+  uint32_t n = 0;
+  do { buf[n++] = (char)('0' + v % 10u); v /= 10u; } while (v != 0);
+  for (uint32_t i = 0; i < n; i++) out[i] = buf[n - 1 - i];
+  return n;
+}

@@ -40,7 +40,7 @@ crc32:
 	subs	r2, r2, #1
 	eor	ip, r3, ip, lsr #1
 	bne	.L3
-	cmp	r1, lr
+	cmp	lr, r1
 	bne	.L4
 	mvn	r0, ip
 	ldr	pc, [sp], #4
@@ -125,4 +125,132 @@ dot:
 .L34:
 	.word	0
 	.size	dot, .-dot
+	.align	1
+	.p2align 2,,3
+	.global	insertion_sort
+	.syntax unified
+	.thumb
+	.thumb_func
+	.type	insertion_sort, %function
+insertion_sort:
+	@ args = 0, pretend = 0, frame = 0
+	@ frame_needed = 0, uses_anonymous_args = 0
+	cmp	r1, #1
+	bls	.L47
+	push	{r4, r5, lr}
+	subs	r4, r0, #4
+	mov	r5, r0
+	mov	ip, r0
+	add	r4, r4, r1, lsl #2
+	mov	lr, #1
+.L41:
+	ldr	r0, [ip, #4]!
+	mov	r3, lr
+	mov	r2, ip
+	b	.L38
+.L40:
+	subs	r3, r3, #1
+	str	r1, [r2], #-4
+	beq	.L43
+.L38:
+	ldr	r1, [r2, #-4]
+	cmp	r1, r0
+	bhi	.L40
+	add	r3, r5, r3, lsl #2
+.L39:
+	cmp	r4, ip
+	str	r0, [r3]
+	add	lr, lr, #1
+	bne	.L41
+	pop	{r4, r5, pc}
+.L43:
+	mov	r3, r5
+	b	.L39
+.L47:
+	bx	lr
+	.size	insertion_sort, .-insertion_sort
+	.align	1
+	.p2align 2,,3
+	.global	fir_q15
+	.syntax unified
+	.thumb
+	.thumb_func
+	.type	fir_q15, %function
+fir_q15:
+	@ args = 4, pretend = 0, frame = 0
+	@ frame_needed = 0, uses_anonymous_args = 0
+	push	{r4, r5, r6, r7, r8, lr}
+	ldr	r7, [sp, #24]
+	cbz	r3, .L50
+	subs	r4, r2, #2
+	sub	r8, r1, #2
+	subs	r5, r0, #2
+	add	r6, r4, r3, lsl #1
+	add	lr, r8, r7, lsl #1
+.L52:
+	mov	r2, r7
+	cbz	r7, .L55
+	mov	r3, r8
+	mov	r1, r5
+	movs	r2, #0
+.L53:
+	ldrh	r0, [r3, #2]!
+	ldrh	ip, [r1, #2]!
+	cmp	lr, r3
+	smlabb	r2, ip, r0, r2
+	bne	.L53
+	sbfx	r2, r2, #15, #16
+.L55:
+	strh	r2, [r4, #2]!	@ movhi
+	cmp	r4, r6
+	add	r5, r5, #2
+	bne	.L52
+.L50:
+	pop	{r4, r5, r6, r7, r8, pc}
+	.size	fir_q15, .-fir_q15
+	.align	1
+	.p2align 2,,3
+	.global	format_u32
+	.syntax unified
+	.thumb
+	.thumb_func
+	.type	format_u32, %function
+format_u32:
+	@ args = 0, pretend = 0, frame = 16
+	@ frame_needed = 0, uses_anonymous_args = 0
+	push	{r4, r5, lr}
+	ldr	r5, .L67
+	sub	sp, sp, #20
+	mov	ip, r0
+	add	lr, sp, #4
+	movs	r0, #0
+.L62:
+	umull	r2, r3, r5, ip
+	lsrs	r3, r3, #3
+	add	r2, r3, r3, lsl #2
+	sub	r2, ip, r2, lsl #1
+	mov	r4, ip
+	adds	r2, r2, #48
+	cmp	r4, #9
+	strb	r2, [lr], #1
+	add	r0, r0, #1
+	mov	ip, r3
+	bhi	.L62
+	subs	r1, r1, #1
+	add	r3, sp, #4
+	add	r3, r3, r0
+	adds	r4, r1, r0
+.L63:
+	ldrb	r2, [r3, #-1]!	@ zero_extendqisi2
+	strb	r2, [r1, #1]!
+	cmp	r1, r4
+	bne	.L63
+	add	sp, sp, #20
+	@ sp needed
+	pop	{r4, r5, pc}
+.L68:
+	.align	2
+.L67:
+	.word	-858993459
+	.size	format_u32, .-format_u32
 	.ident	"GCC: (15:12.2.rel1-1) 12.2.1 20221205"

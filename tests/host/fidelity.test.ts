@@ -12,14 +12,23 @@ import { machine } from "./support.js";
 const KERNELS = fs.readFileSync(path.join(__dirname, "..", "fidelity", "kernels.ts"), "utf8");
 
 /** Hand-derived counts from tests/fidelity/README.md. */
-const REFERENCE: Record<string, number> = { crc32: 3979, count: 6004, copyWords: 1797, dot: 709 };
+const REFERENCE: Record<string, number> = {
+  crc32: 3979, count: 6004, copyWords: 1797, dot: 709, insertionSort: 9717, firQ15: 4950, formatU32: 217,
+};
 /**
  * The issue's target is ±25 %. CRC-32 does not meet it yet: gcc turns
  * `0 - (crc & 1)` into one SBFX and the bit counter into SUBS/BNE, which the
  * model does not recognise (1.48x today). Its bound is stated here, not
  * skipped, so a regression still fails; tighten it when the model learns them.
+ * The same holds, for reasons read off their listings (tests/fidelity/README.md), for
+ * insertionSort (1.59x: the `j > 0 && a[j-1] > v` test is two branches in wasm, one
+ * compare-and-branch pair in gcc's code, and gcc keeps &a[j] in a post-decremented
+ * register where wasm recomputes the address), firQ15 (1.31x: gcc's SMLABB
+ * multiply-accumulates two halfwords in one cycle; wasm sign-extends, multiplies and
+ * adds) and formatU32 (1.51x: gcc divides by 10 with one UMULL by the reciprocal; the
+ * model charges the UDIV and the remainder that wasm asks for).
  */
-const TOLERANCE: Record<string, number> = { crc32: 0.5 };
+const TOLERANCE: Record<string, number> = { crc32: 0.5, insertionSort: 0.65, firQ15: 0.35, formatU32: 0.55 };
 
 // Each kernel runs several times between two time.cycles() reads; the fastest
 // run is kept (a SysTick interrupt may land inside one). The cost of reading
@@ -28,12 +37,18 @@ const APP = KERNELS + `
 import { task, time, debug } from "hoprt";
 function best(which: i32, a: usize, b: usize): u64 {
   let min: u64 = u64.MAX_VALUE;
+  const c = b + 512;
   for (let r = 0; r < 5; r++) {
+    // The sort works in place: the same unsorted words before every run (untimed).
+    if (which == 5) for (let i: u32 = 0; i < 64; i++) store<u32>(c + (<usize>i << 2), i * 2654435761);
     const t0 = time.cycles();
     if (which == 1) crc32(a, 64, 0);
     else if (which == 2) count(1000, 1);
     else if (which == 3) copyWords(a, b, 256);
     else if (which == 4) dot(a, b, 64);
+    else if (which == 5) insertionSort(c, 64);
+    else if (which == 6) firQ15(a, b, c, 32, 16);
+    else if (which == 7) formatU32(1234567890, c, c + 16);
     const t = time.cycles() - t0;
     if (t < min) min = t;
   }
@@ -47,14 +62,24 @@ function run(arg: u32): void {
   debug.print("count " + (best(2, a, b) - empty).toString());
   debug.print("copyWords " + (best(3, a, b) - empty).toString());
   debug.print("dot " + (best(4, a, b) - empty).toString());
+  debug.print("insertionSort " + (best(5, a, b) - empty).toString());
+  let sorted = true;
+  for (let i: u32 = 1; i < 64; i++) if (load<u32>(b + 512 + (<usize>i << 2)) < load<u32>(b + 512 + (<usize>(i - 1) << 2))) sorted = false;
+  debug.print("sorted " + (sorted ? "yes" : "no"));
+  debug.print("firQ15 " + (best(6, a, b) - empty).toString());
+  debug.print("formatU32 " + (best(7, a, b) - empty).toString());
+  formatU32(1234567890, b + 512, b + 528);
+  debug.print("formatted " + String.UTF8.decodeUnsafe(b + 512, 10));
 }
 export function main(): void { task.build().entry(run).priority(0).spawn(); }
 `;
 
 let measured: Record<string, number> = {};
+let lines: string[] = [];
 beforeAll(async () => {
   const m = await machine("fidelity", APP);
   m.runFor("20ms");
+  lines = m.console.lines;
   for (const line of m.console.lines) {
     const [name, cycles] = line.split(" ");
     measured[name] = Number(cycles);
@@ -62,6 +87,11 @@ beforeAll(async () => {
 });
 
 describe("modelled cycles against gcc -O2 on a Cortex-M4", () => {
+  it("the kernels compute what their C twins do", () => {
+    expect(lines).toContain("sorted yes");
+    expect(lines).toContain("formatted 1234567890");
+  });
+
   for (const [name, reference] of Object.entries(REFERENCE)) {
     const tolerance = TOLERANCE[name] ?? 0.25;
     it(`${name}: within ±${tolerance * 100} % of ${reference} cycles`, () => {
