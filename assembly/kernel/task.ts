@@ -11,7 +11,8 @@
  *    kernel/stack's, released with it.
  *  - An exited or panicked task becomes a zombie; the PendSV handler frees
  *    it once it no longer runs, never while its own stack is in use.
- *  - Spawning takes the kernel lock only to make the task ready (a handler
+ *  - A task spawning holds the kernel lock from claiming the slot until the
+ *    new task is ready; a handler takes it only to make the task ready (one
  *    that finds it held pends that, sched.readyNew); a slot is claimed and
  *    freed by single straight-line stores, so contexts spawning at once
  *    never share one.
@@ -136,9 +137,8 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   if (timeslice > 0xFFFF) return refuse(errors.ERR_BAD_ARGUMENT, <u32>timeslice);
   stackBytes = (stackBytes + 15) & ~15;
   const regionBytes = TASK_BLOCK_BYTES + <usize>stackBytes;
-  // No lock until the task is linked into the ready queue: the heap never
-  // runs interrupted (it has no check points) and the slot claim is atomic,
-  // so handlers can spawn while a task is inside the kernel.
+  // No lock for the checks and the allocation: the heap never runs interrupted (it has no
+  // check points), so handlers can spawn while a task is inside the kernel.
   if (taskCount >= config.MAX_TASKS) return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS);
   // Garbage first: a spawn that does not fit runs the collector (never in a handler) before it is refused.
   if (!heapFits(regionBytes, config.HEAP_RESERVE) && !inIsr()) __collect();
@@ -148,9 +148,14 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   // Zeroed by instrumented code, not memset: a loop header is a check point, so the
   // control block's zeroing is never an uninterruptible stretch (the region is private until claimed).
   for (let at = region; at < region + TASK_BLOCK_BYTES; at += 4) store<u32>(at, 0);
+  // A task holds the kernel lock from claiming the slot until the new task is ready: a panic
+  // noticed meanwhile (its own stack overflowing) then waits for the release (lock.ts) and never
+  // leaves a slot claimed by a task that is not ready. A handler cannot be preempted by its caller.
+  const held = !inIsr();
+  if (held) lock();
   const id = claimSlot(region);
-  if (id < 0) { heapFree(region); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
-  if (!addContext(region)) { store<usize>(table + <usize>id * 4, 0); heapFree(region); return refuse(errors.ERR_TASK_LIMIT); }
+  if (id < 0) { if (held) unlock(); heapFree(region); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
+  if (!addContext(region)) { store<usize>(table + <usize>id * 4, 0); if (held) unlock(); heapFree(region); return refuse(errors.ERR_TASK_LIMIT); }
   const t = changetype<Task>(region);
   t.entry = taskMain.index;
   t.arg = <u32>id;
@@ -182,6 +187,7 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   if (restartable && !adoptLineage(t)) {
     removeContext(region);
     store<usize>(table + <usize>id * 4, 0);
+    if (held) unlock();
     heapFree(region);
     return refuse(errors.ERR_NO_MEMORY, <u32>regionBytes);
   }
@@ -192,6 +198,7 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   if (name != null) probeConsole.writeTaskName(<u32>id, changetype<usize>(name));
   trace.emit(trace.EV_TASK_CREATE, <u32>id, <u32>priority, stackBytes, entry);
   sched.readyNew(t);
+  if (held) unlock();
   return id;
 }
 

@@ -65,7 +65,7 @@ describe("a panicking task", () => {
     const panic = events.find((e) => e.kind === "panic" && m.taskNames.get(e.context) !== undefined && e.a === 8)!;
     const after = events.filter((e) => e.cycle >= panic.cycle && e.context === panic.context);
     const order = after.map((e) => e.kind === "user_mark" ? `mark ${e.a}` : e.kind === "mutex_unlock" ? `unlock ${e.b}` : e.kind === "priority" ? `priority ${e.a}` : e.kind)
-      .filter((k) => !["task_switch_in", "task_switch_out", "task_ready", "stack"].includes(k));
+      .filter((k) => !["task_switch_in", "task_switch_out", "task_ready", "stack", "stacklet_alloc", "stacklet_free", "task_end", "task_cpu"].includes(k));
     expect(order.slice(0, 7)).toEqual(["panic", "priority 13", "mark 31", "mark 30", "unlock 1", "unwind_done", "task_delete"]);
   });
 
@@ -172,8 +172,10 @@ describe("deferred panics inside the kernel", () => {
     // Some overflows were noticed inside the kernel (EV_PANIC c = 1: deferred to the lock's release) ...
     const deferredByCall = [0, 0, 0, 0];
     panics.forEach((p, i) => { if (p.c === 1) deferredByCall[Math.floor(i / 96)]++; });
-    // ... in Channel.send and the sleep, whose locked stretches hold check points; spawn and give lock only straight-line code.
-    expect(deferredByCall).toEqual([0, 0, 6, 6]);
+    // ... in spawn (a task holds the lock from claiming the slot until the child is ready), Channel.send and the
+    // sleep, whose locked stretches hold check points; give locks only straight-line code. How many of the 96
+    // depths land in a locked stretch follows from the frame sizes (deterministic).
+    expect(deferredByCall).toEqual([4, 0, 6, 2]);
     // ... and no lock was ever taken from a dead holder.
     expect(ofKind(ev, "error")).toEqual([]);
   }, 240_000);
