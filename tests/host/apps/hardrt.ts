@@ -34,7 +34,8 @@ function s09(): void {
   let spawned = 0;
   let last = 0;
   while (true) {
-    last = task.build().entry(parked).priority(9).staticStack(256).spawn();
+    // 512 bytes: a blocked task's frames and its saved state (Asyncify data + exception frame) must fit.
+    last = task.build().entry(parked).priority(9).staticStack(512).spawn();
     if (last < 0) break;
     spawned++;
   }
