@@ -67,10 +67,12 @@ function build(headerChecks: boolean) {
     (global $${NAMES.budget} (export "budget") (mut i32) (i32.const 0))
     (global $${NAMES.stackPointer} (mut i32) (i32.const 60000))
     (global $${NAMES.stackLimit} (mut i32) (i32.const 0))
-    (func $${NAMES.stackOverflow})
+    (global $${NAMES.taskStackPointer} (mut i32) (i32.const 0))
+    (func $${NAMES.stackOverflow} (param i32 i32 i32) (result i32) (i32.const 0))
+    (func $${NAMES.stackReturn} (param i32))
     ${LOOPS})`);
   module.setFeatures(b.Features.MVP | b.Features.SignExt | b.Features.MutableGlobals);
-  const names = { ...NAMES, budgetBias: 0, headerChecks };
+  const names = { ...NAMES, budgetBias: 0, headerChecks, heapBase: 50000, dataEnd: 1024 };
   instrumentModule(module, names);
   if (!module.validate()) throw new Error("invalid module after instrumentation");
   const bounds = computeBounds(module, names);
