@@ -98,7 +98,6 @@ function exceptionReturn(ctx: Context): void {
   const exc = <i32>ctx.arg;
   nvic.deactivate(exc);
   depth--;
-  core.mainStackFloor = depth == 0 ? __heap_base : handlerAt(depth - 1).sp;
   returning = true;
   trace.emit(trace.EV_ISR_EXIT, ctx.id, <u32>exc);
 }
@@ -129,8 +128,6 @@ function runContext(ptr: usize, isHandler: bool): void {
       return;
     }
     ctx.state = STATE_SUSPENDED;
-    // A parked handler (layout.ts) still occupies the main stack down to where it was suspended.
-    if (isHandler) core.mainStackFloor = parked == ptr ? ctx.resumeSp : ctx.sp;
     return;
   }
   if (isHandler) exceptionReturn(ctx);

@@ -36,8 +36,6 @@ export let current: usize = 0;
 /** The context thread mode runs: the kernel's current task (set by its PendSV handler). */
 export let thread: usize = 0;
 export function setThread(ctx: usize): void { thread = ctx; }
-/** Lowest main-stack address holding suspended handlers' frames and saved state (the dispatch loop keeps it). */
-export let mainStackFloor: usize = __heap_base;
 /** True while the dispatch loop is below us on the host call stack. */
 export let dispatching: bool = false;
 /** Set by the dispatch loop before a rewind; cleared by the check point that ends it. */

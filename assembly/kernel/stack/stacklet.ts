@@ -99,8 +99,6 @@ export function countDynamic(block: usize, allocated: bool): void {
 
 /** Stacklet allocations since boot (a reused cached stacklet is not one). */
 export let allocations: u32 = 0;
-/** Extensions since boot, reused stacklets included. */
-export let extensions: u32 = 0;
 /** Why the last moreStack returned 0 (the core reports it). */
 export const REFUSED_NONE: u32 = 0;
 export const REFUSED_LIMIT: u32 = 1;
@@ -241,7 +239,6 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
     for (let at = block + META_BYTES; at < block + bytes - 4; at += 4) store<u32>(at, 0);
     trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, ctx.stackletsHeld);
   }
-  extensions++;
   store<usize>(block + M_PREV, below);
   store<usize>(block + M_PREV_TOP, ctx.stackTop);
   store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
