@@ -20,9 +20,12 @@
  *               event each change leaves included), modelled cycles per loop.
  * uartEcho      examples/uart-echo at 115200 baud: the host types 4000 bytes
  *               into USART2 and collects the echo; bytes per wall-clock second.
- * gc            two allocating tasks preempting each other for 200 ms: the
- *               longest collection (an uninterruptible stretch, cycles), the
- *               mean, collections.
+ * gc            bench/apps/churn.ts for 100 ms (bench/churn.ts): four allocating
+ *               tasks preempting each other, a handler allocating, a priority-0
+ *               probe every 600..1199 cycles: the longest uninterruptible
+ *               stretch of the allocator or collector (maxPauseCycles), the
+ *               build's static bound, probe entry worst / mean, collections,
+ *               churn loop iterations (throughput).
  * stackMemory   the 12-task reference workload (bench/apps/stackload.ts) on
  *               2 KiB static stacks for 200 ms: SRAM reserved for stacks, and
  *               the most the tasks held at once each (frames + saved state),
@@ -43,6 +46,7 @@ import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
 import { build, PACKAGE_ROOT, type KernelLock } from "../js/compiler/build.js";
 import { buildLatencyApp, measureLatency } from "./latency.js";
+import { buildChurnApp, measureChurn } from "./churn.js";
 import { Machine } from "../js/host/machine.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT } from "../js/compiler/weights.js";
 
@@ -230,12 +234,21 @@ async function uartEcho() {
 }
 
 async function gcPauses() {
-  const { wasm } = await build({ app: path.join(APPS, "churn.ts") });
-  const m = Machine.loadSync(wasm);
-  m.runFor("200ms");
-  const pauses = m.trace.events().filter((e) => e.kind === "gc").map((e) => e.c);
-  const mem = m.memory();
-  return { maxPauseCycles: mem.gcMaxPauseCycles, meanPauseCycles: pauses.reduce((a, b) => a + b, 0) / Math.max(1, pauses.length), collections: mem.collections };
+  const built = await buildChurnApp();
+  const r = measureChurn(built.wasm, 168_000 * 100); // 100 ms
+  const mean = r.samples.reduce((a, b) => a + b, 0) / Math.max(1, r.samples.length);
+  return {
+    maxPauseCycles: r.maxPauseCycles,
+    atomicStretchBoundCycles: built.report.bounds.atomicStretchCycles,
+    atomicStretchFunction: built.report.bounds.atomicStretchFunction,
+    checkpointGapCycles: built.report.bounds.checkpointGapCycles,
+    probeWorstCycles: r.worst,
+    probeMeanCycles: Math.round(mean * 10) / 10,
+    probes: r.samples.length,
+    collections: r.collections,
+    churnIterations: r.iterations,
+    corrupt: r.bad,
+  };
 }
 
 async function stackMemory() {

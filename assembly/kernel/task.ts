@@ -134,7 +134,7 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   for (let at = region; at < region + TASK_BLOCK_BYTES; at += 4) store<u32>(at, 0);
   const id = claimSlot(region);
   if (id < 0) { heapFree(region); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
-  if (!addContext(region)) { store<usize>(table + <usize>id * 4, 0); heapFree(region); return refuse(errors.ERR_TASK_LIMIT); }
+  if (!addContext(region, <u32>id)) { store<usize>(table + <usize>id * 4, 0); heapFree(region); return refuse(errors.ERR_TASK_LIMIT); }
   const t = changetype<Task>(region);
   t.entry = taskMain.index;
   t.arg = <u32>id;
