@@ -171,7 +171,8 @@ let markOverflowed: bool = false;
 }
 
 /** Make a heap object grey if it is white (`ptr` is an object's address). */
-function shade(ptr: usize): void {
+// @ts-ignore: decorator
+@inline function shade(ptr: usize): void {
   const obj = header(ptr);
   if (isMarked(obj)) return;
   setMarked(obj);
