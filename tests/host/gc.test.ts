@@ -208,13 +208,13 @@ describe("collector and interrupt latency", () => {
     expect(r.iterations).toBeGreaterThan(200);
     expect(r.collections).toBeGreaterThanOrEqual(5);
     expect(r.samples.length).toBeGreaterThan(2000);
-    // The longest step is one object's visit (an array of 65 references here), not a whole collection
-    // (about 91,000 cycles with the stop-the-world collector on this workload).
+    // The longest step is one object's visit (up to an array of 65 strings here, about 55 cycles a
+    // reference), not a whole collection (about 91,000 cycles with the stop-the-world collector).
     expect(r.maxPauseCycles).toBeGreaterThanOrEqual(r.longestGcEvent);
-    expect(r.maxPauseCycles).toBeLessThan(1500);
+    expect(r.maxPauseCycles).toBeLessThan(65 * 70);
     const bound = EXCEPTION_ENTRY + EXCEPTION_EXIT + built.report.bounds.checkpointGapCycles! + r.maxPauseCycles;
     expect(r.samples.filter((s) => s > bound)).toEqual([]);
-    expect(r.worst).toBeLessThan(2000);
+    expect(r.worst).toBeLessThan(65 * 70 + 400);
   });
 });
 

@@ -484,7 +484,7 @@ export function gcStep(): void {
   const p = phase;
   if (p == PHASE_ROOTS) {
     if (rootStage == STAGE_PINS) {
-      if (pinStep() || pinStep() || pinStep() || pinStep()) {
+      if (pinStep() || pinStep() || pinStep() || pinStep() || pinStep() || pinStep() || pinStep() || pinStep()) {
         rootStage = STAGE_STACKS;
         beginStacks();
       }
@@ -516,6 +516,7 @@ export function gcStep(): void {
       }
     }
   } else if (p == PHASE_SWEEP) {
+    sweepOne();
     sweepOne();
     sweepOne();
     if (sweepCursor == 0) finishCycle();
