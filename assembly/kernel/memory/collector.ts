@@ -74,6 +74,9 @@ export let phase: u32 = PHASE_IDLE;
 let objects: usize = 0;
 let markBit: u32 = 0;
 export let allocatedSinceCollect: usize = 0;
+/** Bytes allocated (by tasks and handlers) whose collection work no task has paid for yet. */
+export let allocDebt: usize = 0;
+export function clearDebt(): void { allocDebt = 0; }
 export let threshold: usize = 8192;
 /** Cycles completed. */
 export let collections: u32 = 0;
@@ -254,6 +257,7 @@ export function allocObject(size: usize): usize {
   const ptr = payload + OBJECT_OVERHEAD;
   setStart(ptr, true);
   allocatedSinceCollect += size + TOTAL_OVERHEAD;
+  allocDebt += size + TOTAL_OVERHEAD;
   took(started);
   return ptr;
 }
@@ -407,6 +411,7 @@ export function startCycle(): void {
   if (phase != PHASE_IDLE) return;
   const started = clock.now();
   cycleNumber++;
+  allocDebt = 0;
   markBit ^= FLAG_MARK;
   phase = PHASE_ROOTS;
   rootStage = STAGE_PINS;
@@ -516,9 +521,7 @@ export function gcStep(): void {
       }
     }
   } else if (p == PHASE_SWEEP) {
-    sweepOne();
-    sweepOne();
-    sweepOne();
+    sweepOne(); // one free per step: TLSF's free with its merging is the heaviest fixed step
     if (sweepCursor == 0) finishCycle();
   }
   took(started);

@@ -34,7 +34,7 @@ import { E_ALLOCATION_TOO_LARGE } from "util/error";
 import { heapUsed, heapCapacity } from "./heap";
 import {
   phase, PHASE_IDLE, PHASE_REMARK, allocatedSinceCollect, threshold,
-  allocObject, publish, finishRenew, idOf, sizeOf, startCycle, gcStep,
+  allocObject, publish, finishRenew, idOf, sizeOf, startCycle, gcStep, allocDebt, clearDebt,
 } from "./collector";
 import { lock, unlock } from "../lock";
 import * as core from "../../mcu/core";
@@ -49,10 +49,16 @@ export { collections, liveBytes, maxPauseCycles } from "./collector";
   return ctx != 0 && changetype<Context>(ctx).id >= HANDLER_ID_BASE;
 }
 
-/** Collector steps an allocation of `size` bytes pays for while a cycle runs. */
+/**
+ * Collector steps a task's allocation of `size` bytes pays for while a cycle
+ * runs: for its own bytes and for what handlers allocated since (they never
+ * collect), so the cycle keeps up with every allocator.
+ */
 // @ts-ignore: decorator
 @inline function pace(size: usize): i32 {
-  return 16 + <i32>(size >> 3);
+  const owed = allocDebt + size;
+  clearDebt();
+  return 16 + <i32>(min<usize>(owed, 1 << 20) >> 3);
 }
 
 /** REMARK, whole: no other task may run until it ends (handlers may). */
