@@ -239,9 +239,9 @@ async function gcPauses() {
   const mean = r.samples.reduce((a, b) => a + b, 0) / Math.max(1, r.samples.length);
   return {
     maxPauseCycles: r.maxPauseCycles,
-    atomicStretchBoundCycles: built.report.bounds.atomicStretchCycles,
-    atomicStretchFunction: built.report.bounds.atomicStretchFunction,
-    checkpointGapCycles: built.report.bounds.checkpointGapCycles,
+    // The build's static bound, when it has one (an array visit makes it data-dependent: absent then).
+    ...(built.report.bounds.atomicStretchCycles !== null ? { atomicStretchBoundCycles: built.report.bounds.atomicStretchCycles } : {}),
+    checkpointGapCycles: built.report.bounds.checkpointGapCycles ?? -1,
     probeWorstCycles: r.worst,
     probeMeanCycles: Math.round(mean * 10) / 10,
     probes: r.samples.length,
