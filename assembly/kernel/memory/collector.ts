@@ -521,7 +521,8 @@ export function gcStep(): void {
       }
     }
   } else if (p == PHASE_SWEEP) {
-    sweepOne(); // one free per step: TLSF's free with its merging is the heaviest fixed step
+    sweepOne();
+    sweepOne();
     if (sweepCursor == 0) finishCycle();
   }
   took(started);
