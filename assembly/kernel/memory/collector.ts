@@ -197,17 +197,17 @@ function markStatic(ptr: usize): void {
   push(ptr);
 }
 
-// @ts-ignore: decorator
-@global @unsafe
-export function __visit(ptr: usize, cookie: i32): void {
+// AssemblyScript's runtime interface (__visit, __link, __pin, __unpin) is declared in runtime.ts, the
+// module the build passes as --runtime, and calls these: this file then stays importable (the kernel's
+// barrier) by builds on another runtime, such as a user's as-pect specs.
+
+export function visitReference(ptr: usize): void {
   if (isStart(ptr)) shade(ptr);
   else if (ptr != 0 && ptr < __data_end && (ptr & 3) == 0) markStatic(ptr);
 }
 
 /** The write barrier: AssemblyScript calls it after storing `childPtr` into the object `parentPtr`. */
-// @ts-ignore: decorator
-@global @unsafe
-export function __link(parentPtr: usize, childPtr: usize, expectMultiple: bool): void {
+export function linkReference(childPtr: usize): void {
   if (!marking()) return;
   if (isStart(childPtr)) shade(childPtr);
   else if (childPtr != 0 && childPtr < __data_end && (childPtr & 3) == 0) markStatic(childPtr);
@@ -223,9 +223,7 @@ export function rawStoreBarrier(value: usize): void {
   if (marking() && isStart(value)) shade(value);
 }
 
-// @ts-ignore: decorator
-@global @unsafe
-export function __pin(ptr: usize): usize {
+export function pinObject(ptr: usize): usize {
   if (isStart(ptr)) {
     header(ptr).gcInfo2 |= FLAG_PIN;
     if (marking()) shade(ptr);
@@ -233,9 +231,7 @@ export function __pin(ptr: usize): usize {
   return ptr;
 }
 
-// @ts-ignore: decorator
-@global @unsafe
-export function __unpin(ptr: usize): void {
+export function unpinObject(ptr: usize): void {
   if (isStart(ptr)) header(ptr).gcInfo2 &= ~FLAG_PIN;
 }
 

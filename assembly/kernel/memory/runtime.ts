@@ -41,6 +41,21 @@ import * as core from "../../mcu/core";
 import { Context, HANDLER_ID_BASE } from "../stack/context";
 
 export { collections, liveBytes, maxPauseCycles } from "./collector";
+import { visitReference, linkReference, pinObject, unpinObject } from "./collector";
+
+// AssemblyScript's runtime interface: the generated visitors, field stores, pins.
+// @ts-ignore: decorator
+@global @unsafe
+export function __visit(ptr: usize, cookie: i32): void { visitReference(ptr); }
+// @ts-ignore: decorator
+@global @unsafe
+export function __link(parentPtr: usize, childPtr: usize, expectMultiple: bool): void { linkReference(childPtr); }
+// @ts-ignore: decorator
+@global @unsafe
+export function __pin(ptr: usize): usize { return pinObject(ptr); }
+// @ts-ignore: decorator
+@global @unsafe
+export function __unpin(ptr: usize): void { unpinObject(ptr); }
 
 /** Collection never runs inside a handler: a handler's allocation only takes free memory. */
 // @ts-ignore: decorator
