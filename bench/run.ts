@@ -20,9 +20,12 @@
  *               event each change leaves included), modelled cycles per loop.
  * uartEcho      examples/uart-echo at 115200 baud: the host types 4000 bytes
  *               into USART2 and collects the echo; bytes per wall-clock second.
- * gc            two allocating tasks preempting each other for 200 ms: the
- *               longest collection (an uninterruptible stretch, cycles), the
- *               mean, collections.
+ * gc            bench/apps/churn.ts for 100 ms (bench/churn.ts): four allocating
+ *               tasks preempting each other, a handler allocating, a priority-0
+ *               probe every 600..1199 cycles: the longest uninterruptible
+ *               stretch of the allocator or collector (maxPauseCycles), the
+ *               build's static bound, probe entry worst / mean, collections,
+ *               churn loop iterations (throughput).
  * stackMemory   the 12-task reference workload (bench/apps/stackload.ts) for 2 s,
  *               three ways: static stacks (what each task held at most, frames +
  *               saved state: static stacks sized to their peak), segmented stacks
@@ -47,6 +50,7 @@ import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
 import { build, PACKAGE_ROOT, type KernelLock } from "../js/compiler/build.js";
 import { buildLatencyApp, measureLatency } from "./latency.js";
+import { buildChurnApp, measureChurn } from "./churn.js";
 import { Machine } from "../js/host/machine.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT } from "../js/compiler/weights.js";
 
@@ -234,12 +238,21 @@ async function uartEcho() {
 }
 
 async function gcPauses() {
-  const { wasm } = await build({ app: path.join(APPS, "churn.ts") });
-  const m = Machine.loadSync(wasm);
-  m.runFor("200ms");
-  const pauses = m.trace.events().filter((e) => e.kind === "gc").map((e) => e.c);
-  const mem = m.memory();
-  return { maxPauseCycles: mem.gcMaxPauseCycles, meanPauseCycles: pauses.reduce((a, b) => a + b, 0) / Math.max(1, pauses.length), collections: mem.collections };
+  const built = await buildChurnApp();
+  const r = measureChurn(built.wasm, 168_000 * 100); // 100 ms
+  const mean = r.samples.reduce((a, b) => a + b, 0) / Math.max(1, r.samples.length);
+  return {
+    maxPauseCycles: r.maxPauseCycles,
+    // The build's static bound, when it has one (an array visit makes it data-dependent: absent then).
+    ...(built.report.bounds.atomicStretchCycles !== null ? { atomicStretchBoundCycles: built.report.bounds.atomicStretchCycles } : {}),
+    checkpointGapCycles: built.report.bounds.checkpointGapCycles ?? -1,
+    probeWorstCycles: r.worst,
+    probeMeanCycles: Math.round(mean * 10) / 10,
+    probes: r.samples.length,
+    collections: r.collections,
+    churnIterations: r.iterations,
+    corrupt: r.bad,
+  };
 }
 
 /** The reference workload in one of its three forms (bench/apps/stackload.ts STACKLOAD_MODE). */

@@ -155,7 +155,7 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   if (held) lock();
   const id = claimSlot(region);
   if (id < 0) { if (held) unlock(); heapFree(region); return refuse(errors.ERR_TASK_LIMIT, <u32>config.MAX_TASKS); }
-  if (!addContext(region)) { store<usize>(table + <usize>id * 4, 0); if (held) unlock(); heapFree(region); return refuse(errors.ERR_TASK_LIMIT); }
+  if (!addContext(region, <u32>id)) { store<usize>(table + <usize>id * 4, 0); if (held) unlock(); heapFree(region); return refuse(errors.ERR_TASK_LIMIT); }
   const t = changetype<Task>(region);
   t.entry = taskMain.index;
   t.arg = <u32>id;

@@ -41,6 +41,14 @@ const MAX_STEP: i64 = 1 << 29;
 // @ts-ignore: decorator
 @inline export function left(): i32 { return budget - BUDGET_BIAS; }
 
+/**
+ * Give back what atomic code charged since `budget` read `before`: for work
+ * the simulator does that the modelled machine does not (placing a
+ * suspended context's saved state, kernel/stack/layout.ts).
+ */
+// @ts-ignore: decorator
+@inline export function refund(before: i32): void { budget = before; }
+
 /** Spend `cycles` outside instrumented code (exception entry, WFI). */
 export function advance(cycles: i64): void {
   // A crossed deadline leaves the budget negative: the next check point fires it.

@@ -14,14 +14,16 @@
  *  - atomicStretchCycles: the longest path through one call of an atomic
  *    function (its atomic callees included). A loop in atomic code whose trip
  *    count the pass cannot bound makes the stretch unbounded: reported as
- *    null, with the function that holds the loop.
+ *    null, with the function that holds the loop. Functions that run only at
+ *    boot, before any exception can be taken (rule.ts isBootOnly: TLSF's
+ *    initialization), are left out: they delay no interrupt.
  *
  * The latency of an interrupt in instrumented code is at most the exception
  * entry cost plus checkpointGapCycles, plus atomicStretchCycles when the
  * interrupted stretch called into atomic code.
  */
 import binaryen from "assemblyscript/binaryen";
-import { classify, type FunctionClass } from "./rule.js";
+import { classify, isBootOnly, type FunctionClass } from "./rule.js";
 import { CHECK_LABEL_PREFIX, deferredCharges, type InstrumentNames } from "./instrument.js";
 import type { FirmwareBounds } from "../host/meta.js";
 
@@ -277,7 +279,7 @@ export function computeBounds(module: any, names: InstrumentNames, classOf: (nam
     const summaryOf = (callee: string): Summary | null => {
       const cls = classMap.get(callee);
       if (!cls) return null;
-      if (atomicAsNothing && cls === "atomic") return ATOMIC_IN_GAP;
+      if ((atomicAsNothing && cls === "atomic") || isBootOnly(callee)) return ATOMIC_IN_GAP;
       return table.get(callee)!;
     };
     const indirect = (): Summary => {
@@ -325,13 +327,18 @@ export function computeBounds(module: any, names: InstrumentNames, classOf: (nam
     if (f.cls === "instrumented") {
       const g = gapView.get(f.name)!.gap;
       if (g > gap) { gap = g; gapFunction = f.name; }
-    } else {
+    } else if (!isBootOnly(f.name)) {
       const t = full.get(f.name)!.thru;
       if (t > atomic || (t === Infinity && atomic !== Infinity)) {
         atomic = t;
         atomicFunction = f.name;
       }
     }
+  }
+  if (process.env.HOPRT_PROFILE) {
+    const top = functions.filter((f) => f.cls === "atomic").map((f) => [f.name, full.get(f.name)!.thru] as const);
+    top.sort((x, y) => y[1] - x[1]);
+    for (const [name, t] of top.slice(0, 25)) process.stderr.write(`hoprt: atomic ${t} ${name}${unbounded.has(name) ? " (loop)" : ""}\n`);
   }
   if (atomic === Infinity) {
     // Name the function that holds the unbounded loop rather than its caller.

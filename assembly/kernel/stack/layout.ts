@@ -23,6 +23,7 @@ import { Context, STACK_SEGMENTED } from "./context";
 import { KILL_SCRATCH_BYTES } from "../../mcu/memmap";
 import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
 import { releaseAll, countDynamic } from "./stacklet";
+import * as clock from "../../mcu/clock";
 
 export const EXCEPTION_FRAME_BYTES: usize = 32;
 /** Asyncify's data header: the cursor and the end of the buffer. */
@@ -93,9 +94,11 @@ export let parked: usize = 0;
   let block: usize = 0;
   if (header < ctx.stackBase || header > sp) {
     if (ctx.stackMode != STACK_SEGMENTED) return SAVE_OVERFLOW;
+    const before = clock.budget;
     block = heapAlloc(bytes + EXCEPTION_FRAME_BYTES + SAVE_HEADER_BYTES + 8);
+    if (block != 0) countDynamic(block, true);
+    clock.refund(before);
     if (block == 0) return SAVE_NO_MEMORY;
-    countDynamic(block, true);
     frame = (block + blockBytes(block) - 4 - EXCEPTION_FRAME_BYTES) & ~7;
     data = (frame - bytes) & ~7;
     header = data - SAVE_HEADER_BYTES;
@@ -140,8 +143,10 @@ export let parked: usize = 0;
 @inline export function clearSaved(ctx: Context): void {
   if (parked == changetype<usize>(ctx)) parked = 0;
   else if (ctx.saveBlock != 0) {
+    const before = clock.budget;
     countDynamic(ctx.saveBlock, false);
     heapFree(ctx.saveBlock);
+    clock.refund(before);
     ctx.saveBlock = 0;
   } else {
     // Word by word: the core has no bulk-memory library.

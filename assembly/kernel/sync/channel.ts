@@ -167,8 +167,10 @@ export class Channel<T> extends Pendable {
     while (this.pendCount > 0) {
       // The value in flight is covered by `busy` until it is in a slot or handed over.
       this.busy = true;
-      const value = unchecked(this.pendSlots[this.pendFirst]);
-      this.pendFirst = (this.pendFirst + 1) % n;
+      const at = this.pendFirst;
+      const value = unchecked(this.pendSlots[at]);
+      if (isReference<T>()) unchecked(this.pendSlots[at] = changetype<T>(0)); // `value` holds it now (a spilled managed local)
+      this.pendFirst = (at + 1) % n;
       this.pendCount--;
       applied(1);
       const woken = this.deliver(value);
@@ -259,6 +261,8 @@ export class Channel<T> extends Pendable {
 
   private pop(): T {
     const value = unchecked(this.slots[this.head]);
+    // A reference left in a free slot would keep its object alive until the slot is reused.
+    if (isReference<T>()) unchecked(this.slots[this.head] = changetype<T>(0));
     this.head = (this.head + 1) % this.slots.length;
     this.size--;
     return value;

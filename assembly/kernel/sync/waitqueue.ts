@@ -15,6 +15,7 @@ import * as sched from "../sched";
 import * as time from "../time";
 import { unlock } from "../lock";
 import * as trace from "../../probe/trace";
+import { rawStoreBarrier } from "../memory/collector";
 
 export const WAIT_OK: i32 = 0;
 export const WAIT_TIMEOUT: i32 = 1;
@@ -136,6 +137,8 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
   }
   t.waitResult = result;
   t.waitValue = value;
+  // A raw word in a control block the collector may have rescanned already (a handler's send during its remark).
+  if (value != 0) rawStoreBarrier(<usize>value);
   sched.makeReady(t);
   trace.emitHere(trace.EV_WAKE, <u32>q.owner, t.id, q.kind);
   return t;
