@@ -17,6 +17,7 @@ import { PACKAGE_PREFIX, classify } from "./rule.js";
 import { computeBounds, type Bounds } from "./bounds.js";
 import { META_SECTION, type FirmwareMeta } from "../host/meta.js";
 import { addDeferEpilogues } from "./defer.js";
+import { chunkGlobalVisits } from "./globals.js";
 
 const b = binaryen as any;
 
@@ -123,6 +124,8 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
     NAMES[key] = init.value;
   }
   requireGlobal(module, NAMES.taskStackPointer);
+  // The collector's root scan visits the globals a few at a time (globals.ts).
+  chunkGlobalVisits(module);
   // Cleanup epilogues on the functions that call unwind.defer, before anything is inlined (defer.ts).
   addDeferEpilogues(module);
   // Keep what the instrumentation will call or write from being removed or inlined.

@@ -209,13 +209,17 @@ describe("collector and interrupt latency", () => {
     expect(r.iterations).toBeGreaterThan(200);
     expect(r.collections).toBeGreaterThanOrEqual(5);
     expect(r.samples.length).toBeGreaterThan(2000);
-    // The longest step is one object's visit (up to an array of 65 strings here, about 55 cycles a
-    // reference), not a whole collection (about 91,000 cycles with the stop-the-world collector).
+    // The collector's longest step (each gc event's pause): an array of references is visited four
+    // elements a step, the globals a chunk a step, one object freed a step; not a whole collection
+    // (about 91,000 cycles with the stop-the-world collector). The bound is 500.
+    expect(r.longestGcEvent).toBeGreaterThan(0);
+    expect(r.longestGcEvent).toBeLessThanOrEqual(500);
+    // The runtime's figure also covers allocations between cycles and stack extensions (a TLSF
+    // allocation, zeroing the stacklet, the hot-split bookkeeping: about 860 cycles here).
     expect(r.maxPauseCycles).toBeGreaterThanOrEqual(r.longestGcEvent);
-    expect(r.maxPauseCycles).toBeLessThan(65 * 70);
+    expect(r.maxPauseCycles).toBeLessThan(2000);
     const bound = EXCEPTION_ENTRY + EXCEPTION_EXIT + built.report.bounds.checkpointGapCycles! + r.maxPauseCycles;
     expect(r.samples.filter((s) => s > bound)).toEqual([]);
-    expect(r.worst).toBeLessThan(65 * 70 + 400);
   });
 });
 

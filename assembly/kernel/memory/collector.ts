@@ -22,7 +22,8 @@
  *           driver runs; handlers still do): rescan every context's ranges
  *           and the main stack, drain, rescan the globals, and drain again
  *           until the globals shade nothing new.
- *        -> SWEEP: free unmarked objects, a few per step; -> IDLE.
+ *        -> SWEEP: free unmarked objects, one per step (a TLSF free is the
+ *           longest step there is); -> IDLE.
  *
  * Invariants:
  *  - Every live object is on the list `objects` and has its bit in `starts`.
@@ -42,13 +43,15 @@
  *  - Only SWEEP frees objects (a moved object's old copy too, see finishRenew); every cursor over the list (pins, overflow
  *    walk, sweep) is moved on when `unlink` removes the object under it.
  *  - Every step is straight-line code (no loop), so the build's bounds pass
- *    bounds it; the one exception is visiting one object's members
- *    (AssemblyScript's generated visitors: an array's visitor loops over its
- *    elements), which is one step per object.
+ *    bounds it. An array of references is visited ELEMENTS_PER_STEP elements
+ *    a step and the globals a chunk a step (js/compiler/globals.ts); the one
+ *    exception left is a Map's or Set's generated visitor, which loops over
+ *    its entries in one step.
  *  - The file is atomic code: no step is ever interrupted, so the heap and the
  *    collector's state are never seen half-changed.
  */
 import { OBJECT, BLOCK_OVERHEAD, OBJECT_OVERHEAD, TOTAL_OVERHEAD } from "rt/common";
+import { TypeinfoFlags } from "shared/typeinfo";
 import { SRAM_END } from "../../mcu/memmap";
 import { heapAlloc, heapFree, heapUsed, blockBytes } from "./heap";
 import { contextCount, contextAt } from "./roots";
@@ -83,7 +86,7 @@ export let collections: u32 = 0;
 /** Cycles started (static objects' trace stamp). */
 let cycleNumber: u32 = 0;
 export let liveBytes: usize = 0;
-/** The longest uninterruptible stretch of the collector or the allocator so far (one step), in cycles. */
+/** The longest uninterruptible stretch of the collector, the allocator or a stack extension so far, in cycles. */
 export let maxPauseCycles: i64 = 0;
 /** The longest step of the cycle in progress (the `gc` event's pause). */
 let cycleLongest: i64 = 0;
@@ -294,6 +297,13 @@ export function finishRenew(old: usize, fresh: usize): void {
   took(started);
 }
 
+/** A stretch of other atomic heap work (a stack extension, kernel/stack/stacklet.ts) that began at `started`, for maxPauseCycles. */
+export function noteStretch(started: i64): void {
+  if (!core.dispatching) return;
+  const d = clock.now() - started;
+  if (d > maxPauseCycles) maxPauseCycles = d;
+}
+
 // @ts-ignore: decorator
 @inline function took(started: i64): void {
   // Boot (before the dispatch loop runs) takes no interrupt, so its stretches delay none.
@@ -390,6 +400,16 @@ function stacksStep(): bool {
 
 // ---- the cycle --------------------------------------------------------------------
 
+/**
+ * The root scan visits the globals one chunk a step (`__visit_globals(k)`, k < globalChunks);
+ * js/compiler/globals.ts splits AssemblyScript's body and sets this. 1: not split (the body
+ * visits everything for any cookie). The remark visits only the globals a store can change,
+ * all in one step: a global store has no barrier.
+ */
+export let globalChunks: u32 = 1;
+let globalChunk: u32 = 0;
+const MUTABLE_GLOBALS_ONLY: u32 = 0xFFFF_FFFF;
+
 // ROOTS stages.
 const STAGE_PINS: u32 = 0;
 const STAGE_STACKS: u32 = 1;
@@ -427,17 +447,56 @@ export function startCycle(): void {
   return false;
 }
 
+// An array of references is visited a few elements a step, not in one visit (its generated visitor
+// loops over every element): [elementAt, elementEnd) is what is left of the one being visited.
+// The mutator may store into it between steps: its barrier shades what it stores; a moved array's
+// new copy is greyed whole (finishRenew) while the old one, which this range may still be reading,
+// is freed by no sweep before the next cycle.
+const ELEMENTS_PER_STEP: usize = 4;
+let elementAt: usize = 0;
+let elementEnd: usize = 0;
+const ARRAY_OF_REFERENCES: u32 = TypeinfoFlags.ARRAY | TypeinfoFlags.VALUE_MANAGED;
+const STATIC_ARRAY_OF_REFERENCES: u32 = TypeinfoFlags.STATICARRAY | TypeinfoFlags.VALUE_MANAGED;
+
+/** Visit a grey object's members: an array of references starts a chunked visit, anything else is visited whole. */
+function visitObject(ptr: usize): void {
+  // The runtime type table: a count, then one u32 of flags per class id.
+  const flags = load<u32>(__rtti_base + 4 + (<usize>idOf(ptr) << 2));
+  if ((flags & ARRAY_OF_REFERENCES) == ARRAY_OF_REFERENCES) {
+    visitReference(load<usize>(ptr, offsetof<ArrayBufferView>("buffer")));
+    elementAt = load<usize>(ptr, offsetof<ArrayBufferView>("dataStart"));
+    elementEnd = elementAt + (<usize>load<i32>(ptr, offsetof<i32[]>("length_")) << alignof<usize>());
+  } else if ((flags & STATIC_ARRAY_OF_REFERENCES) == STATIC_ARRAY_OF_REFERENCES) {
+    elementAt = ptr;
+    elementEnd = ptr + (sizeOf(ptr) & ~(sizeof<usize>() - 1));
+  } else {
+    __visit_members(ptr, 0);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function visitElement(p: usize, end: usize): void {
+  if (p < end) visitReference(load<usize>(p));
+}
+
 /** One step of draining the grey objects; true when none is left. */
 function drainStep(): bool {
+  const at = elementAt;
+  if (at < elementEnd) {
+    const end = elementEnd;
+    visitElement(at, end); visitElement(at + 4, end); visitElement(at + 8, end); visitElement(at + 12, end);
+    elementAt = at + ELEMENTS_PER_STEP * sizeof<usize>();
+    return false;
+  }
   if (markTop > 0) {
     markTop--;
-    __visit_members(load<usize>(markStack + (<usize>markTop << 2)), 0);
+    visitObject(load<usize>(markStack + (<usize>markTop << 2)));
     return false;
   }
   if (overflowCursor != 0) {
     const obj = changetype<OBJECT>(overflowCursor);
     overflowCursor = nextOf(obj);
-    if (isMarked(obj)) __visit_members(changetype<usize>(obj) + TOTAL_OVERHEAD, 0);
+    if (isMarked(obj)) visitObject(changetype<usize>(obj) + TOTAL_OVERHEAD);
     return false;
   }
   if (markOverflowed) {
@@ -491,8 +550,11 @@ export function gcStep(): void {
     } else if (rootStage == STAGE_STACKS) {
       if (stacksStep()) rootStage = STAGE_GLOBALS;
     } else {
-      __visit_globals(0);
-      phase = PHASE_MARK;
+      __visit_globals(globalChunk);
+      if (++globalChunk >= globalChunks) {
+        globalChunk = 0;
+        phase = PHASE_MARK;
+      }
     }
   } else if (p == PHASE_MARK) {
     if (drainStep()) {
@@ -507,7 +569,7 @@ export function gcStep(): void {
       if (drainStep()) remarkStage = REMARK_GLOBALS;
     } else {
       const before = shadedCount;
-      __visit_globals(0);
+      __visit_globals(MUTABLE_GLOBALS_ONLY);
       // Handlers run between steps and shade through the barrier: end only with nothing grey left.
       if (shadedCount != before || markTop > 0 || markOverflowed || overflowCursor != 0) remarkStage = REMARK_DRAIN;
       else {
@@ -516,7 +578,6 @@ export function gcStep(): void {
       }
     }
   } else if (p == PHASE_SWEEP) {
-    sweepOne();
     sweepOne();
     if (sweepCursor == 0) finishCycle();
   }

@@ -44,6 +44,8 @@
 import { Context } from "./context";
 import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
 import * as trace from "../../probe/trace";
+import * as clock from "../../mcu/clock";
+import { noteStretch } from "../memory/collector";
 
 // Metadata offsets. The stacklet below's base and bound need no word: a stacklet's are
 // its own block + META_BYTES, the first region's are kept in the context (firstBase).
@@ -184,6 +186,18 @@ function releaseWithCached(ctx: Context, block: usize): void {
 }
 
 /**
+ * Clear [from, to) (`from` 8-byte aligned), as a compiler's memset does: doubleword stores four
+ * to an iteration (the core has no bulk-memory library), then words.
+ */
+function zero(from: usize, to: usize): void {
+  let at = from;
+  for (; at + 32 <= to; at += 32) {
+    store<u64>(at, 0); store<u64>(at, 0, 8); store<u64>(at, 0, 16); store<u64>(at, 0, 24);
+  }
+  for (; at + 4 <= to; at += 4) store<u32>(at, 0);
+}
+
+/**
  * The prologue's slow path for a segmented task whose frame `frameBytes`
  * (already taken: `sp` is below the current stacklet's bound) and the
  * `shadowBytes` its code pushes below it do not fit:
@@ -191,6 +205,14 @@ function releaseWithCached(ctx: Context, block: usize): void {
  * registers now describe it) or 0 (`refusal` says why; nothing changed).
  */
 export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32): usize {
+  // Uninterruptible (atomic code): its length counts in the heap's longest stretch.
+  const started = clock.now();
+  const block = extend(ctx, sp, frameBytes, shadowBytes, site);
+  noteStretch(started);
+  return block;
+}
+
+function extend(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32): usize {
   const callerSp = sp + frameBytes;
   const below = ctx.stacklet;
   const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
@@ -236,7 +258,7 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
     store<usize>(block + M_CACHED, 0);
     // The collector scans frames conservatively and a frame's memory is not written by the
     // code that owns it: whatever the block held before would keep garbage alive.
-    for (let at = block + META_BYTES; at < block + bytes - 4; at += 4) store<u32>(at, 0);
+    zero(block + META_BYTES, block + bytes - 4);
     trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, ctx.stackletsHeld);
   }
   store<usize>(block + M_PREV, below);
@@ -265,6 +287,13 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
  * stacklet below's cached child when that one is hot.
  */
 export function lessStack(ctx: Context, block: usize): usize {
+  const started = clock.now();
+  const callerSp = retract(ctx, block);
+  noteStretch(started);
+  return callerSp;
+}
+
+function retract(ctx: Context, block: usize): usize {
   const below = load<usize>(block + M_PREV);
   const callerSp = load<usize>(block + M_CALLER_SP);
   ctx.stacklet = below;
