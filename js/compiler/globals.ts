@@ -20,21 +20,35 @@
  *   end
  *
  * Cookie k < n visits chunk k (GLOBALS_PER_CHUNK visits): the collector's
- * root scan takes one a step, while tasks run in between. Any other cookie
- * visits only the mutable globals: the final remark, which must see them
- * all at one instant (a global store has no write barrier) but need not
- * revisit static objects, whose later stores go through the barrier. n is
- * written into the collector's `globalChunks`. The cookie reaches each
- * visit unchanged (the collector ignores it). A build without this pass (a
- * user's as-pect specs) keeps globalChunks = 1 and AssemblyScript's body,
- * which visits everything for any cookie: correct, only not split.
+ * root scan takes one a step, while tasks and handlers run in between. Any
+ * other cookie visits only the mutable globals. n is written into the
+ * collector's `globalChunks`. The cookie reaches each visit unchanged (the
+ * collector ignores it).
+ *
+ * A scan in steps misses a reference moved from a global not yet visited
+ * into one already visited, so every store to a global the scan visits
+ * passes its value through the collector's insertion barrier first
+ * (`global.set $g (call $globalStoreBarrier (value))`, atomic: nothing runs
+ * between the barrier and the store), as `__link` does for stores into
+ * objects; the collector's `globalStoresBarriered` says so, and its final
+ * remark then need not revisit the globals at all.
+ *
+ * A build without this pass (a user's as-pect specs) keeps globalChunks = 1,
+ * no barrier and AssemblyScript's body, which visits everything for any
+ * cookie: the remark revisits every global at one instant, as before.
  */
 import binaryen from "assemblyscript/binaryen";
+import { forEachChild } from "./instrument.js";
 
 const b: any = binaryen;
 
 export const VISIT_GLOBALS = "~lib/rt/__visit_globals";
 export const GLOBAL_CHUNKS = "~lib/hoprt/kernel/memory/collector/globalChunks";
+export const GLOBALS_BARRIERED = "~lib/hoprt/kernel/memory/collector/globalStoresBarriered";
+/** Made here; named inside the collector so the rule classes it atomic. */
+export const GLOBAL_BARRIER = "~lib/hoprt/kernel/memory/collector/globalStoreBarrier";
+export const LINK_REFERENCE = "~lib/hoprt/kernel/memory/collector/linkReference";
+export const COLLECTOR_PHASE = "~lib/hoprt/kernel/memory/collector/phase";
 /** Visits per step: about 55 modelled cycles each, so a chunk stays well under the 500-cycle bound. */
 export const GLOBALS_PER_CHUNK = 4;
 
@@ -68,11 +82,51 @@ export function chunkGlobalVisits(module: any, perChunk = GLOBALS_PER_CHUNK): nu
     body = module.block(k + 1 < chunks.length ? label(k + 1) : onlyMutable, [body, ...chunk, module.br(end)]);
   });
   body = module.block(end, [body, ...mutable]);
+  // The globals the scan reads: every store to them goes through the barrier.
+  const visited = new Set<string>();
+  const collect = (e: number): void => {
+    if (b.getExpressionId(e) === b.GlobalGetId) visited.add(b.GlobalGet.getName(e));
+    else forEachChild(e, collect);
+  };
+  statements.filter((s) => !isStatic(s)).forEach(collect);
+  if (visited.size > 0 && !(module.getFunction(LINK_REFERENCE) && module.getGlobal(GLOBALS_BARRIERED) && module.getGlobal(COLLECTOR_PHASE))) return 0;
   const vars = [...info.vars] as number[];
   module.removeFunction(VISIT_GLOBALS);
   module.addFunction(VISIT_GLOBALS, info.params, b.none, vars, body);
-  const global = b.getGlobalInfo(module.getGlobal(GLOBAL_CHUNKS));
-  module.removeGlobal(GLOBAL_CHUNKS);
-  module.addGlobal(GLOBAL_CHUNKS, global.type, global.mutable, module.i32.const(chunks.length));
+  setInitial(module, GLOBAL_CHUNKS, chunks.length);
+  if (process.env.HOPRT_DEBUG_GLOBALS) process.stderr.write(`globals: ${chunks.length} chunks, barriered ${[...visited].join(" ")}\n`);
+  if (visited.size > 0) {
+    barrierGlobalStores(module, visited);
+    setInitial(module, GLOBALS_BARRIERED, 1);
+  }
   return chunks.length;
+}
+
+function setInitial(module: any, name: string, value: number): void {
+  const global = b.getGlobalInfo(module.getGlobal(name));
+  module.removeGlobal(name);
+  module.addGlobal(name, global.type, global.mutable, module.i32.const(value));
+}
+
+/** `global.set $g (v)` becomes `global.set $g (globalStoreBarrier (v))` for every g in `globals`, everywhere. */
+function barrierGlobalStores(module: any, globals: Set<string>): number {
+  // Small enough for the optimizer to inline: outside a collection a store pays a load and a branch.
+  module.addFunction(GLOBAL_BARRIER, b.i32, b.i32, [], module.block(null, [
+    module.if(module.global.get(COLLECTOR_PHASE, b.i32), module.call(LINK_REFERENCE, [module.local.get(0, b.i32)], b.none)),
+    module.local.get(0, b.i32),
+  ], b.i32));
+  let stores = 0;
+  const visit = (e: number): void => {
+    if (b.getExpressionId(e) === b.ConstId) return;
+    forEachChild(e, visit);
+    if (b.getExpressionId(e) === b.GlobalSetId && globals.has(b.GlobalSet.getName(e))) {
+      b.GlobalSet.setValue(e, module.call(GLOBAL_BARRIER, [b.GlobalSet.getValue(e)], b.i32));
+      stores++;
+    }
+  };
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = b.getFunctionInfo(module.getFunctionByIndex(i));
+    if (info.body && info.name !== GLOBAL_BARRIER) visit(info.body);
+  }
+  return stores;
 }

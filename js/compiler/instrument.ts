@@ -834,7 +834,7 @@ function shadowPushes(info: any, hardware = false): number {
   return bytes;
 }
 
-function forEachChild(e: number, visit: (child: number) => void): void {
+export function forEachChild(e: number, visit: (child: number) => void): void {
   const info = b.getExpressionInfo(e);
   for (const key of ["operands", "children"]) if (Array.isArray(info[key])) for (const c of info[key]) visit(c);
   for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {

@@ -16,12 +16,15 @@
  * A cycle:
  *   IDLE -> ROOTS: pinned objects, every context's root ranges (control
  *           block, stack: kernel/stack/roots.ts) and the main stack, then
- *           the globals; tasks and handlers run between steps.
- *        -> MARK: pop one grey object per step and visit its members.
+ *           the globals a chunk at a time; tasks and handlers run between
+ *           steps.
+ *        -> MARK: pop one grey object per step and visit its members (an
+ *           array of references a few elements per step).
  *        -> REMARK (the driver holds the kernel lock, so no task but the
  *           driver runs; handlers still do): rescan every context's ranges
- *           and the main stack, drain, rescan the globals, and drain again
- *           until the globals shade nothing new.
+ *           and the main stack, drain, and (in a build whose global stores
+ *           have no barrier) rescan the globals and drain again until the
+ *           globals shade nothing new.
  *        -> SWEEP: free unmarked objects, one per step (a TLSF free is the
  *           longest step there is); -> IDLE.
  *
@@ -34,12 +37,14 @@
  *    unmarked one without that one being grey (on the mark stack, or
  *    `markOverflowed` set, which makes the walk revisit every marked object):
  *    `__link` shades every child stored into an object (handlers' stores too),
- *    and a moved object (`finishRenew`) is re-greyed. Stacks, globals and
- *    control blocks (where the kernel keeps values in flight, held mutexes and
- *    wait queues as raw words) have no barrier: REMARK rescans them while no
- *    task can run; a handler leaves nothing on the main stack once it returns,
- *    and what it stores into objects goes through the barrier, what it stores
- *    into globals is found by the last globals rescan.
+ *    and a moved object (`finishRenew`) is re-greyed; the transform gives
+ *    every store to a global the scan visits the same barrier
+ *    (`globalStoreBarrier`, js/compiler/globals.ts). Stacks and control
+ *    blocks (where the kernel keeps values in flight, held mutexes and wait
+ *    queues as raw words) have no barrier: REMARK rescans them while no task
+ *    can run; a handler leaves nothing on the main stack once it returns, and
+ *    what it stores into objects and globals goes through the barrier (in a
+ *    build without the global barrier, the last globals rescan finds it).
  *  - Only SWEEP frees objects (a moved object's old copy too, see finishRenew); every cursor over the list (pins, overflow
  *    walk, sweep) is moved on when `unlink` removes the object under it.
  *  - Every step is straight-line code (no loop), so the build's bounds pass
@@ -403,10 +408,12 @@ function stacksStep(): bool {
 /**
  * The root scan visits the globals one chunk a step (`__visit_globals(k)`, k < globalChunks);
  * js/compiler/globals.ts splits AssemblyScript's body and sets this. 1: not split (the body
- * visits everything for any cookie). The remark visits only the globals a store can change,
- * all in one step: a global store has no barrier.
+ * visits everything for any cookie). Without the transform's barrier on global stores the
+ * remark revisits the globals a store can change, all in one step.
  */
 export let globalChunks: u32 = 1;
+/** The transform gave every store to a visited global the insertion barrier (globals.ts): the remark skips the globals. */
+export let globalStoresBarriered: bool = false;
 let globalChunk: u32 = 0;
 const MUTABLE_GLOBALS_ONLY: u32 = 0xFFFF_FFFF;
 
@@ -569,7 +576,7 @@ export function gcStep(): void {
       if (drainStep()) remarkStage = REMARK_GLOBALS;
     } else {
       const before = shadedCount;
-      __visit_globals(MUTABLE_GLOBALS_ONLY);
+      if (!globalStoresBarriered) __visit_globals(MUTABLE_GLOBALS_ONLY);
       // Handlers run between steps and shade through the barrier: end only with nothing grey left.
       if (shadedCount != before || markTop > 0 || markOverflowed || overflowCursor != 0) remarkStage = REMARK_DRAIN;
       else {
