@@ -17,9 +17,9 @@ import * as dwt from "./mcu/dwt";
 import * as scb from "./mcu/scb";
 import * as trace from "./probe/trace";
 import * as probeConsole from "./probe/console";
-import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE } from "./mcu/context";
+import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE, STACK_SEGMENTED } from "./mcu/context";
 import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
-import { finishSave, settleParked, parked, releaseStack, SAVE_OK, SAVE_NO_MEMORY } from "./kernel/stack/layout";
+import { finishSave, settleParked, parked, releaseStack, restoreStaticLimit, SAVE_OK, SAVE_NO_MEMORY } from "./kernel/stack/layout";
 import { stackNow, stackPeak } from "./kernel/stack/stats";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
 import { Task, TASK_TABLE, firstRegions } from "./kernel/task";
@@ -83,6 +83,8 @@ function takeException(exc: i32): void {
   ctx.peakUsed = 0;
   ctx.framePeak = 0;
   ctx.savedBytes = 0;
+  ctx.cleanupDepth = 0;
+  ctx.deferredOverflow = 0;
   ctx.state = STATE_FRESH;
   depth++;
   trace.emit(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
@@ -152,6 +154,7 @@ function contextDied(ctx: Context, isHandler: bool): void {
   if (unwinder != 0 && !(isHandler && <i32>ctx.arg == nvic.EXC_HARDFAULT)) {
     ctx.entry = unwinder;
     releaseStack(ctx); // its frames are gone: its stacklets and saved state with them
+    if (ctx.stackMode != STACK_SEGMENTED && ctx.id < HANDLER_ID_BASE) restoreStaticLimit(ctx);
     ctx.state = STATE_FRESH;
     return;
   }

@@ -75,6 +75,11 @@ export interface Panic {
   message?: string;
   /** Raised while the context was already unwinding (inside a cleanup handler). */
   nested: boolean;
+  /**
+   * Raised later than noticed: noticed inside the kernel and raised when the kernel lock was let go,
+   * or a stack-limit violation inside a cleanup handler, raised when the outermost handler returned.
+   */
+  deferred?: "kernel lock" | "cleanup handler";
   /** Once its unwinding ended: when, how many cleanup handlers ran, how many nested panics it took. */
   unwound?: { cycle: bigint; handlers: number; nestedPanics: number };
   /** A restartable task's new instance (its own id when it restarted in place). */
@@ -295,8 +300,11 @@ interface RingState { base: number; capacity: number }
 
 interface PanicRecord {
   cycle: bigint; context: number; reason: number; detail: number; abortIndex: number; trap?: string;
-  nested: boolean; unwound?: { cycle: bigint; handlers: number; nestedPanics: number }; restartedAs?: number;
+  nested: boolean; deferred: number; unwound?: { cycle: bigint; handlers: number; nestedPanics: number }; restartedAs?: number;
 }
+
+/** Why a panic was raised later than noticed (EV_PANIC's c; assembly/mcu/core.ts DEFERRED_*). */
+export const PANIC_DEFERRED: Record<number, "kernel lock" | "cleanup handler"> = { 1: "kernel lock", 2: "cleanup handler" };
 
 /**
  * Where a trap happened, from the runtime's stack (the firmware keeps a
@@ -624,7 +632,7 @@ export class Machine {
 
   private notePanic(e: TraceEvent): void {
     const first = this.unwindingNow.get(e.context);
-    const record: PanicRecord = { cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 || e.a === 8 ? this.abortsSeen++ : -1, nested: first !== undefined };
+    const record: PanicRecord = { cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 || e.a === 8 ? this.abortsSeen++ : -1, nested: first !== undefined, deferred: e.c };
     this.panicRecords.push(record);
     if (!first) this.unwindingNow.set(e.context, record);
     if (e.context < HANDLER_CONTEXT_BASE) this.noteEnded(e.context, e.cycle, "panicked");
@@ -790,6 +798,7 @@ export class Machine {
       detail: e.detail,
       message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.reason === 8 ? abortMessage(e.abortIndex, 0) : e.reason === 6 ? KERNEL_MISUSE[e.detail] : e.trap,
       nested: e.nested,
+      ...(PANIC_DEFERRED[e.deferred] ? { deferred: PANIC_DEFERRED[e.deferred] } : {}),
       ...(e.unwound ? { unwound: { ...e.unwound } } : {}),
       ...(e.restartedAs !== undefined ? { restartedAs: e.restartedAs } : {}),
     }));
