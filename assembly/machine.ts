@@ -139,6 +139,12 @@ function runContext(ptr: usize, isHandler: bool): void {
 /** Its saved state has nowhere to go (no room in a static stack, no heap block): it panics at the preemption. */
 function saveFailed(ctx: Context, saved: u32, isHandler: bool): void {
   const reason = saved == SAVE_NO_MEMORY ? core.FAULT_OUT_OF_MEMORY : core.FAULT_STACK_OVERFLOW;
+  if (core.holdsKernelLock(changetype<usize>(ctx))) {
+    // It cannot be suspended, so the panic cannot wait for the release: a kernel bug.
+    core.haltKernelBug(changetype<usize>(ctx), reason, ctx.chainFrames + <u32>(ctx.stackTop - ctx.resumeSp));
+    ctx.state = STATE_DEAD;
+    return;
+  }
   core.faultReason = reason;
   core.faultContext = ctx.id;
   trace.emit(trace.EV_PANIC, ctx.id, reason, ctx.chainFrames + <u32>(ctx.stackTop - ctx.resumeSp));
@@ -147,6 +153,8 @@ function saveFailed(ctx: Context, saved: u32, isHandler: bool): void {
 
 function contextDied(ctx: Context, isHandler: bool): void {
   ctx.state = STATE_DEAD;
+  // Halted on a kernel bug: nothing more runs, and the state stays as it was for the post-mortem.
+  if (core.halted != core.STOP_NONE) return;
   // The kernel unwinds a dead context on its own stack: restarted fresh at its
   // unwinder (kernel/unwind.ts), a handler with its exception still active.
   let unwinder = isHandler ? core.unwinderHandler : core.unwinderTask;
@@ -169,6 +177,7 @@ function contextDied(ctx: Context, isHandler: bool): void {
 
 function dispatch(): u32 {
   while (true) {
+    if (core.halted != core.STOP_NONE) return core.halted;
     if (core.stopRequest != core.STOP_NONE) {
       const reason = core.stopRequest;
       core.stopRequest = core.STOP_NONE;
@@ -262,6 +271,12 @@ export function hoprt_fault(): u32 {
   core.dispatching = false;
   if (ctx == 0) return core.STOP_FATAL;
   const c = changetype<Context>(ctx);
+  if (core.holdsKernelLock(ctx)) {
+    // A trap in kernel code with the lock held: a kernel bug (the kernel's state may be half-updated).
+    core.haltKernelBug(ctx, core.FAULT_TRAP, 0);
+    c.state = STATE_DEAD;
+    return core.STOP_KERNEL_BUG;
+  }
   trace.emit(trace.EV_PANIC, c.id, core.FAULT_TRAP, 0);
   contextDied(c, c.id >= HANDLER_ID_BASE);
   return core.STOP_NONE;

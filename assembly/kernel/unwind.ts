@@ -207,9 +207,8 @@ export function panicWith(message: string): void {
   core.kill(core.FAULT_PANIC, 0);
 }
 
-/** The machine cannot go on: a panic no context can be blamed for. */
+/** The machine cannot go on: a panic no context can be blamed for (the core halts it). */
 function kernelBug(ctx: usize, detail: u32): void {
-  core.stopRequest = core.STOP_FATAL;
   core.kill(core.FAULT_KERNEL_BUG, detail);
 }
 

@@ -51,7 +51,10 @@ export const STOP_CYCLES: u32 = 1;      // the requested cycles have elapsed
 export const STOP_PROBE_FULL: u32 = 2;  // the host must drain the trace/console rings
 export const STOP_LOCKUP: u32 = 3;      // a fault in the fault handler: the core is locked up
 export const STOP_FATAL: u32 = 4;       // the firmware cannot go on (boot failed)
+export const STOP_KERNEL_BUG: u32 = 5;  // a kernel bug: the machine halts for good (every later run returns it)
 export let stopRequest: u32 = STOP_NONE;
+/** STOP_KERNEL_BUG once the machine halted on a kernel bug (the dispatch loop runs nothing more), else STOP_NONE. */
+export let halted: u32 = STOP_NONE;
 
 // Fault reasons (EV_PANIC's `a`).
 export const FAULT_NONE: u32 = 0;
@@ -170,6 +173,14 @@ export const DEFERRED_CLEANUP: u32 = 2;
  */
 export function kill(reason: u32, detail: u32, deferred: u32 = 0): void {
   const ctx = current;
+  if (reason == FAULT_KERNEL_BUG || holdsKernelLock(ctx)) {
+    // Nothing can wait for the release here (the caller would go on): the kernel's state may be half-updated.
+    if (reason == FAULT_KERNEL_BUG) haltKernelBug(ctx, detail, 0);
+    else haltKernelBug(ctx, reason, detail);
+    if (!dispatching || ctx == 0) unreachable();
+    discard(ctx); // its frames go; the dispatch loop then stops
+    return;
+  }
   faultReason = reason;
   faultDetail = detail;
   faultContext = ctx == 0 ? 0 : changetype<Context>(ctx).id;
@@ -179,6 +190,33 @@ export function kill(reason: u32, detail: u32, deferred: u32 = 0): void {
     unreachable();
   }
   discard(ctx);
+}
+
+/**
+ * Whether context `ctx` holds the kernel lock: if it died now a kernel
+ * structure could be left half-updated. A panic noticed meanwhile that can
+ * wait (a stack overflow at a check point) is raised at the release
+ * (kernel/lockstate.ts panicWhenReleased); one that cannot is a kernel bug.
+ */
+export function holdsKernelLock(ctx: usize): bool {
+  return ctx != 0 && kernelLockDepth != 0 && kernelLockOwner == ctx;
+}
+
+/**
+ * A kernel bug (DESIGN §4): a panic no context can be blamed for, or one
+ * that cannot wait while its context holds the kernel lock. The machine
+ * halts for good: every run from now on returns STOP_KERNEL_BUG and runs
+ * nothing. Traced as EV_PANIC(ctx, FAULT_KERNEL_BUG, what, detail): `what`
+ * the fault (FAULT_*) the context took inside the kernel, or a kernel code
+ * (>= 0x0A) for a panic of the kernel's own.
+ */
+export function haltKernelBug(ctx: usize, what: u32, detail: u32): void {
+  faultReason = FAULT_KERNEL_BUG;
+  faultDetail = what;
+  faultContext = ctx == 0 ? 0 : changetype<Context>(ctx).id;
+  trace.emit(trace.EV_PANIC, faultContext, FAULT_KERNEL_BUG, what, detail);
+  halted = STOP_KERNEL_BUG;
+  stopRequest = STOP_KERNEL_BUG;
 }
 
 /**
@@ -370,6 +408,7 @@ export function resetCore(): void {
   unwinding = false;
   killing = false;
   stopRequest = STOP_NONE;
+  halted = STOP_NONE;
   faultReason = FAULT_NONE;
   faultContext = 0;
   faultDetail = 0;

@@ -152,6 +152,15 @@ describe("restartable tasks", () => {
     expect(s4.restartedAs).toBe(3);
   });
 
+  it("diverted stack overflow: a 2 KiB static stack, a recursion; the call that does not fit panics the task, which restarts", () => {
+    expect(lines.filter((l) => l.startsWith("S9"))).toEqual(["S9 task restarted after a diverted unwinding (run 2)"]);
+    const [p] = m.panics().filter((p) => p.where === "task s9");
+    expect([p.reason, p.deferred, p.nested, p.restartedAs === undefined]).toEqual(["stack overflow", undefined, false, false]);
+    // At the call that would pass the 1536 bytes of frames the stack holds (2048 less its 512-byte save reserve).
+    expect(p.detail).toBeGreaterThan(1536);
+    expect(p.detail).toBeLessThan(1536 + 64);
+  });
+
   it("restart in place after unwinding when the task table is full (failed concurrent restart)", () => {
     expect(lines.filter((l) => l.startsWith("S8"))).toEqual(["S8 run 1 id 31 restarts 0", "S8 handler", "S8 run 2 id 31 restarts 1"]);
     const restart = ofKind(events, "restart").find((e) => e.context === 31)!;

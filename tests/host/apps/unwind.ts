@@ -185,6 +185,19 @@ function s7LimitTask(arg: u32): void {
   debug.print("S7.4 should not print this");
 }
 
+// ---- S9: diverted stack overflow (Hopter's task/unwind/diverted) --------------------------------
+// A restartable task on a 2 KiB static stack recurses until a call does not fit: that call does not
+// happen, the task panics there (stack overflow, not deferred: no handler runs) and restarts.
+let s9Runs: u32 = 0;
+function s9Recurse(n: u32): u32 { return n == 0 ? 0 : s9Recurse(n - 1) + 1; }
+function s9Task(arg: u32): void {
+  s9Runs++;
+  if (s9Runs == 1) {
+    debug.print("S9 depth " + s9Recurse(100000).toString());
+    debug.print("S9 should not print this");
+  } else debug.print("S9 task restarted after a diverted unwinding (run " + s9Runs.toString() + ")");
+}
+
 // ---- S8: restart in place when no task slot is free ---------------------------------------
 let s8Runs = 0;
 function s8Old(arg: u32): void { debug.print("S8 handler"); }
@@ -232,6 +245,9 @@ export function main(): void {
   task.build().entry(s7LimitTask).name("s7.4").priority(5).stackLimit(1024).spawn();
   time.sleepMs(2);
   debug.print("S7 stacklets " + (stack.stacklets() == stacklets ? "all freed" : "leaked " + (stack.stacklets() - stacklets).toString()));
+
+  task.build().entry(s9Task).name("s9").priority(5).staticStack(2048).spawnRestartable();
+  time.sleepMs(2);
 
   while (task.count() < task.maxTasks() - 1) task.build().entry(filler).arg(3).priority(7).spawn();
   task.build().entry(s8Task).name("s8").priority(5).spawnRestartable();
