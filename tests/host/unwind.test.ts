@@ -21,7 +21,7 @@ let events: TraceEvent[];
 
 beforeAll(async () => {
   m = await machine("unwind", read("unwind.ts"));
-  const result = m.runFor("30ms");
+  const result = m.runFor("50ms");
   expect(result.reason).toBe("cycles");
   lines = m.console.lines;
   events = m.trace.events();
@@ -175,10 +175,20 @@ describe("a panicking handler", () => {
     expect(lines.filter((l) => l.startsWith("S6") || /^cleanup 6\d$/.test(l))).toEqual([
       "S6 task 0", "cleanup 61", "S6 task 1", "cleanup 62", "S6 task 2", "S6 isr ok", "cleanup 63", "S6 task 3", "S6 isr ok", "cleanup 64",
     ]);
-    const isr = m.panics().filter((p) => p.where.startsWith("handler"));
+    const isr = m.panics().filter((p) => p.where.startsWith("handler") && p.message?.startsWith("S6"));
     expect(isr.map((p) => [p.where, p.message, p.unwound?.handlers])).toEqual([
       ["handler IRQ28", "S6 in the ISR", 1], ["handler IRQ28", "S6 in the ISR", 1],
     ]);
+  });
+
+  it("a panic in a TIM2 handler (the timer's own update interrupt): cleanup output each time, the interrupted task goes on", () => {
+    expect(lines.filter((l) => l.startsWith("S10"))).toEqual([
+      "S10 cleanup 1", "S10 handler ok 2", "S10 cleanup 2", "S10 cleanup 3", "S10 handler ok 4", "S10 cleanup 4",
+      "S10 task went on through 4 updates: yes",
+    ]);
+    const tim2 = m.panics().filter((p) => p.where === "handler IRQ28" && p.message?.startsWith("S10")); // TIM2's line
+    expect(tim2.map((p) => [p.message, p.unwound?.handlers])).toEqual([["S10 in TIM2", 1], ["S10 in TIM2", 1]]);
+    expect(m.panics().filter((p) => p.where === "task s10")).toEqual([]);
   });
 
   it("leaves the kernel consistent after all of it", () => {

@@ -1,6 +1,6 @@
 // Panic recovery scenarios (tests/host/unwind.test.ts), run one after the
 // other by main; every line is prefixed with its scenario.
-import { task, time, debug, unwind, panic, Mutex, POISONED, irq, stack } from "hoprt";
+import { task, time, debug, unwind, panic, Mutex, POISONED, irq, stack, timer } from "hoprt";
 
 /** A cleanup handler: a console line and a user mark (so the trace orders it against kernel events). */
 function say(arg: u32): void {
@@ -198,6 +198,25 @@ function s9Task(arg: u32): void {
   } else debug.print("S9 task restarted after a diverted unwinding (run " + s9Runs.toString() + ")");
 }
 
+// ---- S10: a panic in a TIM2 handler (Hopter's interrupt/unwind): the timer's own update interrupt ----
+// TIM2 at 1 MHz, an update every 200 us; the handler panics on every other update, its cleanup handler
+// prints; the task it interrupts spins on through all of them.
+let s10Updates: u32 = 0;
+function s10Cleanup(n: u32): void { debug.print("S10 cleanup " + n.toString()); }
+function s10OnTim2(): void {
+  timer.clearUpdate(2);
+  s10Updates++;
+  unwind.defer(s10Cleanup, s10Updates);
+  if ((s10Updates & 1) == 1) panic("S10 in TIM2");
+  debug.print("S10 handler ok " + s10Updates.toString());
+}
+function s10Task(arg: u32): void {
+  let spins: u32 = 0;
+  while (s10Updates < 4) spins++;
+  timer.stop(2);
+  debug.print("S10 task went on through 4 updates: " + (spins > 1000 ? "yes" : "no"));
+}
+
 // ---- S8: restart in place when no task slot is free ---------------------------------------
 let s8Runs = 0;
 function s8Old(arg: u32): void { debug.print("S8 handler"); }
@@ -247,6 +266,13 @@ export function main(): void {
   debug.print("S7 stacklets " + (stack.stacklets() == stacklets ? "all freed" : "leaked " + (stack.stacklets() - stacklets).toString()));
 
   task.build().entry(s9Task).name("s9").priority(5).staticStack(2048).spawnRestartable();
+  time.sleepMs(2);
+
+  irq.attach(timer.irqOf(2), s10OnTim2, 3);
+  irq.enable(timer.irqOf(2));
+  timer.start(2, timer.clockHz() / 1_000_000 - 1, 199);
+  timer.enableUpdateInterrupt(2);
+  task.build().entry(s10Task).name("s10").priority(6).spawn();
   time.sleepMs(2);
 
   while (task.count() < task.maxTasks() - 1) task.build().entry(filler).arg(3).priority(7).spawn();
