@@ -54,4 +54,11 @@ describe("a kernel bug", () => {
     expect(m.console.lines.length).toBe(lines);
     expect(m.panics()).toHaveLength(2);
   });
+
+  it("halts the masking build (--kernel-lock mask) the same way: it knows the lock's holder too", async () => {
+    const masked = await machine("kernel-bug-mask", fs.readFileSync(path.join(__dirname, "apps", "kernel-bug.ts"), "utf8"), { kernelLock: "mask" });
+    expect(masked.runFor("20ms").reason).toBe("kernel bug");
+    expect(masked.panics().map((p) => [p.where, p.reason, p.detail])).toEqual([["task ordinary", "trap", 0], ["task corrupter", "kernel bug", 3]]);
+    expect(masked.runFor("1ms").reason).toBe("kernel bug");
+  }, 240_000);
 });
