@@ -25,8 +25,13 @@
  *    priority), out of every wait queue and the timing wheel. It holds its
  *    mutexes until its handlers ran; then they are released, poisoned, and
  *    so is its breathing slot.
+ *  - While a handler runs, Context.cleanupDepth > 0 (runDeferred keeps it):
+ *    the core waives the task's stack limit and records the first violation
+ *    in Context.deferredOverflow; the outermost handler's return raises it
+ *    (deferred unwinding). Both are cleared whenever the unwinder starts.
  *  - A panic while the task is in PHASE_KERNEL (the unwinder's own release
- *    work) cannot be blamed on the task: the machine halts (FAULT_KERNEL_BUG).
+ *    work) cannot be blamed on the task: the machine halts (FAULT_KERNEL_BUG,
+ *    mcu/core.ts haltKernelBug).
  *  - Restart lineage: at most one older instance of a restartable task
  *    unwinds at a time (`predecessor`); a panic while one still does
  *    restarts in place after unwinding.

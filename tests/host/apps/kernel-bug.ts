@@ -15,16 +15,17 @@ function waiter(arg: u32): void {
 }
 function corrupter(arg: u32): void {
   unwind.defer(never, 0);
-  // An ordinary panic first, outside the kernel: recovered as usual (the control case).
   debug.print("corrupting the wait queue");
+  // The semaphore's wait queue object; its first field is the head (kernel/sync/waitqueue.ts).
   const queue = load<usize>(changetype<usize>(sem) + offsetof<Semaphore>("waiters"));
   store<usize>(queue, 0xFFFF_FF00);
   sem.give();
   debug.print("give returned (never)");
 }
+/** The control: the same kind of trap outside the kernel is the task's own panic, recovered as usual. */
 function ordinary(arg: u32): void {
   unwind.defer(ordinaryCleanup, 0);
-  unreachable(); // the same trap outside the kernel: the task's own panic
+  unreachable();
 }
 function ordinaryCleanup(arg: u32): void { debug.print("ordinary trap unwound"); }
 
