@@ -17,9 +17,9 @@ import * as dwt from "./mcu/dwt";
 import * as scb from "./mcu/scb";
 import * as trace from "./probe/trace";
 import * as probeConsole from "./probe/console";
-import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE } from "./mcu/context";
+import { Context, STATE_FRESH, STATE_SUSPENDED, STATE_RUNNING, STATE_DEAD, HANDLER_ID_BASE, STACK_SEGMENTED } from "./mcu/context";
 import { asyncifyStopUnwind, asyncifyStartRewind } from "./mcu/asyncify";
-import { finishSave, settleParked, parked, releaseStack, SAVE_OK, SAVE_NO_MEMORY } from "./kernel/stack/layout";
+import { finishSave, settleParked, parked, releaseStack, restoreStaticLimit, SAVE_OK, SAVE_NO_MEMORY } from "./kernel/stack/layout";
 import { stackNow, stackPeak } from "./kernel/stack/stats";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
 import { Task, TASK_TABLE, firstRegions } from "./kernel/task";
@@ -83,6 +83,8 @@ function takeException(exc: i32): void {
   ctx.peakUsed = 0;
   ctx.framePeak = 0;
   ctx.savedBytes = 0;
+  ctx.cleanupDepth = 0;
+  ctx.deferredOverflow = 0;
   ctx.state = STATE_FRESH;
   depth++;
   trace.emit(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
@@ -137,6 +139,12 @@ function runContext(ptr: usize, isHandler: bool): void {
 /** Its saved state has nowhere to go (no room in a static stack, no heap block): it panics at the preemption. */
 function saveFailed(ctx: Context, saved: u32, isHandler: bool): void {
   const reason = saved == SAVE_NO_MEMORY ? core.FAULT_OUT_OF_MEMORY : core.FAULT_STACK_OVERFLOW;
+  if (core.holdsKernelLock(changetype<usize>(ctx))) {
+    // It cannot be suspended, so the panic cannot wait for the release: a kernel bug.
+    core.haltKernelBug(changetype<usize>(ctx), reason, ctx.chainFrames + <u32>(ctx.stackTop - ctx.resumeSp));
+    ctx.state = STATE_DEAD;
+    return;
+  }
   core.faultReason = reason;
   core.faultContext = ctx.id;
   trace.emit(trace.EV_PANIC, ctx.id, reason, ctx.chainFrames + <u32>(ctx.stackTop - ctx.resumeSp));
@@ -145,6 +153,8 @@ function saveFailed(ctx: Context, saved: u32, isHandler: bool): void {
 
 function contextDied(ctx: Context, isHandler: bool): void {
   ctx.state = STATE_DEAD;
+  // Halted on a kernel bug: nothing more runs, and the state stays as it was for the post-mortem.
+  if (core.halted != core.STOP_NONE) return;
   // The kernel unwinds a dead context on its own stack: restarted fresh at its
   // unwinder (kernel/unwind.ts), a handler with its exception still active.
   let unwinder = isHandler ? core.unwinderHandler : core.unwinderTask;
@@ -152,6 +162,7 @@ function contextDied(ctx: Context, isHandler: bool): void {
   if (unwinder != 0 && !(isHandler && <i32>ctx.arg == nvic.EXC_HARDFAULT)) {
     ctx.entry = unwinder;
     releaseStack(ctx); // its frames are gone: its stacklets and saved state with them
+    if (ctx.stackMode != STACK_SEGMENTED && ctx.id < HANDLER_ID_BASE) restoreStaticLimit(ctx);
     ctx.state = STATE_FRESH;
     return;
   }
@@ -166,6 +177,7 @@ function contextDied(ctx: Context, isHandler: bool): void {
 
 function dispatch(): u32 {
   while (true) {
+    if (core.halted != core.STOP_NONE) return core.halted;
     if (core.stopRequest != core.STOP_NONE) {
       const reason = core.stopRequest;
       core.stopRequest = core.STOP_NONE;
@@ -259,6 +271,12 @@ export function hoprt_fault(): u32 {
   core.dispatching = false;
   if (ctx == 0) return core.STOP_FATAL;
   const c = changetype<Context>(ctx);
+  if (core.holdsKernelLock(ctx)) {
+    // A trap in kernel code with the lock held: a kernel bug (the kernel's state may be half-updated).
+    core.haltKernelBug(ctx, core.FAULT_TRAP, 0);
+    c.state = STATE_DEAD;
+    return core.STOP_KERNEL_BUG;
+  }
   trace.emit(trace.EV_PANIC, c.id, core.FAULT_TRAP, 0);
   contextDied(c, c.id >= HANDLER_ID_BASE);
   return core.STOP_NONE;

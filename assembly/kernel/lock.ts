@@ -82,7 +82,8 @@ export let appliedCount: u32 = 0;
 // @ts-ignore: decorator
 @inline export function lock(): void {
   if (MASK_BUILD) {
-    if (depth++ == 0) core.setBasepri(MAX_SYSCALL_PRIORITY);
+    // The holder too: a panic inside the kernel is deferred to the release, or is a kernel bug (mcu/core.ts).
+    if (depth++ == 0) { owner = core.current; core.setBasepri(MAX_SYSCALL_PRIORITY); }
   } else {
     // Only a handler can find the lock held by another context, and handlers use tryLock().
     if (depth != 0 && owner != core.current) lockedOut();

@@ -161,7 +161,7 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   t.arg = <u32>id;
   t.id = <u32>id;
   t.controlBytes = <u32>TASK_BLOCK_BYTES;
-  t.stackMode = stackMode;
+  t.stackMode = <u8>stackMode;
   t.frameLimit = frameLimit;
   t.stackBase = region + TASK_BLOCK_BYTES;
   t.firstBase = t.stackBase;

@@ -25,8 +25,13 @@
  *    priority), out of every wait queue and the timing wheel. It holds its
  *    mutexes until its handlers ran; then they are released, poisoned, and
  *    so is its breathing slot.
+ *  - While a handler runs, Context.cleanupDepth > 0 (runDeferred keeps it):
+ *    the core waives the task's stack limit and records the first violation
+ *    in Context.deferredOverflow; the outermost handler's return raises it
+ *    (deferred unwinding). Both are cleared whenever the unwinder starts.
  *  - A panic while the task is in PHASE_KERNEL (the unwinder's own release
- *    work) cannot be blamed on the task: the machine halts (FAULT_KERNEL_BUG).
+ *    work) cannot be blamed on the task: the machine halts (FAULT_KERNEL_BUG,
+ *    mcu/core.ts haltKernelBug).
  *  - Restart lineage: at most one older instance of a restartable task
  *    unwinds at a time (`predecessor`); a panic while one still does
  *    restarts in place after unwinding.
@@ -60,11 +65,6 @@ export const PHASE_KERNEL: u8 = 2;    // releasing what the kernel holds for it
 @unmanaged export class UnwindState {
   /** The newest cleanup record (0: none). */
   deferTop: usize;
-  /** Cleanup handlers running now in this context (nested: a handler's own handlers). */
-  cleanupDepth: u32;
-  /** A violation deferred inside a handler (core.FAULT_*), raised when the outermost one returns. */
-  pendingReason: u32;
-  pendingDetail: u32;
   /** Unwinding statistics (reset at each panic): handlers run, nested panics. */
   handlersRun: u32;
   nested: u32;
@@ -151,15 +151,17 @@ export function runDeferred(mark: usize): void {
   const ctx = core.current;
   const s = stateOf(ctx, false);
   if (s == null) return;
+  const c = changetype<Context>(ctx);
   // Every way out starts at the loop header (a check point): a handler's time never adds to
   // its caller's stretch without one (js/compiler/bounds.ts can bound it).
   let raise = false;
   while (true) {
     if (raise) {
-      // A violation deferred inside the handler: raised now that the outermost handler returned.
-      const reason = s.pendingReason;
-      s.pendingReason = 0;
-      core.kill(reason, s.pendingDetail);
+      // A stack-limit violation the core deferred inside the handler (Context.deferredOverflow,
+      // mcu/core.ts stackGuardHit): raised now that the outermost running handler returned.
+      const frames = c.deferredOverflow;
+      c.deferredOverflow = 0;
+      core.kill(core.FAULT_STACK_OVERFLOW, frames, core.DEFERRED_CLEANUP);
       return;
     }
     if (s.deferTop == mark || s.deferTop == 0) break;
@@ -169,33 +171,12 @@ export function runDeferred(mark: usize): void {
     s.deferTop = r.next;
     recycle(changetype<usize>(r));
     s.handlersRun++;
-    s.cleanupDepth++;
+    // While it runs the task's stack limit is waived (the core consults the count).
+    c.cleanupDepth++;
     call_indirect<void>(fn, arg);
-    s.cleanupDepth--;
-    raise = s.cleanupDepth == 0 && s.pendingReason != 0;
+    c.cleanupDepth--;
+    raise = c.cleanupDepth == 0 && c.deferredOverflow != 0;
   }
-}
-
-/**
- * Called by the stack-limit check when the running task passes its limit:
- * true when the violation must be deferred (the context runs a cleanup
- * handler or is unwinding: the limit is waived, the panic is recorded and
- * raised when the outermost running handler returns), false when the caller
- * must panic now.
- */
-export function limitViolationDeferred(detail: u32 = 0): bool {
-  const ctx = core.current;
-  if (ctx == 0) return false;
-  const c = changetype<Context>(ctx);
-  const unwindingNow = c.id >= HANDLER_ID_BASE ? false : changetype<Task>(ctx).unwindPhase != PHASE_NONE;
-  const s = stateOf(ctx, false);
-  const inHandler = s != null && (s.cleanupDepth > 0 || (c.id >= HANDLER_ID_BASE && s.phase != PHASE_NONE));
-  if (!inHandler && !unwindingNow) return false;
-  if (s != null && inHandler && s.pendingReason == 0) {
-    s.pendingReason = core.FAULT_STACK_OVERFLOW;
-    s.pendingDetail = detail;
-  }
-  return true;
 }
 
 /** Cleanup records registered in the running context and not yet run. */
@@ -231,9 +212,8 @@ export function panicWith(message: string): void {
   core.kill(core.FAULT_PANIC, 0);
 }
 
-/** The machine cannot go on: a panic no context can be blamed for. */
+/** The machine cannot go on: a panic no context can be blamed for (the core halts it). */
 function kernelBug(ctx: usize, detail: u32): void {
-  core.stopRequest = core.STOP_FATAL;
   core.kill(core.FAULT_KERNEL_BUG, detail);
 }
 
@@ -248,12 +228,15 @@ export function unwindTask(id: u32): void {
   // A trap inside the kernel left the lock held: take it back (pended operations are applied).
   abandon(self);
   const s = stateOf(self, true);
+  // The handlers that ran when it panicked are gone, and so is a violation deferred inside them.
+  t.cleanupDepth = 0;
+  t.deferredOverflow = 0;
   if (t.unwindPhase == PHASE_HANDLERS) {
     // A panic inside a cleanup handler: that handler is abandoned, the rest still run.
-    if (s != null) { s.nested++; s.cleanupDepth = 0; s.pendingReason = 0; }
+    if (s != null) s.nested++;
   } else {
     t.unwindPhase = PHASE_HANDLERS;
-    if (s != null) { s.handlersRun = 0; s.nested = 0; s.cleanupDepth = 0; s.pendingReason = 0; }
+    if (s != null) { s.handlersRun = 0; s.nested = 0; }
     leaveKernelStructures(t);
     let concurrent = false;
     if (s != null && s.restartable != 0) {
@@ -414,8 +397,8 @@ export function unwindHandler(): void {
   const s = changetype<UnwindState>(stateOf(ctx, false));
   if (s.phase == PHASE_HANDLERS) s.nested++;
   else { s.phase = PHASE_HANDLERS; s.handlersRun = 0; s.nested = 0; }
-  s.cleanupDepth = 0;
-  s.pendingReason = 0;
+  changetype<Context>(ctx).cleanupDepth = 0;
+  changetype<Context>(ctx).deferredOverflow = 0;
   if (deferMark() != 0) runDeferred(0);
   s.phase = PHASE_NONE;
   trace.emit(trace.EV_UNWIND_DONE, changetype<Context>(ctx).id, s.handlersRun, s.nested);

@@ -16,9 +16,9 @@ import * as systick from "./systick";
 import * as peripherals from "./peripherals";
 import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
-import { Context, STATE_DEAD, STACK_SEGMENTED } from "./context";
+import { Context, STATE_DEAD, STACK_SEGMENTED, HANDLER_ID_BASE } from "./context";
 import * as stacklet from "../kernel/stack/stacklet";
-import { beginSave, clearSaved } from "../kernel/stack/layout";
+import { beginSave, clearSaved, restoreStaticLimit } from "../kernel/stack/layout";
 import { asyncifyStartUnwind, asyncifyStopRewind } from "./asyncify";
 import { TRACE_CAPACITY, KILL_SCRATCH_BYTES } from "./memmap";
 import { depth as kernelLockDepth, owner as kernelLockOwner, panicWhenReleased } from "../kernel/lockstate";
@@ -51,7 +51,10 @@ export const STOP_CYCLES: u32 = 1;      // the requested cycles have elapsed
 export const STOP_PROBE_FULL: u32 = 2;  // the host must drain the trace/console rings
 export const STOP_LOCKUP: u32 = 3;      // a fault in the fault handler: the core is locked up
 export const STOP_FATAL: u32 = 4;       // the firmware cannot go on (boot failed)
+export const STOP_KERNEL_BUG: u32 = 5;  // a kernel bug: the machine halts for good (every later run returns it)
 export let stopRequest: u32 = STOP_NONE;
+/** STOP_KERNEL_BUG once the machine halted on a kernel bug (the dispatch loop runs nothing more), else STOP_NONE. */
+export let halted: u32 = STOP_NONE;
 
 // Fault reasons (EV_PANIC's `a`).
 export const FAULT_NONE: u32 = 0;
@@ -157,12 +160,27 @@ function suspend(): void {
   asyncifyStartUnwind(beginSave());
 }
 
+// Why a panic was raised later than noticed (EV_PANIC's c).
+export const DEFERRED_NONE: u32 = 0;
+/** Noticed inside the kernel, raised when the kernel lock was let go. */
+export const DEFERRED_KERNEL_LOCK: u32 = 1;
+/** A stack-limit violation inside a cleanup handler, raised when the outermost running handler returned. */
+export const DEFERRED_CLEANUP: u32 = 2;
+
 /**
  * Panic the running context: unwind it into the scratch area and discard it.
- * `deferred` 1: noticed inside the kernel and raised when the kernel lock was let go (EV_PANIC's c).
+ * `deferred`: DEFERRED_* (EV_PANIC's c).
  */
 export function kill(reason: u32, detail: u32, deferred: u32 = 0): void {
   const ctx = current;
+  if (reason == FAULT_KERNEL_BUG || holdsKernelLock(ctx)) {
+    // Nothing can wait for the release here (the caller would go on): the kernel's state may be half-updated.
+    if (reason == FAULT_KERNEL_BUG) haltKernelBug(ctx, detail, 0);
+    else haltKernelBug(ctx, reason, detail);
+    if (!dispatching || ctx == 0) unreachable();
+    discard(ctx); // its frames go; the dispatch loop then stops
+    return;
+  }
   faultReason = reason;
   faultDetail = detail;
   faultContext = ctx == 0 ? 0 : changetype<Context>(ctx).id;
@@ -172,6 +190,33 @@ export function kill(reason: u32, detail: u32, deferred: u32 = 0): void {
     unreachable();
   }
   discard(ctx);
+}
+
+/**
+ * Whether context `ctx` holds the kernel lock: if it died now a kernel
+ * structure could be left half-updated. A panic noticed meanwhile that can
+ * wait (a stack overflow at a check point) is raised at the release
+ * (kernel/lockstate.ts panicWhenReleased); one that cannot is a kernel bug.
+ */
+export function holdsKernelLock(ctx: usize): bool {
+  return ctx != 0 && kernelLockDepth != 0 && kernelLockOwner == ctx;
+}
+
+/**
+ * A kernel bug (DESIGN §4): a panic no context can be blamed for, or one
+ * that cannot wait while its context holds the kernel lock. The machine
+ * halts for good: every run from now on returns STOP_KERNEL_BUG and runs
+ * nothing. Traced as EV_PANIC(ctx, FAULT_KERNEL_BUG, what, detail): `what`
+ * the fault (FAULT_*) the context took inside the kernel, or a kernel code
+ * (>= 0x0A) for a panic of the kernel's own.
+ */
+export function haltKernelBug(ctx: usize, what: u32, detail: u32): void {
+  faultReason = FAULT_KERNEL_BUG;
+  faultDetail = what;
+  faultContext = ctx == 0 ? 0 : changetype<Context>(ctx).id;
+  trace.emit(trace.EV_PANIC, faultContext, FAULT_KERNEL_BUG, what, detail);
+  halted = STOP_KERNEL_BUG;
+  stopRequest = STOP_KERNEL_BUG;
 }
 
 /**
@@ -220,21 +265,35 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   }
   if (current == 0 || overflowPending) return 0;
   const ctx = changetype<Context>(current);
+  // Inside a task's cleanup handler the limit is waived: the violation is recorded and raised when
+  // the outermost handler returns (kernel/unwind.ts). A handler's main stack has no limit to waive.
+  const waived = ctx.cleanupDepth != 0 && ctx.id < HANDLER_ID_BASE;
   if (low >= ctx.stackLimit) {
     ctx.watermark = low;
     stackGuard = low;
     const frames = ctx.chainFrames + <u32>(ctx.stackTop - low);
     if (frames > ctx.framePeak) ctx.framePeak = frames;
-    if (ctx.frameLimit != 0 && frames > ctx.frameLimit) overflow(FAULT_STACK_OVERFLOW, frames);
+    if (ctx.frameLimit != 0 && frames > ctx.frameLimit) {
+      if (waived) deferOverflow(ctx, frames);
+      else overflow(FAULT_STACK_OVERFLOW, frames);
+    }
     return 0;
   }
-  if (ctx.stackMode != STACK_SEGMENTED) {
+  if (ctx.stackMode != STACK_SEGMENTED && !waived) {
     // The static stack's save reserve takes the frames until then.
     overflow(FAULT_STACK_OVERFLOW, ctx.chainFrames + <u32>(ctx.stackTop - low));
     return 0;
   }
-  // Atomic code: it runs on the main stack, as an SVC handler would.
+  // Atomic code: it runs on the main stack, as an SVC handler would. In a cleanup handler a
+  // static stack grows by stacklets too, and the limit does not refuse one.
+  const limit = ctx.frameLimit;
+  if (waived) ctx.frameLimit = 0;
   const block = stacklet.moreStack(ctx, sp, frameBytes, shadowBytes, site);
+  ctx.frameLimit = limit;
+  if (block != 0 && waived) {
+    const frames = ctx.chainFrames + frameBytes + shadowBytes;
+    if (ctx.stackMode != STACK_SEGMENTED || (limit != 0 && frames > limit)) deferOverflow(ctx, frames);
+  }
   if (block == 0) {
     overflow(stacklet.refusal == stacklet.REFUSED_MEMORY ? FAULT_OUT_OF_MEMORY : FAULT_STACK_OVERFLOW, ctx.chainFrames + <u32>(ctx.stackTop - low));
     // The frame cannot go where it is: it runs on the main stack (free while a task runs) until then.
@@ -264,6 +323,14 @@ function overflow(reason: u32, detail: u32): void {
   clock.requestCheck();
 }
 
+/**
+ * A stack-limit violation inside a cleanup handler: the call goes ahead; the first one is
+ * recorded and kernel/unwind.ts raises it when the outermost running handler returns.
+ */
+function deferOverflow(ctx: Context, frames: u32): void {
+  if (ctx.deferredOverflow == 0) ctx.deferredOverflow = frames;
+}
+
 /** The epilogue of a function whose frame moved to stacklet `block` (or ran on the main stack). */
 export function stackReturn(block: usize): void {
   if (block == EMERGENCY) {
@@ -272,6 +339,8 @@ export function stackReturn(block: usize): void {
   }
   const ctx = changetype<Context>(current);
   const callerSp = stacklet.lessStack(ctx, block);
+  // A static stack that grew by stacklets in a cleanup handler is back in its region: its save reserve again.
+  if (ctx.stackMode != STACK_SEGMENTED && ctx.stacklet == 0) restoreStaticLimit(ctx);
   __stack_pointer = callerSp;
   stackGuard = ctx.watermark > ctx.stackLimit ? ctx.watermark : ctx.stackLimit;
 }
@@ -339,6 +408,7 @@ export function resetCore(): void {
   unwinding = false;
   killing = false;
   stopRequest = STOP_NONE;
+  halted = STOP_NONE;
   faultReason = FAULT_NONE;
   faultContext = 0;
   faultDetail = 0;

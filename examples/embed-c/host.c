@@ -97,12 +97,12 @@ int main(int argc, char **argv) {
       F(hoprt_asyncify_reset)(&fw);
       uint32_t after = F(hoprt_fault)(&fw);
       drain();
-      if (after == 4) break;
+      if (after == 4 || after == 5) break;
       continue;
     }
     reason = F(hoprt_run)(&fw, end - F(hoprt_cycles)(&fw));
     drain();
-    if (reason == 3 || reason == 4) { fprintf(stderr, "hoprt-c: stopped (%u)\n", reason); break; }
+    if (reason == 3 || reason == 4 || reason == 5) { fprintf(stderr, "hoprt-c: stopped (%u)\n", reason); break; }
   }
   fflush(stdout);
   fprintf(stderr, "cycles %llu\n", (unsigned long long)F(hoprt_cycles)(&fw));

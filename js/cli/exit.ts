@@ -13,7 +13,7 @@ export const EXIT = {
   FAIL_TEXT: 3,
   /** A context panicked (and --allow-panics was not given). */
   PANIC: 4,
-  /** The machine stopped: a lockup, a fatal fault, a boot failure or a firmware the host cannot trust. */
+  /** The machine stopped: a lockup, a kernel bug, a fatal fault, a boot failure or a firmware the host cannot trust. */
   MACHINE_STOPPED: 5,
   /** Interrupted (Ctrl-C, SIGINT/SIGTERM). */
   INTERRUPTED: 130,

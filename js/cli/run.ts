@@ -8,7 +8,7 @@
  * watched or time is paced, a 1 s step otherwise.
  */
 import * as fs from "node:fs";
-import { Machine, FirmwareError } from "../host/machine.js";
+import { Machine, FirmwareError, TERMINAL_STOPS } from "../host/machine.js";
 import { parseDuration } from "../host/units.js";
 import { EXIT } from "./exit.js";
 import { parseScenario, type Step } from "./scenario.js";
@@ -124,7 +124,7 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
       if (until > now) {
         const r = machine.runFor(until - now);
         faults.push(...r.faults);
-        if (r.reason === "lockup" || r.reason === "fatal") { stopped = r.reason; break; }
+        if (TERMINAL_STOPS.includes(r.reason)) { stopped = r.reason; break; }
       }
       // Steps that are due.
       while (nextStep < steps.length && start + steps[nextStep].cycle <= machine.cycles) {
@@ -166,7 +166,7 @@ export async function runFirmware(wasm: Uint8Array, opts: RunCommandOptions, out
   }
   flushUart();
 
-  const alive = stopped === undefined || stopped === "lockup" || stopped === "fatal";
+  const alive = stopped === undefined || (TERMINAL_STOPS as readonly string[]).includes(stopped);
   if (alive) {
     for (const p of machine.panics()) {
       const nested = p.nested ? " (nested: inside a cleanup handler)" : "";

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
-import HopRTTransform, { reports, type PipelineReport } from "./transform.js";
+import HopRTTransform, { reports, pipelineSettings, type PipelineReport } from "./transform.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT, EXCEPTION_TAIL_CHAIN } from "./weights.js";
 
 /**
@@ -88,6 +88,11 @@ export interface BuildOptions {
   tickHz?: number;
   /** Where sources are read from (default: Node's file system). */
   files?: BuildFiles;
+  /**
+   * false: leave out the cleanup-handler pass (js/compiler/defer.ts), to measure that it costs an
+   * app without unwind.defer nothing (tests/host/defer-cost.test.ts). Default true.
+   */
+  deferPass?: boolean;
 }
 
 export const DEFAULT_MAX_TASKS = 32;
@@ -204,6 +209,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (tickHz !== undefined) args.push("--use", `HOPRT_TICK_HZ=${tickHz}`);
   // A name section (the code is the same with or without it): traps and profilers name the function.
   args.push("--debug");
+  pipelineSettings.deferPass = options.deferPass ?? true;
   const result = await asc.main(args, {
     readFile,
     writeFile: (name: string, contents: Uint8Array | string) => {
@@ -213,7 +219,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
-  } as any);
+  } as any).finally(() => { pipelineSettings.deferPass = true; });
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);
   }

@@ -16,7 +16,7 @@ import { instrumentModule, type InstrumentNames, type InstrumentReport } from ".
 import { PACKAGE_PREFIX, classify } from "./rule.js";
 import { computeBounds, type Bounds } from "./bounds.js";
 import { META_SECTION, type FirmwareMeta } from "../host/meta.js";
-import { addDeferEpilogues } from "./defer.js";
+import { addDeferEpilogues, DEFER_NAMES } from "./defer.js";
 import { chunkGlobalVisits } from "./globals.js";
 
 const b = binaryen as any;
@@ -89,6 +89,14 @@ export interface PipelineOptions {
   optimizeLevel?: number;
 }
 
+/**
+ * Set by the build driver for one build. `deferPass` false leaves out the
+ * cleanup-handler pass (defer.ts), only to measure what the pass costs an
+ * app that never calls unwind.defer (tests/host/defer-cost.test.ts); an app
+ * that calls it cannot be built so.
+ */
+export const pipelineSettings = { deferPass: true };
+
 
 export interface PipelineReport extends InstrumentReport {
   bounds: Bounds;
@@ -127,7 +135,8 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   // The collector's root scan visits the globals a few at a time (globals.ts).
   chunkGlobalVisits(module);
   // Cleanup epilogues on the functions that call unwind.defer, before anything is inlined (defer.ts).
-  addDeferEpilogues(module);
+  if (pipelineSettings.deferPass) addDeferEpilogues(module);
+  else if (module.getFunction(DEFER_NAMES.defer)) throw new Error("hoprt transform: the app calls unwind.defer, so it cannot be built without the cleanup-handler pass");
   // Keep what the instrumentation will call or write from being removed or inlined.
   if (!module.getExport(KEEP_PREFIX + "checkpoint")) module.addFunctionExport(NAMES.checkpoint, KEEP_PREFIX + "checkpoint");
   if (!module.getExport(KEEP_PREFIX + "guard")) module.addFunctionExport(NAMES.stackOverflow, KEEP_PREFIX + "guard");

@@ -13,8 +13,10 @@ import { ctfMetadata, ctfStream } from "./ctf.js";
 export const SUPPORTED_ABI = 1;
 export const IRQ_LINES = 82;
 
-export type StopReason = "cycles" | "probe" | "lockup" | "fatal";
-const STOP_REASONS: Record<number, StopReason> = { 1: "cycles", 2: "probe", 3: "lockup", 4: "fatal" };
+export type StopReason = "cycles" | "probe" | "lockup" | "fatal" | "kernel bug";
+const STOP_REASONS: Record<number, StopReason> = { 1: "cycles", 2: "probe", 3: "lockup", 4: "fatal", 5: "kernel bug" };
+/** Stop reasons after which the machine runs no more. */
+export const TERMINAL_STOPS: readonly StopReason[] = ["lockup", "fatal", "kernel bug"];
 
 export interface RunResult {
   reason: StopReason;
@@ -57,6 +59,20 @@ export const PANIC_REASONS: Record<number, string> = {
   8: "panic", 9: "kernel bug",
 };
 
+/**
+ * A kernel bug (reason 9): what happened inside the kernel (the record's `detail`: a FAULT_* the context
+ * took while holding the kernel lock, or one of these kernel codes; assembly/mcu/core.ts haltKernelBug).
+ */
+export const KERNEL_BUGS: Record<number, string> = {
+  0x0A: "a panic while the kernel released what an unwound task held", 0xDEF: "unwind.defer outside any context",
+};
+function kernelBugMessage(what: number, trap?: string): string {
+  const known = KERNEL_BUGS[what];
+  if (known !== undefined) return known;
+  const fault = PANIC_REASONS[what] ?? `reason ${what}`;
+  return `${fault}${trap ? " (" + trap + ")" : ""} inside the kernel, with the kernel lock held`;
+}
+
 /** Kernel misuse that panics the caller (reason 6's detail; assembly/kernel/context.ts MISUSE_*). */
 export const KERNEL_MISUSE: Record<number, string> = {
   1: "blocking call in a handler", 2: "blocking call while the scheduler is suspended", 0x10c: "kernel lock taken by a handler",
@@ -75,6 +91,11 @@ export interface Panic {
   message?: string;
   /** Raised while the context was already unwinding (inside a cleanup handler). */
   nested: boolean;
+  /**
+   * Raised later than noticed: noticed inside the kernel and raised when the kernel lock was let go,
+   * or a stack-limit violation inside a cleanup handler, raised when the outermost handler returned.
+   */
+  deferred?: "kernel lock" | "cleanup handler";
   /** Once its unwinding ended: when, how many cleanup handlers ran, how many nested panics it took. */
   unwound?: { cycle: bigint; handlers: number; nestedPanics: number };
   /** A restartable task's new instance (its own id when it restarted in place). */
@@ -295,8 +316,11 @@ interface RingState { base: number; capacity: number }
 
 interface PanicRecord {
   cycle: bigint; context: number; reason: number; detail: number; abortIndex: number; trap?: string;
-  nested: boolean; unwound?: { cycle: bigint; handlers: number; nestedPanics: number }; restartedAs?: number;
+  nested: boolean; deferred: number; unwound?: { cycle: bigint; handlers: number; nestedPanics: number }; restartedAs?: number;
 }
+
+/** Why a panic was raised later than noticed (EV_PANIC's c; assembly/mcu/core.ts DEFERRED_*). */
+export const PANIC_DEFERRED: Record<number, "kernel lock" | "cleanup handler"> = { 1: "kernel lock", 2: "cleanup handler" };
 
 /**
  * Where a trap happened, from the runtime's stack (the firmware keeps a
@@ -532,15 +556,19 @@ export class Machine {
         const after = this.exports.hoprt_fault();
         const before = this.panicRecords.length;
         this.drain();
-        for (let i = before; i < this.panicRecords.length; i++) if (this.panicRecords[i].reason === 3) this.panicRecords[i].trap = what;
+        for (let i = before; i < this.panicRecords.length; i++) {
+          const r = this.panicRecords[i];
+          if (r.reason === 3 || (r.reason === 9 && r.detail === 3)) r.trap = what;
+        }
         if (after === 4) { reason = "fatal"; break; }
+        if (after === 5) { reason = "kernel bug"; break; }
         continue;
       }
       this.drain();
       const known = STOP_REASONS[code];
-      if (known === undefined) this.fail(new FirmwareError(`runFor: hoprt_run returned ${code}, which is not a stop reason (1..4)`));
+      if (known === undefined) this.fail(new FirmwareError(`runFor: hoprt_run returned ${code}, which is not a stop reason (1..5)`));
       reason = known;
-      if (reason === "lockup" || reason === "fatal") break;
+      if (TERMINAL_STOPS.includes(reason)) break;
       const now = this.cycles;
       if (now < before) this.fail(new FirmwareError(`runFor: the firmware's clock went backwards (from cycle ${before} to ${now})`));
       if (now === before) {
@@ -624,7 +652,7 @@ export class Machine {
 
   private notePanic(e: TraceEvent): void {
     const first = this.unwindingNow.get(e.context);
-    const record: PanicRecord = { cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 || e.a === 8 ? this.abortsSeen++ : -1, nested: first !== undefined };
+    const record: PanicRecord = { cycle: e.cycle, context: e.context, reason: e.a, detail: e.b, abortIndex: e.a === 1 || e.a === 8 ? this.abortsSeen++ : -1, nested: first !== undefined, deferred: e.c };
     this.panicRecords.push(record);
     if (!first) this.unwindingNow.set(e.context, record);
     if (e.context < HANDLER_CONTEXT_BASE) this.noteEnded(e.context, e.cycle, "panicked");
@@ -788,8 +816,9 @@ export class Machine {
       where: e.context >= HANDLER_CONTEXT_BASE ? `handler ${exceptionName(e.context - HANDLER_CONTEXT_BASE)}` : `task ${this.nameAt(e.context, e.cycle) ?? e.context}`,
       reason: PANIC_REASONS[e.reason] ?? `reason ${e.reason}`,
       detail: e.detail,
-      message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.reason === 8 ? abortMessage(e.abortIndex, 0) : e.reason === 6 ? KERNEL_MISUSE[e.detail] : e.trap,
+      message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.reason === 8 ? abortMessage(e.abortIndex, 0) : e.reason === 6 ? KERNEL_MISUSE[e.detail] : e.reason === 9 ? kernelBugMessage(e.detail, e.trap) : e.trap,
       nested: e.nested,
+      ...(PANIC_DEFERRED[e.deferred] ? { deferred: PANIC_DEFERRED[e.deferred] } : {}),
       ...(e.unwound ? { unwound: { ...e.unwound } } : {}),
       ...(e.restartedAs !== undefined ? { restartedAs: e.restartedAs } : {}),
     }));

@@ -21,7 +21,7 @@ let events: TraceEvent[];
 
 beforeAll(async () => {
   m = await machine("unwind", read("unwind.ts"));
-  const result = m.runFor("30ms");
+  const result = m.runFor("50ms");
   expect(result.reason).toBe("cycles");
   lines = m.console.lines;
   events = m.trace.events();
@@ -47,7 +47,7 @@ describe("cleanup handlers (unwind.defer)", () => {
     expect(custom.length).toBe(1);
     const text = new TextDecoder().decode(custom[0]);
     const kept = (fn: string) => text.includes(`app/${fn}`);
-    for (const fn of ["early", "looped", "outer", "deeper", "s2Worker", "s4Task", "s5Failing", "s5Task", "s6Isr", "s7Frame"]) expect([fn, kept(fn)]).toEqual([fn, true]);
+    for (const fn of ["early", "looped", "outer", "deeper", "s2Worker", "s4Task", "s5Failing", "s5Task", "s6Isr", "s7Source", "s7Middle", "s7OuterDrop", "s7LimitSource"]) expect([fn, kept(fn)]).toEqual([fn, true]);
     // A small function without defer is inlined as usual (so the check above can fail).
     expect(kept("noDefer")).toBe(false);
   });
@@ -80,11 +80,61 @@ describe("a panicking task", () => {
     expect(s5.map((p) => [p.message, p.nested])).toEqual([["S5 first", false], ["S5 inside a handler", true]]);
     expect(s5[0].unwound).toMatchObject({ handlers: 4, nestedPanics: 1 });
   });
+});
 
-  it("a stack-limit violation inside a cleanup handler is deferred to the handler's end (limitViolationDeferred)", () => {
-    expect(lines.filter((l) => l.startsWith("S7"))).toEqual(["S7 outside deferred no", "S7 in handler deferred yes", "S7 handler goes on"]);
-    const s7 = m.panics().find((p) => p.where === "task s7")!;
-    expect([s7.reason, s7.detail]).toEqual(["stack overflow", 99]);
+describe("deferred unwinding: a stack-limit violation inside a cleanup handler (Hopter's deferred_*_drop)", () => {
+  const s7 = (kind: number) => lines.filter((l) => l.startsWith(`S7.${kind} `));
+  const panicsOf = (name: string) => m.panics().filter((p) => p.where === `task ${name}`);
+
+  it("direct: the handler's own frames pass a 512-byte static stack; it finishes, then the task unwinds and restarts", () => {
+    expect(s7(0)).toEqual([
+      "S7.0 drop executed; reached past the 512-byte stack",
+      "S7.0 task restarted after a deferred unwinding",   // the new instance runs at once (priority 5) ...
+      "S7.0 older handler, while unwinding",             // ... while the old one unwinds at 13
+    ]);
+    const [p] = panicsOf("s7.0");
+    expect([p.reason, p.deferred, p.nested, p.unwound?.handlers]).toEqual(["stack overflow", "cleanup handler", false, 1]);
+    // The first violation: past the 384 bytes of frames a 512-byte static stack holds (128 are its save reserve).
+    expect(p.detail).toBeGreaterThan(384);
+    expect(p.restartedAs).toBeDefined();
+  });
+
+  it("indirect: a function the handler calls passes the stack; the handler goes on after it returns", () => {
+    expect(s7(1)).toEqual([
+      "S7.1 large function executed: 48 levels",
+      "S7.1 drop executed; reached past the 512-byte stack",
+      "S7.1 task restarted after a deferred unwinding",
+      "S7.1 older handler, while unwinding",
+    ]);
+    expect(panicsOf("s7.1").map((p) => [p.reason, p.deferred])).toEqual([["stack overflow", "cleanup handler"]]);
+  });
+
+  it("nested: a handler registered inside a handler passes the stack; the panic waits for the outermost handler's return", () => {
+    expect(s7(2)).toEqual([
+      "S7.2 outer drop executed",
+      "S7.2 inner drop executed; reached past the 512-byte stack",
+      "S7.2 outer drop goes on after the inner one",
+      "S7.2 task restarted after a deferred unwinding",
+      "S7.2 older handler, while unwinding",
+    ]);
+    expect(panicsOf("s7.2").map((p) => [p.reason, p.deferred])).toEqual([["stack overflow", "cleanup handler"]]);
+  });
+
+  it("inside a handler run by the unwinder: the handler finishes, the violation is a nested panic and the rest still run", () => {
+    expect(s7(3)).toEqual(["S7.3 handler finished while unwinding; reached past the 512-byte stack", "S7.3 older handler, while unwinding"]);
+    expect(panicsOf("s7.3").map((p) => [p.reason, p.message ?? "", p.nested, p.deferred ?? "", p.unwound?.nestedPanics ?? -1])).toEqual([
+      ["panic", "S7.3 first", false, "", 1],
+      ["stack overflow", "", true, "cleanup handler", -1],
+    ]);
+  });
+
+  it("a segmented task's .stackLimit() is waived the same way, and every stacklet grown for the handlers is freed", () => {
+    expect(s7(4)).toEqual(["S7.4 drop executed; reached past the 1024-byte stack", "S7.4 older handler, while unwinding"]);
+    const [p] = panicsOf("s7.4");
+    expect([p.reason, p.deferred]).toEqual(["stack overflow", "cleanup handler"]);
+    expect(p.detail).toBeGreaterThan(1024);
+    expect(lines).toContain("S7 stacklets all freed");
+    expect(lines.filter((l) => l.includes("should not print"))).toEqual([]);
   });
 });
 
@@ -102,6 +152,15 @@ describe("restartable tasks", () => {
     expect(s4.restartedAs).toBe(3);
   });
 
+  it("diverted stack overflow: a 2 KiB static stack, a recursion; the call that does not fit panics the task, which restarts", () => {
+    expect(lines.filter((l) => l.startsWith("S9"))).toEqual(["S9 task restarted after a diverted unwinding (run 2)"]);
+    const [p] = m.panics().filter((p) => p.where === "task s9");
+    expect([p.reason, p.deferred, p.nested, p.restartedAs === undefined]).toEqual(["stack overflow", undefined, false, false]);
+    // At the call that would pass the 1536 bytes of frames the stack holds (2048 less its 512-byte save reserve).
+    expect(p.detail).toBeGreaterThan(1536);
+    expect(p.detail).toBeLessThan(1536 + 64);
+  });
+
   it("restart in place after unwinding when the task table is full (failed concurrent restart)", () => {
     expect(lines.filter((l) => l.startsWith("S8"))).toEqual(["S8 run 1 id 31 restarts 0", "S8 handler", "S8 run 2 id 31 restarts 1"]);
     const restart = ofKind(events, "restart").find((e) => e.context === 31)!;
@@ -116,10 +175,20 @@ describe("a panicking handler", () => {
     expect(lines.filter((l) => l.startsWith("S6") || /^cleanup 6\d$/.test(l))).toEqual([
       "S6 task 0", "cleanup 61", "S6 task 1", "cleanup 62", "S6 task 2", "S6 isr ok", "cleanup 63", "S6 task 3", "S6 isr ok", "cleanup 64",
     ]);
-    const isr = m.panics().filter((p) => p.where.startsWith("handler"));
+    const isr = m.panics().filter((p) => p.where.startsWith("handler") && p.message?.startsWith("S6"));
     expect(isr.map((p) => [p.where, p.message, p.unwound?.handlers])).toEqual([
       ["handler IRQ28", "S6 in the ISR", 1], ["handler IRQ28", "S6 in the ISR", 1],
     ]);
+  });
+
+  it("a panic in a TIM2 handler (the timer's own update interrupt): cleanup output each time, the interrupted task goes on", () => {
+    expect(lines.filter((l) => l.startsWith("S10"))).toEqual([
+      "S10 cleanup 1", "S10 handler ok 2", "S10 cleanup 2", "S10 cleanup 3", "S10 handler ok 4", "S10 cleanup 4",
+      "S10 task went on through 4 updates: yes",
+    ]);
+    const tim2 = m.panics().filter((p) => p.where === "handler IRQ28" && p.message?.startsWith("S10")); // TIM2's line
+    expect(tim2.map((p) => [p.message, p.unwound?.handlers])).toEqual([["S10 in TIM2", 1], ["S10 in TIM2", 1]]);
+    expect(m.panics().filter((p) => p.where === "task s10")).toEqual([]);
   });
 
   it("leaves the kernel consistent after all of it", () => {

@@ -104,7 +104,7 @@ function runCycles(cycles: number): void {
   const m = machine!;
   const result = m.runFor(BigInt(Math.max(1, Math.round(cycles))));
   if (result.faults.length > 0) lines.push(...result.faults.map((f) => ({ cycle: Number(m.cycles), text: `[fault] ${f}` })));
-  if (result.reason === "lockup" || result.reason === "fatal") stopped = result.reason;
+  if (result.reason === "lockup" || result.reason === "fatal" || result.reason === "kernel bug") stopped = result.reason;
 }
 
 function advance(request: { cycles?: number; until?: number; wallMs?: number }): void {

@@ -19,10 +19,10 @@
  * suspended (unless the saved state sits in a save block: then `sp` points
  * into it); `sp` is the lowest byte the context occupies in its stack.
  */
-export const STATE_FRESH: u32 = 0;
-export const STATE_SUSPENDED: u32 = 1;
-export const STATE_RUNNING: u32 = 2;
-export const STATE_DEAD: u32 = 3;
+export const STATE_FRESH: u8 = 0;
+export const STATE_SUSPENDED: u8 = 1;
+export const STATE_RUNNING: u8 = 2;
+export const STATE_DEAD: u8 = 3;
 
 /**
  * Trace id of a handler context: 0xF000 + exception number; tasks use their
@@ -47,7 +47,15 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   stackLimit: usize;
   /** Lowest stack pointer seen so far. */
   watermark: usize;
-  state: u32;
+  state: u8;
+  /** Stack mode (STACK_*). */
+  stackMode: u8;
+  /**
+   * Cleanup handlers running now in this context (kernel/unwind.ts counts
+   * them): while non-zero a task's stack limit is waived (DESIGN §5), and
+   * a violation is recorded in `deferredOverflow` instead of panicking.
+   */
+  cleanupDepth: u16;
   id: u32;
   /** Largest saved state (exception frame + Asyncify data + header, bytes) this context has needed. */
   savePeak: u32;
@@ -61,8 +69,13 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   chainFrames: u32;
   /** A heap block holding the saved state when it did not fit below the frames (layout.ts), or 0. */
   saveBlock: usize;
-  /** Stack mode (STACK_*) and the most frame bytes the task may hold (0: no limit). */
-  stackMode: u32;
+  /**
+   * Frame bytes in use at the first stack-limit violation while a cleanup
+   * handler ran (0: none): kernel/unwind.ts raises it as a stack overflow
+   * when the outermost running handler returns (Hopter's deferred unwinding).
+   */
+  deferredOverflow: u32;
+  /** The most frame bytes the task may hold (0: no limit). */
   frameLimit: u32;
   /** Call-chain signature of the running stacklet chain (hot-split mitigation). */
   signature: u32;

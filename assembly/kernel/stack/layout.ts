@@ -76,6 +76,10 @@ export let parked: usize = 0;
  * must drain): that suspension is not part of the model, and neither the
  * heap nor the peaks, which reach the trace, may depend on how the host
  * slices a run.
+ * A save block costs no modelled cycles (nor does freeing it, clearSaved):
+ * the modelled core stacks eight registers, which the weight table's
+ * exception entry charges, and leaves the frames where they are; copying
+ * Asyncify's data and finding it a block is the simulator's work.
  */
 // @ts-ignore: decorator
 @inline export function finishSave(ctx: Context, sp: usize, architectural: bool): u32 {
@@ -93,7 +97,8 @@ export let parked: usize = 0;
   let header = data - SAVE_HEADER_BYTES;
   let block: usize = 0;
   if (header < ctx.stackBase || header > sp) {
-    if (ctx.stackMode != STACK_SEGMENTED) return SAVE_OVERFLOW;
+    // A static stack in its own region has no more room; on a stacklet (grown in a cleanup handler) a block serves.
+    if (ctx.stackMode != STACK_SEGMENTED && ctx.stacklet == 0) return SAVE_OVERFLOW;
     const before = clock.budget;
     block = heapAlloc(bytes + EXCEPTION_FRAME_BYTES + SAVE_HEADER_BYTES + 8);
     if (block != 0) countDynamic(block, true);
@@ -182,6 +187,21 @@ export let parked: usize = 0;
  * reported as a stack overflow at the preemption.
  */
 export function saveReserve(stackBytes: u32): usize {
+  return reserveFor(stackBytes);
+}
+
+// @ts-ignore: decorator
+@inline function reserveFor(stackBytes: u32): usize {
   const quarter = <usize>(stackBytes >> 2);
   return quarter < 96 ? 96 : quarter;
+}
+
+/**
+ * A task's static stack back in its own region after it grew by stacklets
+ * in a cleanup handler (stacklet.ts restores a region's bound as its base):
+ * its bound is above the save reserve again. Inline: the core uses it.
+ */
+// @ts-ignore: decorator
+@inline export function restoreStaticLimit(ctx: Context): void {
+  ctx.stackLimit = ctx.firstBase + reserveFor(<u32>(ctx.firstTop - ctx.firstBase));
 }

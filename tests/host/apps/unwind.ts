@@ -1,7 +1,6 @@
 // Panic recovery scenarios (tests/host/unwind.test.ts), run one after the
 // other by main; every line is prefixed with its scenario.
-import { task, time, debug, unwind, panic, Mutex, POISONED, irq } from "hoprt";
-import { limitViolationDeferred } from "hoprt/kernel/unwind";
+import { task, time, debug, unwind, panic, Mutex, POISONED, irq, stack, timer } from "hoprt";
 
 /** A cleanup handler: a console line and a user mark (so the trace orders it against kernel events). */
 function say(arg: u32): void {
@@ -110,18 +109,112 @@ function s6Task(arg: u32): void {
   }
 }
 
-// ---- S7: a limit violation inside a cleanup handler is deferred to its end ---------------------------
-function s7Handler(arg: u32): void {
-  debug.print("S7 in handler deferred " + (limitViolationDeferred(99) ? "yes" : "no"));
-  debug.print("S7 handler goes on");
+// ---- S7: deferred unwinding (Hopter's task/unwind/deferred_{direct,indirect,nested}_drop) ----------
+// A restartable task on a 512-byte static stack: its first run's source function registers a cleanup
+// handler whose own frames (direct), whose callee's (indirect) or whose own handler's (nested) do not
+// fit its stack. The handler runs to its end anyway; the stack overflow is raised when the outermost
+// handler returns, the task unwinds (its older handler runs) and restarts. S7.3: the same inside a
+// handler that runs while the task unwinds after a panic (a nested panic); S7.4: a segmented task's
+// .stackLimit().
+const S7_DEPTH: u32 = 48;
+const s7Runs = new StaticArray<u32>(5);
+let s7Deepest: u32 = 0;
+
+function s7Older(kind: u32): void { debug.print("S7." + kind.toString() + " older handler, while unwinding"); }
+function s7Past(kind: u32, bytes: u32): string {
+  return "reached " + (s7Deepest > bytes ? "past" : "within") + " the " + bytes.toString() + "-byte stack";
 }
-function s7Frame(): void {
-  unwind.defer(s7Handler, 0);
+/** Direct: the handler's own frames. */
+function s7DirectDrop(n: u32): void {
+  if (n == 0) { s7Deepest = <u32>stack.used(); return; }
+  s7DirectDrop(n - 1);
+  if (n == S7_DEPTH) debug.print("S7.0 drop executed; " + s7Past(0, 512));
 }
-function s7Task(arg: u32): void {
-  debug.print("S7 outside deferred " + (limitViolationDeferred(1) ? "yes" : "no"));
-  s7Frame();
-  debug.print("S7 not reached");
+function s7Large(n: u32): u32 {
+  if (n == 0) { s7Deepest = <u32>stack.used(); return 0; }
+  return s7Large(n - 1) + 1;
+}
+/** Indirect: a function the handler calls. */
+function s7IndirectDrop(arg: u32): void {
+  debug.print("S7.1 large function executed: " + s7Large(S7_DEPTH).toString() + " levels");
+  debug.print("S7.1 drop executed; " + s7Past(1, 512));
+}
+/** Nested: a handler registered inside a handler (it runs at s7Middle's return, inside the outer one). */
+function s7InnerDrop(arg: u32): void {
+  s7Large(S7_DEPTH);
+  debug.print("S7.2 inner drop executed; " + s7Past(2, 512));
+}
+function s7Middle(): void { unwind.defer(s7InnerDrop, 0); }
+function s7OuterDrop(arg: u32): void {
+  debug.print("S7.2 outer drop executed");
+  s7Middle();
+  debug.print("S7.2 outer drop goes on after the inner one");
+}
+function s7Source(kind: u32): void {
+  unwind.defer(s7Older, kind);
+  if (kind == 0) unwind.defer(s7DirectDrop, S7_DEPTH);
+  else if (kind == 1) unwind.defer(s7IndirectDrop, 0);
+  else unwind.defer(s7OuterDrop, 0);
+}
+function s7Task(kind: u32): void {
+  const run = s7Runs[kind]++;
+  if (run == 0) {
+    s7Source(kind);
+    debug.print("S7." + kind.toString() + " should not print this");
+  } else debug.print("S7." + kind.toString() + " task restarted after a deferred unwinding");
+}
+function s7WhileUnwinding(arg: u32): void {
+  s7Large(S7_DEPTH);
+  debug.print("S7.3 handler finished while unwinding; " + s7Past(3, 512));
+}
+function s7PanicTask(arg: u32): void {
+  unwind.defer(s7Older, 3);
+  unwind.defer(s7WhileUnwinding, 0);
+  panic("S7.3 first");
+}
+function s7LimitDrop(arg: u32): void {
+  s7Large(3 * S7_DEPTH);
+  debug.print("S7.4 drop executed; " + s7Past(4, 1024));
+}
+function s7LimitSource(): void {
+  unwind.defer(s7Older, 4);
+  unwind.defer(s7LimitDrop, 0);
+}
+function s7LimitTask(arg: u32): void {
+  s7LimitSource();
+  debug.print("S7.4 should not print this");
+}
+
+// ---- S9: diverted stack overflow (Hopter's task/unwind/diverted) --------------------------------
+// A restartable task on a 2 KiB static stack recurses until a call does not fit: that call does not
+// happen, the task panics there (stack overflow, not deferred: no handler runs) and restarts.
+let s9Runs: u32 = 0;
+function s9Recurse(n: u32): u32 { return n == 0 ? 0 : s9Recurse(n - 1) + 1; }
+function s9Task(arg: u32): void {
+  s9Runs++;
+  if (s9Runs == 1) {
+    debug.print("S9 depth " + s9Recurse(100000).toString());
+    debug.print("S9 should not print this");
+  } else debug.print("S9 task restarted after a diverted unwinding (run " + s9Runs.toString() + ")");
+}
+
+// ---- S10: a panic in a TIM2 handler (Hopter's interrupt/unwind): the timer's own update interrupt ----
+// TIM2 at 1 MHz, an update every 200 us; the handler panics on every other update, its cleanup handler
+// prints; the task it interrupts spins on through all of them.
+let s10Updates: u32 = 0;
+function s10Cleanup(n: u32): void { debug.print("S10 cleanup " + n.toString()); }
+function s10OnTim2(): void {
+  timer.clearUpdate(2);
+  s10Updates++;
+  unwind.defer(s10Cleanup, s10Updates);
+  if ((s10Updates & 1) == 1) panic("S10 in TIM2");
+  debug.print("S10 handler ok " + s10Updates.toString());
+}
+function s10Task(arg: u32): void {
+  let spins: u32 = 0;
+  while (s10Updates < 4) spins++;
+  timer.stop(2);
+  debug.print("S10 task went on through 4 updates: " + (spins > 1000 ? "yes" : "no"));
 }
 
 // ---- S8: restart in place when no task slot is free ---------------------------------------
@@ -161,7 +254,25 @@ export function main(): void {
   task.build().entry(s6Task).name("s6").priority(6).spawn();
   time.sleepMs(2);
 
-  task.build().entry(s7Task).name("s7").priority(5).spawn();
+  const stacklets = stack.stacklets();
+  for (let kind: u32 = 0; kind < 3; kind++) {
+    task.build().entry(s7Task).arg(kind).name("s7." + kind.toString()).priority(5).staticStack(512).spawnRestartable();
+    time.sleepMs(2);
+  }
+  task.build().entry(s7PanicTask).name("s7.3").priority(5).staticStack(512).spawn();
+  time.sleepMs(2);
+  task.build().entry(s7LimitTask).name("s7.4").priority(5).stackLimit(1024).spawn();
+  time.sleepMs(2);
+  debug.print("S7 stacklets " + (stack.stacklets() == stacklets ? "all freed" : "leaked " + (stack.stacklets() - stacklets).toString()));
+
+  task.build().entry(s9Task).name("s9").priority(5).staticStack(2048).spawnRestartable();
+  time.sleepMs(2);
+
+  irq.attach(timer.irqOf(2), s10OnTim2, 3);
+  irq.enable(timer.irqOf(2));
+  timer.start(2, timer.clockHz() / 1_000_000 - 1, 199);
+  timer.enableUpdateInterrupt(2);
+  task.build().entry(s10Task).name("s10").priority(6).spawn();
   time.sleepMs(2);
 
   while (task.count() < task.maxTasks() - 1) task.build().entry(filler).arg(3).priority(7).spawn();
