@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
 import HopRTTransform, { reports, type PipelineReport } from "./transform.js";
+import { embedSourceMap } from "./sourcemap.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT, EXCEPTION_TAIL_CHAIN } from "./weights.js";
 
 /**
@@ -88,6 +89,12 @@ export interface BuildOptions {
   tickHz?: number;
   /** Where sources are read from (default: Node's file system). */
   files?: BuildFiles;
+  /**
+   * Keep source locations (default true): a `hoprt.sourcemap` custom section
+   * maps code offsets to file:line:column, so a trap's report names its
+   * source line. The code is byte for byte the same either way.
+   */
+  sourceLines?: boolean;
 }
 
 export const DEFAULT_MAX_TASKS = 32;
@@ -204,10 +211,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (tickHz !== undefined) args.push("--use", `HOPRT_TICK_HZ=${tickHz}`);
   // A name section (the code is the same with or without it): traps and profilers name the function.
   args.push("--debug");
+  // Source locations (the code is the same with or without them either): traps name the line.
+  const sourceLines = options.sourceLines ?? true;
+  if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
+  if (sourceLines) args.push("--sourceMap");
+  let sourceMap: string | null = null;
   const result = await asc.main(args, {
     readFile,
     writeFile: (name: string, contents: Uint8Array | string) => {
       if (name.endsWith(".wasm")) wasm = contents as Uint8Array;
+      else if (name.endsWith(".wasm.map")) sourceMap = typeof contents === "string" ? contents : new TextDecoder().decode(contents);
     },
     listFiles: () => [],
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
@@ -216,6 +229,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   } as any);
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);
+  }
+  if (sourceLines) {
+    if (sourceMap === null) throw new BuildError(`hoprt build: ${options.app}: the compiler made no source map`);
+    wasm = embedSourceMap(wasm, sourceMap);
   }
   return { wasm, report: reports[reports.length - 1], stderr };
 }
