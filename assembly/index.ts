@@ -9,7 +9,7 @@ import * as kernelIrq from "./kernel/irq";
 import * as config from "./kernel/config";
 import * as errors from "./kernel/errors";
 import { lock, unlock } from "./kernel/lock";
-import { inIsr, currentId, refuse } from "./kernel/context";
+import { inIsr, currentId, refuse, OUTSIDE_MACHINE, outsideMachine } from "./kernel/context";
 import * as clock from "./mcu/clock";
 import * as bus from "./mcu/bus";
 import * as probeConsole from "./probe/console";
@@ -118,6 +118,7 @@ export namespace task {
   export function breathingConcurrency(): u32 { return breathing.concurrency(); }
   /** Let the other ready tasks of the same priority run first. */
   export function yieldCurrent(): void {
+    if (OUTSIDE_MACHINE) outsideMachine("task.yieldCurrent", "");
     if (inIsr()) { refuse(errors.ERR_IN_ISR); return; }
     sched.rotateCurrent();
     sched.requestSwitch();
