@@ -125,7 +125,10 @@ export namespace task {
   }
   /** The running task's id (-1 in a handler). */
   export function current(): i32 { return kernelTask.currentTaskId(); }
-  export function exit(): void { kernelTask.exitCurrent(); }
+  export function exit(): void {
+    if (OUTSIDE_MACHINE) outsideMachine("task.exit", "");
+    kernelTask.exitCurrent();
+  }
   /** Change the running task's priority; 0 or a negative error code. */
   export function setPriority(p: i32): i32 {
     if (inIsr()) return refuse(errors.ERR_IN_ISR);

@@ -36,6 +36,23 @@ function findPackageRoot(start: string): string {
   return dir;
 }
 
+/**
+ * Binaryen's Emscripten glue (loaded with asc) adds an uncaughtException
+ * listener that rethrows the error from inside its one-line minified
+ * source, so Node prints megabytes of that line before any uncaught error of
+ * a program that imports the compiler (and exits 7). The listener exists for
+ * Emscripten's exit() unwinding, which Binaryen as a library never does:
+ * drop it, and such errors read as Node prints them anywhere else.
+ */
+function dropEmscriptenRethrow(): void {
+  if (typeof process === "undefined" || typeof process.listeners !== "function") return;
+  for (const listener of process.listeners("uncaughtException")) {
+    const text = String(listener);
+    if (text.includes('"unwind"') && text.includes("throw")) process.removeListener("uncaughtException", listener);
+  }
+}
+dropEmscriptenRethrow();
+
 const VIRTUAL_DIR = "__hoprt_pkg__";
 const ENTRY_NAME = "__hoprt_entry__.ts";
 

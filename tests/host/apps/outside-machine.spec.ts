@@ -7,6 +7,7 @@ describe("outside the machine", () => {
   it("sleepMs", () => { time.sleepMs(5); });
   it("sleepTicks", () => { time.sleepTicks(1); });
   it("yield", () => { task.yieldCurrent(); });
+  it("exit", () => { task.exit(); });
   it("take", () => { new Semaphore(1, 1).take(); });
   it("takeTimeout", () => { new Semaphore(1, 0).takeTimeout(10); });
   it("lock", () => { new Mutex().lock(); });
