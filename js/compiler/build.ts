@@ -249,7 +249,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
   if (sourceLines) {
     if (sourceMap === null) throw new BuildError(`hoprt build: ${options.app}: the compiler made no source map`);
+    const start = performance.now();
     wasm = embedSourceMap(wasm, sourceMap);
+    if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: source map section ${(performance.now() - start).toFixed(0)} ms\n`);
   }
   return { wasm, report: reports[reports.length - 1], stderr };
 }

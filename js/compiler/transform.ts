@@ -120,11 +120,13 @@ export function sourceLocations(program: any): SourceLocations {
 
 function restoreLocations(module: any, locations: SourceLocations | undefined): void {
   if (!locations || locations.size === 0) return;
+  const start = performance.now();
   for (const [name, list] of locations) {
     const fn = module.getFunction(name);
     if (!fn) continue; // inlined everywhere, merged or removed
     for (const [expr, file, line, column] of list) module.setDebugLocation(fn, expr, file, line, column);
   }
+  if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: source locations ${(performance.now() - start).toFixed(0)} ms\n`);
 }
 
 
@@ -289,6 +291,9 @@ export const reports: PipelineReport[] = [];
 
 export default class HopRTTransform extends Transform {
   afterCompile(module: any): void {
-    reports.push(runPipeline(module, { locations: sourceLocations((this as any).program) }));
+    const start = performance.now();
+    const locations = sourceLocations((this as any).program);
+    if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: source locations read ${(performance.now() - start).toFixed(0)} ms\n`);
+    reports.push(runPipeline(module, { locations }));
   }
 }
