@@ -152,11 +152,18 @@ describe("a trap's report names its source line", () => {
     }
   });
 
-  it("hoprt run prints the line in the panic report", () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, "bin/hoprt.js"), "run", "app.wasm", "--for", "5ms"], { cwd: dir, encoding: "utf8" });
+  it("hoprt run prints the line in the panic report; --no-source-lines builds without, and is refused for a .wasm", () => {
+    const hoprt = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "bin/hoprt.js"), ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, HOPRT_CACHE_DIR: path.join(dir, "cache") } });
+    const r = hoprt("run", "app.wasm", "--for", "5ms");
     expect(r.status).toBe(4);
     expect(r.stderr).toContain("hoprt: panic in task stops at cycle");
-    expect(r.stderr).toContain(": trap: unreachable in app/stops at app.ts:7:17\n");
+    expect(r.stderr).toContain(": trap: unreachable in app/stops at app.ts:7:17 (--allow-panics to go on)\n");
+    const plain = hoprt("run", "app.ts", "--for", "5ms", "--no-source-lines");
+    expect(plain.status).toBe(4);
+    expect(plain.stderr).toContain(": trap: unreachable in app/stops (--allow-panics to go on)\n");
+    const refused = hoprt("run", "app.wasm", "--no-source-lines");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe("hoprt: --no-source-lines: build options, for an app's .ts (app.wasm is already built)\n");
   });
 });
 
