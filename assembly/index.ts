@@ -9,7 +9,7 @@ import * as kernelIrq from "./kernel/irq";
 import * as config from "./kernel/config";
 import * as errors from "./kernel/errors";
 import { lock, unlock } from "./kernel/lock";
-import { inIsr, currentId, refuse } from "./kernel/context";
+import { inIsr, currentId, refuse, OUTSIDE_MACHINE, outsideMachine } from "./kernel/context";
 import * as clock from "./mcu/clock";
 import * as bus from "./mcu/bus";
 import * as probeConsole from "./probe/console";
@@ -118,13 +118,17 @@ export namespace task {
   export function breathingConcurrency(): u32 { return breathing.concurrency(); }
   /** Let the other ready tasks of the same priority run first. */
   export function yieldCurrent(): void {
+    if (OUTSIDE_MACHINE) outsideMachine("task.yieldCurrent", "");
     if (inIsr()) { refuse(errors.ERR_IN_ISR); return; }
     sched.rotateCurrent();
     sched.requestSwitch();
   }
   /** The running task's id (-1 in a handler). */
   export function current(): i32 { return kernelTask.currentTaskId(); }
-  export function exit(): void { kernelTask.exitCurrent(); }
+  export function exit(): void {
+    if (OUTSIDE_MACHINE) outsideMachine("task.exit", "");
+    kernelTask.exitCurrent();
+  }
   /** Change the running task's priority; 0 or a negative error code. */
   export function setPriority(p: i32): i32 {
     if (inIsr()) return refuse(errors.ERR_IN_ISR);

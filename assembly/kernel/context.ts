@@ -36,6 +36,23 @@ function refuseBlocking(): bool {
   return true;
 }
 
+// @ts-ignore: defined by the hoprt/as-pect preset (js/as-pect/asconfig.json) for an app's unit specs
+export const OUTSIDE_MACHINE: bool = isDefined(HOPRT_OUTSIDE_MACHINE);
+
+/**
+ * An as-pect spec runs outside the machine: no task runs, no time passes,
+ * nothing switches. A call that may block or sleep cannot do there what it
+ * says, so it fails the spec naming itself, whether or not it would have had
+ * to wait (as in a handler). Every call site reads
+ * `if (OUTSIDE_MACHINE) outsideMachine(...)`: a firmware compiles none of it.
+ */
+export function outsideMachine(call: string, instead: string): void {
+  abort(`${call} would block or switch tasks, and a spec runs outside the machine (no task runs, no time passes, nothing switches). ` +
+    instead + `Test it in a firmware, with Machine from "hoprt/host" (docs/as-pect.md).`);
+  // as-pect's abort() records the message and returns: the trap is what fails the spec.
+  unreachable();
+}
+
 /** Refuse a call: trace it and return the code. */
 export function refuse(code: i32, detail: u32 = 0): i32 {
   trace.emitHere(trace.EV_ERROR, <u32>code, detail);

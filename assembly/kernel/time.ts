@@ -18,7 +18,7 @@ import * as trace from "../probe/trace";
 import * as errors from "./errors";
 import * as sched from "./sched";
 import { lock, unlock, tryLock, pend, applied, Pendable, OP_TICK } from "./lock";
-import { inIsr, refuse, blockingRefused } from "./context";
+import { inIsr, refuse, blockingRefused, OUTSIDE_MACHINE, outsideMachine } from "./context";
 import * as config from "./config";
 
 export let tickHz: u32 = 1000;
@@ -48,6 +48,7 @@ export function msForTicks(t: u64): u64 {
 
 /** Block the calling task for `n` ticks (n = 0 counts as 1). */
 export function sleepTicks(n: u32): i32 {
+  if (OUTSIDE_MACHINE) outsideMachine("time.sleepTicks", "");
   if (blockingRefused()) return errors.ERR_IN_ISR;
   if (n == 0) n = 1;
   lock();
@@ -62,6 +63,7 @@ export function sleepTicks(n: u32): i32 {
 
 /** Block for `ms`; ERR_TOO_LONG (traced) if that many ms do not fit in 2^32 - 1 ticks. */
 export function sleepMs(ms: u32): i32 {
+  if (OUTSIDE_MACHINE) outsideMachine("time.sleepMs", "");
   if (blockingRefused()) return errors.ERR_IN_ISR;
   const n = timeoutTicks(ms);
   if (n < 0) return errors.ERR_TOO_LONG;

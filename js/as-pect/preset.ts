@@ -10,10 +10,12 @@
  * rings above it).
  *
  * A spec imports "hoprt" (and "hoprt/testing") as an app does. Without a
- * firmware build there is no dispatch loop: the code that would suspend a
- * context (a blocking call, a sleep, a task switch) reaches Asyncify's
- * runtime, which only `hoprt build` provides; here those imports throw an
- * Error that names the call and says where to test it instead.
+ * firmware build there is no dispatch loop: the asconfig defines
+ * HOPRT_OUTSIDE_MACHINE, so every kernel call that may block, sleep or
+ * switch tasks fails the spec naming itself (assembly/kernel/context.ts
+ * outsideMachine). Code that would suspend a context some other way reaches
+ * Asyncify's runtime, which only `hoprt build` provides; here those imports
+ * throw an Error that says where to test it instead.
  */
 
 /** The functions Binaryen's Asyncify runtime gives a firmware, which a spec does not have. */

@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
 import HopRTTransform, { reports, pipelineSettings, type PipelineReport } from "./transform.js";
+import { embedSourceMap } from "./sourcemap.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT, EXCEPTION_TAIL_CHAIN } from "./weights.js";
 
 /**
@@ -34,6 +35,23 @@ function findPackageRoot(start: string): string {
   }
   return dir;
 }
+
+/**
+ * Binaryen's Emscripten glue (loaded with asc) adds an uncaughtException
+ * listener that rethrows the error from inside its one-line minified
+ * source, so Node prints megabytes of that line before any uncaught error of
+ * a program that imports the compiler (and exits 7). The listener exists for
+ * Emscripten's exit() unwinding, which Binaryen as a library never does:
+ * drop it, and such errors read as Node prints them anywhere else.
+ */
+function dropEmscriptenRethrow(): void {
+  if (typeof process === "undefined" || typeof process.listeners !== "function") return;
+  for (const listener of process.listeners("uncaughtException")) {
+    const text = String(listener);
+    if (text.includes('"unwind"') && text.includes("throw")) process.removeListener("uncaughtException", listener);
+  }
+}
+dropEmscriptenRethrow();
 
 const VIRTUAL_DIR = "__hoprt_pkg__";
 const ENTRY_NAME = "__hoprt_entry__.ts";
@@ -93,6 +111,12 @@ export interface BuildOptions {
    * app without unwind.defer nothing (tests/host/defer-cost.test.ts). Default true.
    */
   deferPass?: boolean;
+  /**
+   * Keep source locations (default true): a `hoprt.sourcemap` custom section
+   * maps code offsets to file:line:column, so a trap's report names its
+   * source line. The code is byte for byte the same either way.
+   */
+  sourceLines?: boolean;
 }
 
 export const DEFAULT_MAX_TASKS = 32;
@@ -210,10 +234,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // A name section (the code is the same with or without it): traps and profilers name the function.
   args.push("--debug");
   pipelineSettings.deferPass = options.deferPass ?? true;
+  // Source locations (the code is the same with or without them either): traps name the line.
+  const sourceLines = options.sourceLines ?? true;
+  if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
+  if (sourceLines) args.push("--sourceMap");
+  let sourceMap: string | null = null;
   const result = await asc.main(args, {
     readFile,
     writeFile: (name: string, contents: Uint8Array | string) => {
       if (name.endsWith(".wasm")) wasm = contents as Uint8Array;
+      else if (name.endsWith(".wasm.map")) sourceMap = typeof contents === "string" ? contents : new TextDecoder().decode(contents);
     },
     listFiles: () => [],
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
@@ -222,6 +252,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   } as any).finally(() => { pipelineSettings.deferPass = true; });
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);
+  }
+  if (sourceLines) {
+    if (sourceMap === null) throw new BuildError(`hoprt build: ${options.app}: the compiler made no source map`);
+    const start = performance.now();
+    wasm = embedSourceMap(wasm, sourceMap);
+    if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: source map section ${(performance.now() - start).toFixed(0)} ms\n`);
   }
   return { wasm, report: reports[reports.length - 1], stderr };
 }

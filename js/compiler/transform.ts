@@ -87,6 +87,47 @@ function unmarkHardware(module: any): void {
 
 export interface PipelineOptions {
   optimizeLevel?: number;
+  /** Source locations the compiler gave expressions (asc --sourceMap), re-attached where the pipeline rebuilds a function. */
+  locations?: SourceLocations;
+}
+
+/** Per function (by its name in the module): expression -> [debug file index, line, column (0-based)]. */
+export type SourceLocations = Map<string, Array<[number, number, number, number]>>;
+
+/**
+ * The locations asc recorded (only with --sourceMap; empty otherwise). The
+ * pipeline rebuilds functions (defer.ts, instrument.ts re-add them with more
+ * locals), and a re-added function starts with no locations in Binaryen:
+ * these put back every one whose expression is still in the module. The
+ * code is the same with or without them (they are not read by any pass that
+ * changes code), so a build with locations runs exactly as one without.
+ */
+export function sourceLocations(program: any): SourceLocations {
+  const out: SourceLocations = new Map();
+  for (const element of program?.instancesByName?.values?.() ?? []) {
+    const debug = element?.debugLocations;
+    if (!(debug instanceof Map) || debug.size === 0) continue;
+    const list: Array<[number, number, number, number]> = [];
+    for (const [expr, range] of debug) {
+      const source = range.source;
+      if (source.debugInfoIndex < 0) continue;
+      const line = source.lineAt(range.start);
+      list.push([expr, source.debugInfoIndex, line, source.columnAt() - 1]);
+    }
+    out.set(element.internalName, list);
+  }
+  return out;
+}
+
+function restoreLocations(module: any, locations: SourceLocations | undefined): void {
+  if (!locations || locations.size === 0) return;
+  const start = performance.now();
+  for (const [name, list] of locations) {
+    const fn = module.getFunction(name);
+    if (!fn) continue; // inlined everywhere, merged or removed
+    for (const [expr, file, line, column] of list) module.setDebugLocation(fn, expr, file, line, column);
+  }
+  if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: source locations ${(performance.now() - start).toFixed(0)} ms\n`);
 }
 
 /**
@@ -137,6 +178,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   // Cleanup epilogues on the functions that call unwind.defer, before anything is inlined (defer.ts).
   if (pipelineSettings.deferPass) addDeferEpilogues(module);
   else if (module.getFunction(DEFER_NAMES.defer)) throw new Error("hoprt transform: the app calls unwind.defer, so it cannot be built without the cleanup-handler pass");
+  restoreLocations(module, options.locations);
   // Keep what the instrumentation will call or write from being removed or inlined.
   if (!module.getExport(KEEP_PREFIX + "checkpoint")) module.addFunctionExport(NAMES.checkpoint, KEEP_PREFIX + "checkpoint");
   if (!module.getExport(KEEP_PREFIX + "guard")) module.addFunctionExport(NAMES.stackOverflow, KEEP_PREFIX + "guard");
@@ -204,6 +246,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   unmarkHardware(module);
 
   const report = instrumentModule(module, NAMES);
+  restoreLocations(module, options.locations);
   phase("instrument");
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWatInstrumented = module.emitText();
   if (report.violations.length > 0) {
@@ -219,6 +262,8 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   b.clearPassArguments();
   b.setPassArgument("asyncify-ignore-imports", "");
   module.runPasses(["asyncify"]);
+  // Asyncify rebuilds the code around suspend points and leaves some expressions without their location.
+  restoreLocations(module, options.locations);
   phase("asyncify");
   b.clearPassArguments();
   // Costs are fixed now. Asyncify already simplified the functions it
@@ -258,6 +303,9 @@ export const reports: PipelineReport[] = [];
 
 export default class HopRTTransform extends Transform {
   afterCompile(module: any): void {
-    reports.push(runPipeline(module));
+    const start = performance.now();
+    const locations = sourceLocations((this as any).program);
+    if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: source locations read ${(performance.now() - start).toFixed(0)} ms\n`);
+    reports.push(runPipeline(module, { locations }));
   }
 }

@@ -11,3 +11,7 @@ export { readMeta, META_SECTION } from "./meta.js";
 export type { FirmwareMeta, FirmwareBounds } from "./meta.js";
 export { ERROR_CODES, errorName } from "./errors.js";
 export { ctfMetadata, ctfStream, CTF_EVENT_NAMES } from "./ctf.js";
+export { locateTrap, wasmFrames } from "./machine.js";
+export type { TrapSite, WasmFrame } from "./machine.js";
+export { readSourceMap, SourceMap, SOURCE_MAP_SECTION } from "./sourcemap.js";
+export type { SourceLocation } from "./sourcemap.js";

@@ -9,6 +9,7 @@ import { toVcd } from "./vcd.js";
 import { readMeta, type FirmwareMeta } from "./meta.js";
 import { errorName } from "./errors.js";
 import { ctfMetadata, ctfStream } from "./ctf.js";
+import { readSourceMap, formatLocation, type SourceMap, type SourceLocation } from "./sourcemap.js";
 
 export const SUPPORTED_ABI = 1;
 export const IRQ_LINES = 82;
@@ -87,8 +88,14 @@ export interface Panic {
   reason: string;
   /** For a stack overflow the bytes in use, for a bus fault the address, for an abort the line. */
   detail: number;
-  /** An abort's message and source file. */
+  /** An abort's message and source file; a trap's message, function and (when the build kept locations) line. */
   message?: string;
+  /**
+   * A trap's source line, when the firmware has source locations (built with
+   * sourceLines, the default): the application's line (its call into the
+   * library when the trap was in library code), else the trapping line.
+   */
+  source?: SourceLocation;
   /** Raised while the context was already unwinding (inside a cleanup handler). */
   nested: boolean;
   /**
@@ -315,30 +322,69 @@ export interface MachineOptions {
 interface RingState { base: number; capacity: number }
 
 interface PanicRecord {
-  cycle: bigint; context: number; reason: number; detail: number; abortIndex: number; trap?: string;
+  cycle: bigint; context: number; reason: number; detail: number; abortIndex: number; trap?: string; source?: SourceLocation;
   nested: boolean; deferred: number; unwound?: { cycle: bigint; handlers: number; nestedPanics: number }; restartedAs?: number;
 }
 
 /** Why a panic was raised later than noticed (EV_PANIC's c; assembly/mcu/core.ts DEFERRED_*). */
 export const PANIC_DEFERRED: Record<number, "kernel lock" | "cleanup handler"> = { 1: "kernel lock", 2: "cleanup handler" };
 
-/**
- * Where a trap happened, from the runtime's stack (the firmware keeps a
- * name section): the trapping function, and the application function that
- * called it when the trap was in library code.
- */
-export function trapSite(error: unknown): string | undefined {
-  const stack = error instanceof Error ? error.stack ?? "" : "";
-  const frames: string[] = [];
+/** One WebAssembly frame of a runtime's stack trace. */
+export interface WasmFrame {
+  /** From the name section (the firmware keeps one); absent for an unnamed function. */
+  name?: string;
+  /** The byte offset in the module (V8 and SpiderMonkey give it: `wasm-function[N]:0x1a2b`). */
+  offset?: number;
+}
+
+/** The WebAssembly frames of an error's stack, innermost first (V8's and SpiderMonkey's formats). */
+export function wasmFrames(error: unknown): WasmFrame[] {
+  const stack = error instanceof Error ? String(error.stack ?? "") : "";
+  const frames: WasmFrame[] = [];
   for (const line of stack.split("\n")) {
+    if (!line.includes("wasm")) continue;
     const v8 = /^\s*at (.+?) \(wasm:\/\/wasm\/[^)]*\)$/.exec(line);
     const spider = /^(.+?)@wasm:\/\/wasm\//.exec(line) ?? /^(.+?)@.*wasm-function/.exec(line);
+    const at = /wasm-function\[\d+\]:0x([0-9a-fA-F]{1,8})\b/.exec(line);
     const name = v8?.[1] ?? spider?.[1];
-    if (name) frames.push(name);
+    if (!name && !at) continue;
+    frames.push({ ...(name ? { name } : {}), ...(at ? { offset: parseInt(at[1], 16) } : {}) });
   }
+  return frames;
+}
+
+/** Where a trap happened: the trapping function, and the application's frame when the trap was in library code. */
+export interface TrapSite {
+  /** "fn", or "fn (called from appFn)"; with source locations "... at file:line:col". */
+  text: string;
+  /** The application's line when the build kept locations (the call into the library, for a trap inside it), else the trapping line. */
+  source?: SourceLocation;
+}
+
+/**
+ * Where a trap happened, from the runtime's stack (the firmware keeps a
+ * name section) and, when the build kept them, the source map: the
+ * trapping function, and the application function that called it when the
+ * trap was in library code, each with its source line.
+ */
+export function locateTrap(error: unknown, sourceMap: SourceMap | null = null): TrapSite | undefined {
+  const frames = wasmFrames(error);
   if (frames.length === 0) return undefined;
-  const user = frames.find((f) => !f.startsWith("~lib/"));
-  return user && user !== frames[0] ? `${frames[0]} (called from ${user})` : frames[0];
+  const where = (f: WasmFrame) => (f.offset !== undefined && sourceMap ? sourceMap.lookup(f.offset) : undefined);
+  const label = (f: WasmFrame, l: SourceLocation | undefined) => `${f.name ?? "an unnamed function"}${l ? " at " + formatLocation(l) : ""}`;
+  const top = frames[0];
+  const topSource = where(top);
+  const user = frames.find((f) => f.name !== undefined && !f.name.startsWith("~lib/"));
+  if (user && user !== top) {
+    const userSource = where(user);
+    return { text: `${label(top, topSource)} (called from ${label(user, userSource)})`, source: userSource ?? topSource };
+  }
+  return { text: label(top, topSource), source: topSource };
+}
+
+/** locateTrap's text alone (no source map: function names only). */
+export function trapSite(error: unknown, sourceMap: SourceMap | null = null): string | undefined {
+  return locateTrap(error, sourceMap)?.text;
 }
 
 export class Machine {
@@ -509,6 +555,12 @@ export class Machine {
   get sysclkHz(): number { this.check(); return this.exports.hoprt_sysclk_hz(); }
   /** What the build wrote into the firmware (hoprt.meta): the latency bounds; null if absent or malformed. */
   get meta(): FirmwareMeta | null { return readMeta(this.module); }
+  private sourceMapRead: SourceMap | null | undefined;
+  /** The firmware's source locations (hoprt.sourcemap), read at the first trap; null without them. */
+  private sourceMap(): SourceMap | null {
+    if (this.sourceMapRead === undefined) this.sourceMapRead = readSourceMap(this.module);
+    return this.sourceMapRead;
+  }
   get cycles(): bigint { this.check(); return this.exports.hoprt_cycles(); }
 
   /** @internal Run the firmware's static initialisation and boot, once. */
@@ -549,8 +601,8 @@ export class Machine {
         code = this.exports.hoprt_run(sliceEnd - before);
       } catch (e) {
         // A WebAssembly trap: the context that ran panics; the machine goes on.
-        const site = trapSite(e);
-        const what = `${(e as Error).message}${site ? " in " + site : ""}`;
+        const site = locateTrap(e, this.sourceMap());
+        const what = `${(e as Error).message}${site ? " in " + site.text : ""}`;
         faults.push(what);
         this.exports.hoprt_asyncify_reset();
         const after = this.exports.hoprt_fault();
@@ -558,7 +610,10 @@ export class Machine {
         this.drain();
         for (let i = before; i < this.panicRecords.length; i++) {
           const r = this.panicRecords[i];
-          if (r.reason === 3 || (r.reason === 9 && r.detail === 3)) r.trap = what;
+          if (r.reason === 3 || (r.reason === 9 && r.detail === 3)) {
+            r.trap = what;
+            if (site?.source) r.source = site.source;
+          }
         }
         if (after === 4) { reason = "fatal"; break; }
         if (after === 5) { reason = "kernel bug"; break; }
@@ -817,6 +872,7 @@ export class Machine {
       reason: PANIC_REASONS[e.reason] ?? `reason ${e.reason}`,
       detail: e.detail,
       message: e.reason === 1 ? abortMessage(e.abortIndex, e.detail) : e.reason === 8 ? abortMessage(e.abortIndex, 0) : e.reason === 6 ? KERNEL_MISUSE[e.detail] : e.reason === 9 ? kernelBugMessage(e.detail, e.trap) : e.trap,
+      ...(e.source ? { source: { ...e.source } } : {}),
       nested: e.nested,
       ...(PANIC_DEFERRED[e.deferred] ? { deferred: PANIC_DEFERRED[e.deferred] } : {}),
       ...(e.unwound ? { unwound: { ...e.unwound } } : {}),

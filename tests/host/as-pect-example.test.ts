@@ -65,6 +65,34 @@ describe("examples/as-pect: a user's own as-pect specs", () => {
     }
   });
 
+  it("fail a spec that blocks or sleeps with an error naming the call, not a trap dump or a hang", () => {
+    const spec = path.join(project, "tests", "outside-machine.spec.ts");
+    fs.copyFileSync(path.join(REPO, "tests", "host", "apps", "outside-machine.spec.ts"), spec);
+    try {
+      const r = asp(project);
+      expect(r.status).not.toBe(0);
+      expect(r.out).toContain("tests/outside-machine.spec.ts Pass: 1 / 17");
+      const why = (call: string, instead = "") =>
+        `${call} would block or switch tasks, and a spec runs outside the machine (no task runs, no time passes, nothing switches). ` +
+        `${instead}Test it in a firmware, with Machine from "hoprt/host" (docs/as-pect.md).`;
+      const failed = [
+        ["sleepMs", why("time.sleepMs")], ["sleepTicks", why("time.sleepTicks")], ["yield", why("task.yieldCurrent")], ["exit", why("task.exit")],
+        ["take", why("Semaphore.take", "In a spec use tryTake(). ")], ["takeTimeout", why("Semaphore.takeTimeout", "In a spec use tryTake(). ")],
+        ["lock", why("Mutex.lock", "In a spec use tryLock(). ")], ["lockTimeout", why("Mutex.lockTimeout", "In a spec use tryLock(). ")],
+        ["send", why("Channel.send", "In a spec use trySend(). ")], ["sendTimeout", why("Channel.sendTimeout", "In a spec use trySend(). ")],
+        ["receive", why("Channel.receive", "In a spec use tryReceive(). ")], ["receiveTimeout", why("Channel.receiveTimeout", "In a spec use tryReceive(). ")],
+        ["wait", why("Mailbox.wait", "In a spec read pending(). ")], ["waitTimeout", why("Mailbox.waitTimeout", "In a spec read pending(). ")],
+        ["condvar wait", why("CondVar.wait")], ["condvar waitTimeout", why("CondVar.waitTimeout")],
+      ];
+      const reported = r.out.split("\n").filter((l) => l.trim().startsWith("❌") && l.includes(" - ")).map((l) => l.trim());
+      expect(reported).toEqual(failed.map(([name, message]) => `❌ ${name} - ${message}`));
+      expect(r.out).not.toContain("RuntimeError");
+      expect(r.out).toContain("tests/counter.spec.ts Pass: 4 / 4");
+    } finally {
+      fs.rmSync(spec);
+    }
+  });
+
   it("the app the specs test builds with `hoprt build` and counts presses as a firmware", async () => {
     const built = spawnSync(process.execPath, [path.join(REPO, "bin", "hoprt.js"), "build", "app.ts", "-o", "app.wasm"], { cwd: project, encoding: "utf8" });
     expect(built.stderr).toMatch(/^hoprt: wrote app.wasm \(\d+ bytes\)\n$/);

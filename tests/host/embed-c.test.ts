@@ -36,8 +36,8 @@ describe("examples/embed-c: a HopRT firmware in a C program", () => {
 
     const m = Machine.loadSync(fs.readFileSync(path.join(out, "firmware.wasm")));
     m.runFor(cycles);
-    // The trap names its function (the firmware keeps a name section).
-    expect(m.panics().map((p) => [p.where, p.reason, p.message])).toEqual([["task faulty", "trap", "divide by zero in app/faulty"]]);
+    // The trap names its function (name section) and line (hoprt.sourcemap).
+    expect(m.panics().map((p) => [p.where, p.reason, p.message])).toEqual([["task faulty", "trap", "divide by zero in app/faulty at app.ts:16:29"]]);
     expect(m.console.lines[0]).toBe("héllo from HopRT ✓ " + "=".repeat(1500));
     expect(m.console.lines.length).toBe(9);
     expect(native.stdout).toBe(m.console.lines.join("\n") + "\n");

@@ -216,7 +216,7 @@ describe("every panic source takes the one panic path", () => {
       ["task source2", "abort", "", 1],
       ["task source3", "abort", "an assertion (app.ts:16)", 1],
       ["task source4", "abort", "a thrown error (app.ts:17)", 1],
-      ["task source5", "trap", "unreachable in app/source", 1],
+      ["task source5", "trap", "unreachable in app/source at app.ts:18:18", 1],
       ["task source6", "stack overflow", undefined, 1],
       ["task source7", "bus fault", undefined, 1],
       ["task source8", "out of memory", undefined, 1],

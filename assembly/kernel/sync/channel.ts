@@ -21,7 +21,7 @@ import * as sched from "../sched";
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock, tryLock, pend, applied, Pendable, OP_SEND } from "../lock";
-import { inIsr, refuse, blockingRefused } from "../context";
+import { inIsr, refuse, blockingRefused, OUTSIDE_MACHINE, outsideMachine } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_CHANNEL_SEND, KIND_CHANNEL_RECEIVE, WAIT_OK, waitOn, wakeFirst, switchFor, first, length } from "./waitqueue";
 
@@ -82,6 +82,7 @@ export class Channel<T> extends Pendable {
 
   /** Send, waiting for room as long as it takes. 0, or ERR_IN_ISR. */
   send(value: T): i32 {
+    if (OUTSIDE_MACHINE) outsideMachine("Channel.send", "In a spec use trySend(). ");
     if (blockingRefused()) return errors.ERR_IN_ISR;
     this.put(value, 0, true);
     return errors.OK;
@@ -90,6 +91,7 @@ export class Channel<T> extends Pendable {
   trySend(value: T): bool { return this.put(value, 0, false); }
 
   sendTimeout(value: T, ms: u32): bool {
+    if (OUTSIDE_MACHINE) outsideMachine("Channel.sendTimeout", "In a spec use trySend(). ");
     if (blockingRefused()) return false;
     const ticks = time.timeoutTicks(ms);
     if (ticks < 0) return false;
@@ -112,6 +114,7 @@ export class Channel<T> extends Pendable {
 
   /** Receive, waiting as long as it takes. */
   receive(): T {
+    if (OUTSIDE_MACHINE) outsideMachine("Channel.receive", "In a spec use tryReceive(). ");
     if (blockingRefused()) return changetype<T>(0);
     this.take(0, true);
     return this.received;
@@ -121,6 +124,7 @@ export class Channel<T> extends Pendable {
   tryReceive(): bool { return this.take(0, false); }
 
   receiveTimeout(ms: u32): bool {
+    if (OUTSIDE_MACHINE) outsideMachine("Channel.receiveTimeout", "In a spec use tryReceive(). ");
     if (blockingRefused()) return false;
     const ticks = time.timeoutTicks(ms);
     if (ticks < 0) return false;

@@ -11,7 +11,7 @@
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock, tryLock, pend, applied, Pendable, OP_NOTIFY, OP_NOTIFY_ALL } from "../lock";
-import { inIsr, refuse, blockingRefused } from "../context";
+import { inIsr, refuse, blockingRefused, OUTSIDE_MACHINE, outsideMachine } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_CONDVAR, WAIT_OK, waitOn, wakeFirst, switchFor } from "./waitqueue";
 import { Mutex } from "./mutex";
@@ -30,11 +30,13 @@ export class CondVar extends Pendable {
 
   /** Release `m`, wait for a notification, lock `m` again. 0 or an error code (the mutex's). */
   wait(m: Mutex): i32 {
+    if (OUTSIDE_MACHINE) outsideMachine("CondVar.wait", "");
     return this.block(m, 0) ? errors.OK : errors.ERR_TIMEOUT;
   }
 
   /** As wait(), giving up after `ms`; `m` is locked again either way. */
   waitTimeout(m: Mutex, ms: u32): bool {
+    if (OUTSIDE_MACHINE) outsideMachine("CondVar.waitTimeout", "");
     const ticks = time.timeoutTicks(ms);
     if (ticks < 0) return false;
     return this.block(m, <u32>ticks);

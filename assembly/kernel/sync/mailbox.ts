@@ -12,7 +12,7 @@ import { Task } from "../task";
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock, tryLock, pend, applied, Pendable, OP_NOTIFY } from "../lock";
-import { inIsr, refuse, blockingRefused } from "../context";
+import { inIsr, refuse, blockingRefused, OUTSIDE_MACHINE, outsideMachine } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_MAILBOX, WAIT_OK, waitOn, wakeFirst, switchFor, isEmpty } from "./waitqueue";
 
@@ -31,11 +31,13 @@ export class Mailbox extends Pendable {
 
   /** Wait for a notification as long as it takes: 0, ERR_BUSY or ERR_IN_ISR. */
   wait(): i32 {
+    if (OUTSIDE_MACHINE) outsideMachine("Mailbox.wait", "In a spec read pending(). ");
     return this.receive(0);
   }
 
   /** Wait at most `ms`. */
   waitTimeout(ms: u32): bool {
+    if (OUTSIDE_MACHINE) outsideMachine("Mailbox.waitTimeout", "In a spec read pending(). ");
     const ticks = time.timeoutTicks(ms);
     if (ticks < 0) return false;
     return this.receive(<u32>ticks) == errors.OK;

@@ -19,7 +19,7 @@ import * as sched from "../sched";
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock } from "../lock";
-import { inIsr, refuse, blockingRefused } from "../context";
+import { inIsr, refuse, blockingRefused, OUTSIDE_MACHINE, outsideMachine } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_MUTEX, WAIT_OK, waitOn, wakeFirst, first } from "./waitqueue";
 
@@ -45,6 +45,7 @@ export class Mutex {
 
   /** Lock, waiting as long as it takes: OK, POISONED, ERR_RECURSIVE_LOCK or ERR_IN_ISR. */
   lock(): i32 {
+    if (OUTSIDE_MACHINE) outsideMachine("Mutex.lock", "In a spec use tryLock(). ");
     return this.acquire(0, true);
   }
 
@@ -55,6 +56,7 @@ export class Mutex {
 
   /** Lock, waiting at most `ms`. */
   lockTimeout(ms: u32): bool {
+    if (OUTSIDE_MACHINE) outsideMachine("Mutex.lockTimeout", "In a spec use tryLock(). ");
     const ticks = time.timeoutTicks(ms);
     if (ticks < 0) return false;
     return this.acquire(<u32>ticks, true) >= 0;

@@ -12,7 +12,7 @@ import { Task } from "../task";
 import * as time from "../time";
 import * as errors from "../errors";
 import { lock, unlock, tryLock, pend, applied, Pendable, OP_GIVE } from "../lock";
-import { inIsr, refuse, blockingRefused } from "../context";
+import { inIsr, refuse, blockingRefused, OUTSIDE_MACHINE, outsideMachine } from "../context";
 import * as trace from "../../probe/trace";
 import { WaitQueue, WakeOrder, KIND_SEMAPHORE, WAIT_OK, waitOn, wakeFirst, switchFor, length } from "./waitqueue";
 
@@ -40,6 +40,7 @@ export class Semaphore extends Pendable {
 
   /** Take a token, waiting as long as it takes. 0, or ERR_IN_ISR. */
   take(): i32 {
+    if (OUTSIDE_MACHINE) outsideMachine("Semaphore.take", "In a spec use tryTake(). ");
     if (blockingRefused()) return errors.ERR_IN_ISR;
     this.acquire(0, true);
     return errors.OK;
@@ -52,6 +53,7 @@ export class Semaphore extends Pendable {
 
   /** Take a token, waiting at most `ms`. */
   takeTimeout(ms: u32): bool {
+    if (OUTSIDE_MACHINE) outsideMachine("Semaphore.takeTimeout", "In a spec use tryTake(). ");
     if (blockingRefused()) return false;
     const ticks = time.timeoutTicks(ms);
     if (ticks < 0) return false;
