@@ -337,7 +337,7 @@ export function hoprt_memory_info(field: i32): i64 {
     case 9: return <i64>stacklet.allocations;
     case 10: return <i64>stacklet.dynamicBytes;
     case 11: return <i64>stacklet.dynamicPeakBytes;
-    case 5: return maxPauseCycles;
+    case 5: return max<i64>(maxPauseCycles, core.longestStackStretch);
   }
   return -1;
 }

@@ -288,7 +288,9 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   // static stack grows by stacklets too, and the limit does not refuse one.
   const limit = ctx.frameLimit;
   if (waived) ctx.frameLimit = 0;
+  const started = clock.now();
   const block = stacklet.moreStack(ctx, sp, frameBytes, shadowBytes, site);
+  noteStackStretch(started);
   ctx.frameLimit = limit;
   if (block != 0 && waived) {
     const frames = ctx.chainFrames + frameBytes + shadowBytes;
@@ -324,6 +326,20 @@ function overflow(reason: u32, detail: u32): void {
 }
 
 /**
+ * The longest stack extension or return so far, in cycles: the stacklet allocator is atomic
+ * code (a TLSF call, zeroing, the hot-split bookkeeping), so it is one uninterruptible stretch.
+ * Measured here, where measuring costs no modelled cycle; the host's longest-stretch figure
+ * (ABI memory field 5) is the larger of this and the collector's.
+ */
+export let longestStackStretch: i64 = 0;
+
+// @ts-ignore: decorator
+@inline function noteStackStretch(started: i64): void {
+  const d = clock.now() - started;
+  if (dispatching && d > longestStackStretch) longestStackStretch = d;
+}
+
+/**
  * A stack-limit violation inside a cleanup handler: the call goes ahead; the first one is
  * recorded and kernel/unwind.ts raises it when the outermost running handler returns.
  */
@@ -338,7 +354,9 @@ export function stackReturn(block: usize): void {
     return;
   }
   const ctx = changetype<Context>(current);
+  const started = clock.now();
   const callerSp = stacklet.lessStack(ctx, block);
+  noteStackStretch(started);
   // A static stack that grew by stacklets in a cleanup handler is back in its region: its save reserve again.
   if (ctx.stackMode != STACK_SEGMENTED && ctx.stacklet == 0) restoreStaticLimit(ctx);
   __stack_pointer = callerSp;

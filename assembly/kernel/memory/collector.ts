@@ -91,7 +91,7 @@ export let collections: u32 = 0;
 /** Cycles started (static objects' trace stamp). */
 let cycleNumber: u32 = 0;
 export let liveBytes: usize = 0;
-/** The longest uninterruptible stretch of the collector, the allocator or a stack extension so far, in cycles. */
+/** The longest uninterruptible stretch of the collector or the allocator so far (one step), in cycles (the host's figure adds stack extensions: mcu/core.ts). */
 export let maxPauseCycles: i64 = 0;
 /** The longest step of the cycle in progress (the `gc` event's pause). */
 let cycleLongest: i64 = 0;
@@ -300,13 +300,6 @@ export function finishRenew(old: usize, fresh: usize): void {
     shadedCount++;
   }
   took(started);
-}
-
-/** A stretch of other atomic heap work (a stack extension, kernel/stack/stacklet.ts) that began at `started`, for maxPauseCycles. */
-export function noteStretch(started: i64): void {
-  if (!core.dispatching) return;
-  const d = clock.now() - started;
-  if (d > maxPauseCycles) maxPauseCycles = d;
 }
 
 // @ts-ignore: decorator

@@ -44,8 +44,6 @@
 import { Context } from "./context";
 import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
 import * as trace from "../../probe/trace";
-import * as clock from "../../mcu/clock";
-import { noteStretch } from "../memory/collector";
 
 // Metadata offsets. The stacklet below's base and bound need no word: a stacklet's are
 // its own block + META_BYTES, the first region's are kept in the context (firstBase).
@@ -205,14 +203,6 @@ function zero(from: usize, to: usize): void {
  * registers now describe it) or 0 (`refusal` says why; nothing changed).
  */
 export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32): usize {
-  // Uninterruptible (atomic code): its length counts in the heap's longest stretch.
-  const started = clock.now();
-  const block = extend(ctx, sp, frameBytes, shadowBytes, site);
-  noteStretch(started);
-  return block;
-}
-
-function extend(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32): usize {
   const callerSp = sp + frameBytes;
   const below = ctx.stacklet;
   const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
@@ -287,13 +277,6 @@ function extend(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site
  * stacklet below's cached child when that one is hot.
  */
 export function lessStack(ctx: Context, block: usize): usize {
-  const started = clock.now();
-  const callerSp = retract(ctx, block);
-  noteStretch(started);
-  return callerSp;
-}
-
-function retract(ctx: Context, block: usize): usize {
   const below = load<usize>(block + M_PREV);
   const callerSp = load<usize>(block + M_CALLER_SP);
   ctx.stacklet = below;
