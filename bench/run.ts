@@ -42,10 +42,14 @@
  *               the collector's atomic stretch apart), handler operations pended
  *               on held soft-locks, probes merged into a pending one; and
  *               give -> take, ISR -> task, mutex hand-off in both builds.
+ * build         `hoprt build examples/blinky/app.ts` as a user runs it (a new
+ *               process each time): cold (an empty build cache) and cached
+ *               (the second build of the unchanged app), wall-clock ms.
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as asc from "assemblyscript/asc";
 import { build, PACKAGE_ROOT, type KernelLock } from "../js/compiler/build.js";
@@ -353,6 +357,38 @@ export async function irqLatency() {
   return out;
 }
 
+const BUILD_REPEATS = 3;
+
+/** Wall-clock ms of one `hoprt build` of blinky in a new process, with the given cache directory. */
+function cliBuildMs(cacheDir: string, out: string): number {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, "bin", "hoprt.js"), "build", path.join(PACKAGE_ROOT, "examples", "blinky", "app.ts"), "-o", out], {
+    env: { ...process.env, HOPRT_CACHE_DIR: cacheDir, HOPRT_PROFILE: "" },
+    encoding: "utf8",
+  });
+  const ms = seconds(start) * 1000;
+  if (run.status !== 0) throw new Error(`bench build: hoprt build failed:\n${run.stderr}`);
+  return ms;
+}
+
+/** The CLI's build of the README's blink app: cold (empty cache) and cached. */
+async function buildTime() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hoprt-bench-build-"));
+  try {
+    const out = path.join(dir, "blinky.wasm");
+    const cold: number[] = [];
+    const cached: number[] = [];
+    for (let repeat = 0; repeat < BUILD_REPEATS; repeat++) {
+      const cache = path.join(dir, `cache${repeat}`);
+      cold.push(cliBuildMs(cache, out));
+      cached.push(cliBuildMs(cache, out));
+    }
+    return { blinkyColdMs: median(cold), blinkyColdBestMs: Math.min(...cold), blinkyCachedMs: median(cached), blinkyCachedBestMs: Math.min(...cached) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const json = process.argv.includes("--json");
   // --only cpuCrc,contextSwitch runs just those groups.
@@ -361,7 +397,7 @@ async function main() {
   const groups: Array<[string, () => Promise<Record<string, any>>]> = [
     ["cpuLoop", cpuLoop], ["cpuCrc", cpuCrc], ["cpuCount", cpuCount], ["contextSwitch", contextSwitch], ["irq", irq],
     ["sync", sync], ["gpioToggle", gpioToggle], ["uartEcho", uartEcho],
-    ["gc", gcPauses], ["stackMemory", stackMemory], ["irqLatency", irqLatency],
+    ["gc", gcPauses], ["stackMemory", stackMemory], ["irqLatency", irqLatency], ["build", buildTime],
   ];
   const results: Record<string, Record<string, number>> = {};
   for (const [name, run] of groups) {

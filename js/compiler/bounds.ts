@@ -26,8 +26,23 @@ import binaryen from "assemblyscript/binaryen";
 import { classify, isBootOnly, type FunctionClass } from "./rule.js";
 import { CHECK_LABEL_PREFIX, deferredCharges, type InstrumentNames } from "./instrument.js";
 import type { FirmwareBounds } from "../host/meta.js";
+import { childrenOf } from "./walk.js";
 
 const b = binaryen as any;
+
+/**
+ * getExpressionInfo, read once per node: the fixed point below walks the
+ * same bodies many times, and the module does not change while it runs.
+ */
+let infoCache = new Map<number, any>();
+function infoOf(expr: number): any {
+  let info = infoCache.get(expr);
+  if (info === undefined) {
+    info = b.getExpressionInfo(expr);
+    infoCache.set(expr, info);
+  }
+  return info;
+}
 const NONE = -Infinity;
 
 /** The schema is the host's (it reads it back from the firmware's hoprt.meta section). */
@@ -90,25 +105,25 @@ class FunctionBounds {
 
   private charge(expr: number): number | null {
     if (deferredCharges.has(expr)) {
-      const right = b.getExpressionInfo(b.getExpressionInfo(b.LocalSet.getValue(expr)).right);
+      const right = infoOf(infoOf(b.LocalSet.getValue(expr)).right);
       return right.id === b.ConstId ? right.value : null;
     }
     if (b.getExpressionId(expr) !== b.GlobalSetId) return null;
-    const set = b.getExpressionInfo(expr);
+    const set = infoOf(expr);
     if (set.name !== this.names.budget) return null;
-    let value = b.getExpressionInfo(set.value);
+    let value = infoOf(set.value);
     // A charge on a mirrored budget: global.set (local.tee $mirror (mirror - C)).
-    if (value.id === b.LocalSetId) value = b.getExpressionInfo(value.value);
+    if (value.id === b.LocalSetId) value = infoOf(value.value);
     if (value.id !== b.BinaryId || value.op !== b.SubInt32) return null;
-    const right = b.getExpressionInfo(value.right);
+    const right = infoOf(value.right);
     return right.id === b.ConstId ? right.value : null;
   }
 
   private isCheck(expr: number): boolean {
-    const info = b.getExpressionInfo(expr);
+    const info = infoOf(expr);
     if (info.id !== b.IfId || info.ifFalse) return false;
-    let call = b.getExpressionInfo(info.ifTrue);
-    while (call.id === b.BlockId && call.children.length === 1) call = b.getExpressionInfo(call.children[0]);
+    let call = infoOf(info.ifTrue);
+    while (call.id === b.BlockId && call.children.length === 1) call = infoOf(call.children[0]);
     return call.id === b.CallId && call.target === this.names.checkpoint;
   }
 
@@ -126,7 +141,7 @@ class FunctionBounds {
     const charged = this.charge(expr);
     if (charged !== null) return add(s, charged);
     if (this.isCheck(expr)) return this.checkPoint(s);
-    const info = b.getExpressionInfo(expr);
+    const info = infoOf(expr);
     switch (info.id) {
       case b.BlockId: {
         if (info.name) this.labels.set(info.name, dead());
@@ -210,31 +225,33 @@ class FunctionBounds {
 }
 
 function directCallees(expr: number, out: string[] = []): string[] {
-  const info = b.getExpressionInfo(expr);
-  if (info.id === b.ConstId) return out;
-  if (info.id === b.CallId) out.push(info.target);
-  for (const key of ["children", "operands"]) if (Array.isArray(info[key])) for (const c of info[key]) directCallees(c, out);
-  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
-    if (typeof info[key] === "number" && info[key]) directCallees(info[key], out);
-  }
+  const id = b.getExpressionId(expr);
+  if (id === b.ConstId) return out;
+  if (id === b.CallId) out.push(b.Call.getTarget(expr));
+  for (const c of childrenOf(expr)) directCallees(c, out);
   return out;
 }
 
 function hasCallIndirect(expr: number): boolean {
-  const info = b.getExpressionInfo(expr);
-  if (info.id === b.ConstId) return false;
-  if (info.id === b.CallIndirectId) return true;
-  for (const key of ["children", "operands"]) if (Array.isArray(info[key]) && info[key].some((c: number) => hasCallIndirect(c))) return true;
-  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
-    if (typeof info[key] === "number" && info[key] && hasCallIndirect(info[key])) return true;
-  }
-  return false;
+  const id = b.getExpressionId(expr);
+  if (id === b.ConstId) return false;
+  if (id === b.CallIndirectId) return true;
+  return childrenOf(expr).some((c) => hasCallIndirect(c));
 }
 
 const json = (n: number): number | null => (Number.isFinite(n) ? n : null);
 
 /** The bounds of an instrumented module (run after instrumentMachine, before Asyncify). */
 export function computeBounds(module: any, names: InstrumentNames, classOf: (name: string) => FunctionClass = classify): Bounds {
+  infoCache = new Map();
+  try {
+    return boundsOf(module, names, classOf);
+  } finally {
+    infoCache = new Map();
+  }
+}
+
+function boundsOf(module: any, names: InstrumentNames, classOf: (name: string) => FunctionClass): Bounds {
   const functions: Array<{ name: string; cls: FunctionClass; body: number }> = [];
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const info = b.getFunctionInfo(module.getFunctionByIndex(i));

@@ -151,6 +151,14 @@ function entrySource(appImport: string): string {
   ].join("\n");
 }
 
+/** HOPRT_PROFILE=1: asc's own phases (its --stats), beside the transform's (transform.ts). */
+function writeAscStats(stats: Record<string, number>, cpuStart: number): void {
+  const ms = (ns: number) => (ns / 1e6).toFixed(0);
+  const lines = ["parse", "initialize", "compile", "transform", "validate", "optimize", "emit"].map((key) => `hoprt: asc ${key} ${ms(stats[key + "Time"] ?? 0)} ms\n`);
+  const cpu = Number.isNaN(cpuStart) ? "" : ` (cpu ${((process.cpuUsage().user - cpuStart) / 1000).toFixed(0)} ms)`;
+  process.stderr.write(lines.join("") + `hoprt: asc total ${ms(stats.total ?? 0)} ms${cpu}\n`);
+}
+
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const files = options.files ?? nodeFiles;
   const appPath = path.resolve(options.app);
@@ -229,6 +237,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...(stacks === "static" ? ["--use", "HOPRT_STATIC_STACKS=1"] : []),
     "--use", `HOPRT_STACKLET_ADDITION=${addition}`,
     "--noColors",
+    // The transform validates the module it leaves (transform.ts); a second validation found nothing new.
+    "--noValidate",
   ];
   if (tickHz !== undefined) args.push("--use", `HOPRT_TICK_HZ=${tickHz}`);
   // A name section (the code is the same with or without it): traps and profilers name the function.
@@ -239,6 +249,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
   if (sourceLines) args.push("--sourceMap");
   let sourceMap: string | null = null;
+  const profiling = Boolean(globalThis.process?.env?.HOPRT_PROFILE);
+  if (profiling) args.push("--stats");
+  const cpuStart = profiling && typeof process.cpuUsage === "function" ? process.cpuUsage().user : NaN;
   const result = await asc.main(args, {
     readFile,
     writeFile: (name: string, contents: Uint8Array | string) => {
@@ -250,6 +263,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
   } as any).finally(() => { pipelineSettings.deferPass = true; });
+  if (profiling && result.stats) writeAscStats(result.stats as unknown as Record<string, number>, cpuStart);
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);
   }

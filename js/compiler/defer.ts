@@ -18,6 +18,7 @@
  */
 import binaryen from "assemblyscript/binaryen";
 import { PACKAGE_PREFIX } from "./rule.js";
+import { childrenOf } from "./walk.js";
 
 const b = binaryen as any;
 
@@ -31,19 +32,13 @@ export const DEFER_NAMES = {
 /** The export prefix that keeps a defer-calling function from being inlined (removed with the other helper exports). */
 export const NO_INLINE_PREFIX = "__hoprt_keep_defer_";
 
-const CHILD_KEYS = ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"];
 
 function callsDirectly(expr: number, target: string): boolean {
   if (!expr) return false;
   const id = b.getExpressionId(expr);
   if (id === b.ConstId) return false;
-  const info = b.getExpressionInfo(expr);
-  if (id === b.CallId && info.target === target) return true;
-  for (const key of ["children", "operands"]) {
-    if (Array.isArray(info[key]) && info[key].some((c: number) => callsDirectly(c, target))) return true;
-  }
-  for (const key of CHILD_KEYS) if (typeof info[key] === "number" && info[key] && callsDirectly(info[key], target)) return true;
-  return false;
+  if (id === b.CallId && b.Call.getTarget(expr) === target) return true;
+  return childrenOf(expr).some((c) => callsDirectly(c, target));
 }
 
 /** Rewrites the returns of one function: each runs the handlers first. */

@@ -38,7 +38,7 @@
  * cookie: the remark revisits every global at one instant, as before.
  */
 import binaryen from "assemblyscript/binaryen";
-import { forEachChild } from "./instrument.js";
+import { forEachChild } from "./walk.js";
 
 const b: any = binaryen;
 

@@ -25,6 +25,7 @@
 import binaryen from "assemblyscript/binaryen";
 import { classify, classifyModule, isProbeFunction, type FunctionClass } from "./rule.js";
 import * as W from "./weights.js";
+import { childrenOf, forEachChild } from "./walk.js";
 
 const b = binaryen as any;
 
@@ -182,11 +183,7 @@ class FunctionInstrumenter {
       }
       return;
     }
-    const info = b.getExpressionInfo(expr);
-    for (const key of ["children", "operands"]) if (Array.isArray(info[key])) for (const c of info[key]) this.deferStores(c);
-    for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
-      if (typeof info[key] === "number" && info[key]) this.deferStores(info[key]);
-    }
+    for (const c of childrenOf(expr)) this.deferStores(c);
   }
 
   /** Whether, from child `from` of `block` on, straight-line local arithmetic leads to a charge (entering nested blocks from the top). */
@@ -718,14 +715,10 @@ function canSplitCheck(body: number, name: string): boolean {
     if (!e || !ok) return;
     const id = b.getExpressionId(e);
     if (id === b.ConstId) return;
-    const info = b.getExpressionInfo(e);
-    if ((id === b.BlockId || id === b.LoopId) && info.name === name) { ok = false; return; }
-    if (id === b.BreakId && info.name === name) backEdges++;
-    if (id === b.SwitchId && (info.defaultName === name || info.names.includes(name))) { ok = false; return; }
-    for (const key of ["children", "operands"]) if (Array.isArray(info[key])) for (const c of info[key]) visit(c);
-    for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
-      if (typeof info[key] === "number" && info[key]) visit(info[key]);
-    }
+    if ((id === b.BlockId && b.Block.getName(e) === name) || (id === b.LoopId && b.Loop.getName(e) === name)) { ok = false; return; }
+    if (id === b.BreakId && b.Break.getName(e) === name) backEdges++;
+    if (id === b.SwitchId && switchTargets(e).includes(name)) { ok = false; return; }
+    for (const c of childrenOf(e)) visit(c);
   };
   visit(body);
   return ok && backEdges > 0;
@@ -765,14 +758,7 @@ function callFree(expr: number): boolean {
   const id = b.getExpressionId(expr);
   if (id === b.CallId || id === b.CallIndirectId || id === b.LoopId) return false;
   if (id === b.ConstId) return true;
-  const info = b.getExpressionInfo(expr);
-  for (const key of ["children", "operands"]) {
-    if (Array.isArray(info[key]) && !info[key].every((c: number) => callFree(c))) return false;
-  }
-  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
-    if (typeof info[key] === "number" && info[key] && !callFree(info[key])) return false;
-  }
-  return true;
+  return childrenOf(expr).every((c) => callFree(c));
 }
 
 function hasIndirectCall(expr: number): boolean {
@@ -780,28 +766,15 @@ function hasIndirectCall(expr: number): boolean {
   const id = b.getExpressionId(expr);
   if (id === b.CallIndirectId) return true;
   if (id === b.ConstId) return false;
-  const info = b.getExpressionInfo(expr);
-  for (const key of ["children", "operands"]) {
-    if (Array.isArray(info[key]) && info[key].some((c: number) => hasIndirectCall(c))) return true;
-  }
-  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
-    if (typeof info[key] === "number" && info[key] && hasIndirectCall(info[key])) return true;
-  }
-  return false;
+  return childrenOf(expr).some((c) => hasIndirectCall(c));
 }
 
 function directCallees(expr: number, out = new Set<string>()): Set<string> {
   if (!expr) return out;
   const id = b.getExpressionId(expr);
   if (id === b.ConstId) return out; // its `value` is a literal, not a child
-  const info = b.getExpressionInfo(expr);
-  if (id === b.CallId) out.add(info.target);
-  for (const key of ["children", "operands"]) {
-    if (Array.isArray(info[key])) for (const c of info[key]) directCallees(c, out);
-  }
-  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
-    if (typeof info[key] === "number" && info[key]) directCallees(info[key], out);
-  }
+  if (id === b.CallId) out.add(b.Call.getTarget(expr));
+  for (const c of childrenOf(expr)) directCallees(c, out);
   return out;
 }
 
@@ -834,10 +807,11 @@ function shadowPushes(info: any, hardware = false): number {
   return bytes;
 }
 
-export function forEachChild(e: number, visit: (child: number) => void): void {
-  const info = b.getExpressionInfo(e);
-  for (const key of ["operands", "children"]) if (Array.isArray(info[key])) for (const c of info[key]) visit(c);
-  for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
-    if (typeof info[key] === "number" && info[key]) visit(info[key]);
-  }
+/** The labels a br_table may go to, its default included. */
+function switchTargets(e: number): string[] {
+  const out: string[] = [];
+  const n = b.Switch.getNumNames(e);
+  for (let i = 0; i < n; i++) out.push(b.Switch.getNameAt(e, i));
+  out.push(b.Switch.getDefaultName(e));
+  return out;
 }

@@ -18,6 +18,7 @@ import { computeBounds, type Bounds } from "./bounds.js";
 import { META_SECTION, type FirmwareMeta } from "../host/meta.js";
 import { addDeferEpilogues, DEFER_NAMES } from "./defer.js";
 import { chunkGlobalVisits } from "./globals.js";
+import { forEachChild } from "./walk.js";
 
 const b = binaryen as any;
 
@@ -69,11 +70,7 @@ function unmarkHardware(module: any): void {
       return;
     }
     if (id === b.ConstId) return;
-    const info = b.getExpressionInfo(e);
-    for (const key of ["operands", "children"]) if (Array.isArray(info[key])) for (const c of info[key]) visit(c);
-    for (const key of ["condition", "ifTrue", "ifFalse", "body", "value", "ptr", "left", "right", "target", "delta", "dest", "source", "size"]) {
-      if (typeof info[key] === "number" && info[key]) visit(info[key]);
-    }
+    forEachChild(e, visit);
   };
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const info = b.getFunctionInfo(module.getFunctionByIndex(i));
@@ -143,18 +140,29 @@ export interface PipelineReport extends InstrumentReport {
   bounds: Bounds;
 }
 
-/** HOPRT_PROFILE=1: the time each phase of the pipeline takes, on stderr. */
+/**
+ * HOPRT_PROFILE=1: the time each phase of the pipeline takes, on stderr:
+ * wall-clock, and the process's CPU time where there is one (Node), which a
+ * busy machine disturbs less.
+ */
 function profiler(): (name: string) => void {
+  if (!process.env.HOPRT_PROFILE) return () => {};
+  const cpu = () => (typeof process.cpuUsage === "function" ? process.cpuUsage().user / 1000 : NaN);
   let last = performance.now();
+  let lastCpu = cpu();
   return (name) => {
     const now = performance.now();
-    if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: ${name} ${(now - last).toFixed(0)} ms\n`);
+    const nowCpu = cpu();
+    const cpuText = Number.isNaN(nowCpu) ? "" : ` (cpu ${(nowCpu - lastCpu).toFixed(0)} ms)`;
+    process.stderr.write(`hoprt: ${name} ${(now - last).toFixed(0)} ms${cpuText}\n`);
     last = now;
+    lastCpu = nowCpu;
   };
 }
 
 /** Run the whole pipeline on a Binaryen module; returns the instrumentation report. */
 export function runPipeline(module: any, options: PipelineOptions = {}): PipelineReport {
+  const phase = profiler();
   requireFunction(module, NAMES.checkpoint);
   requireFunction(module, NAMES.stackOverflow);
   requireFunction(module, NAMES.stackReturn);
@@ -239,11 +247,12 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   // A function called once must stay a function: inlining it into a caller
   // of another class (hardware into kernel) would move its cost.
   b.setOneCallerInlineMaxSize(b.getFlexibleInlineMaxSize());
-  const phase = profiler();
+  phase("prepare");
   module.optimize();
   phase("optimize (costs)");
   for (const name of shield) module.removeExport(name);
   unmarkHardware(module);
+  phase("unmark hardware");
 
   const report = instrumentModule(module, NAMES);
   restoreLocations(module, options.locations);
@@ -252,10 +261,9 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   if (report.violations.length > 0) {
     throw new Error("hoprt transform: hardware or atomic code calls instrumented code:\n  " + report.violations.join("\n  "));
   }
-  const boundsStart = performance.now();
   const classes = new Map(report.functions.map((f) => [f.name, f.cls]));
   const bounds = computeBounds(module, NAMES, (name) => classes.get(name) ?? classify(name));
-  if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: bounds ${(performance.now() - boundsStart).toFixed(0)} ms\n`);
+  phase("bounds");
   const meta: FirmwareMeta = { bounds };
   module.addCustomSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)));
 
@@ -290,10 +298,12 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   }
   // What only the removed exports reached (asc's runtime helpers) is dead now: drop it (cheap, and the engine compiles less).
   module.runPasses(["remove-unused-module-elements"]);
+  phase("remove unused");
   // After a trap the host must be able to put Asyncify back to normal.
   module.addFunction(ASYNCIFY_RESET_EXPORT, b.none, b.none, [], module.global.set("__asyncify_state", module.i32.const(0)));
   module.addFunctionExport(ASYNCIFY_RESET_EXPORT, ASYNCIFY_RESET_EXPORT);
   if (!module.validate()) throw new Error("hoprt transform: the instrumented module does not validate");
+  phase("validate");
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWat = module.emitText();
   return { ...report, bounds };
 }
