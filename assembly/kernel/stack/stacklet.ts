@@ -184,18 +184,6 @@ function releaseWithCached(ctx: Context, block: usize): void {
 }
 
 /**
- * Clear [from, to) (`from` 8-byte aligned), as a compiler's memset does: doubleword stores four
- * to an iteration (the core has no bulk-memory library), then words.
- */
-function zero(from: usize, to: usize): void {
-  let at = from;
-  for (; at + 32 <= to; at += 32) {
-    store<u64>(at, 0); store<u64>(at, 0, 8); store<u64>(at, 0, 16); store<u64>(at, 0, 24);
-  }
-  for (; at + 4 <= to; at += 4) store<u32>(at, 0);
-}
-
-/**
  * The prologue's slow path for a segmented task whose frame `frameBytes`
  * (already taken: `sp` is below the current stacklet's bound) and the
  * `shadowBytes` its code pushes below it do not fit:
@@ -248,7 +236,7 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
     store<usize>(block + M_CACHED, 0);
     // The collector scans frames conservatively and a frame's memory is not written by the
     // code that owns it: whatever the block held before would keep garbage alive.
-    zero(block + META_BYTES, block + bytes - 4);
+    for (let at = block + META_BYTES; at < block + bytes - 4; at += 4) store<u32>(at, 0);
     trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, ctx.stackletsHeld);
   }
   store<usize>(block + M_PREV, below);
