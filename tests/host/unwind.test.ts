@@ -79,6 +79,10 @@ describe("a panicking task", () => {
     const slice = perfetto.filter((o) => o.cat === "unwind" && o.id === panic.context && o.ts >= us(panic.cycle) && o.ts <= us(done.cycle));
     expect(slice.map((o) => [o.ph, o.ts])).toEqual([["b", us(panic.cycle)], ["e", us(done.cycle)]]);
     expect(slice[0].name).toBe(`unwinding ${m.taskNames.get(panic.context)}`);
+    // m.panics() says what the kernel released for it: the one mutex it held, poisoned.
+    const unlock = after.find((e) => e.kind === "mutex_unlock")!;
+    const report = m.panics().find((p) => p.cycle === panic.cycle && p.context === panic.context)!;
+    expect(report.released).toEqual({ mutexes: [unlock.a] });
   });
 
   it("keeps a priority inherited through a mutex while its handlers run", () => {
