@@ -171,6 +171,7 @@ export function runDeferred(mark: usize): void {
     s.deferTop = r.next;
     recycle(changetype<usize>(r));
     s.handlersRun++;
+    trace.emitHere(trace.EV_CLEANUP, fn);
     // While it runs the task's stack limit is waived (the core consults the count).
     c.cleanupDepth++;
     call_indirect<void>(fn, arg);

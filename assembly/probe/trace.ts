@@ -57,6 +57,7 @@ export const EV_TASK_END: u16 = 38;       // ctx = task being reclaimed (before 
 export const EV_TASK_CPU: u16 = 39;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a, b = cycles it ran (lo, hi)
 export const EV_STACKLET_ALLOC: u16 = 40; // ctx = task; a = block bytes, b = stacklets it holds now, after
 export const EV_STACKLET_FREE: u16 = 41;  // ctx = task; a = block bytes, b = stacklets it holds after
+export const EV_CLEANUP: u16 = 42;        // a cleanup handler starts (at its source function's return, or while the context unwinds after a panic); a = its function (table index)
 export const EV_CONSOLE_DROP: u16 = 49;   // a console record did not fit (outside the dispatch loop): a = record kind, b = payload bytes, c = drops so far
 // 50..79: peripherals (GPIO, EXTI, USART, timers, RCC).
 export const EV_GPIO: u16 = 50;           // ctx = context that wrote it (0: outside); a = pin (port * 16 + n), b = new level, c = cause (0 firmware, 1 host, 2 scheduled)

@@ -107,6 +107,8 @@ export interface Panic {
   deferred?: "kernel lock" | "cleanup handler";
   /** Once its unwinding ended: when, how many cleanup handlers ran, how many nested panics it took. */
   unwound?: { cycle: bigint; handlers: number; nestedPanics: number };
+  /** What the kernel released on its behalf while it unwound: the mutexes it held (their addresses), each released poisoned. */
+  released?: { mutexes: number[] };
   /** A restartable task's new instance (its own id when it restarted in place). */
   restartedAs?: number;
 }
@@ -326,6 +328,7 @@ interface RingState { base: number; capacity: number }
 interface PanicRecord {
   cycle: bigint; context: number; reason: number; detail: number; abortIndex: number; trap?: string; source?: SourceLocation;
   nested: boolean; deferred: number; unwound?: { cycle: bigint; handlers: number; nestedPanics: number }; restartedAs?: number;
+  released?: { mutexes: number[] };
 }
 
 /** Why a panic was raised later than noticed (EV_PANIC's c; assembly/mcu/core.ts DEFERRED_*). */
@@ -698,6 +701,7 @@ export class Machine {
     else if (kind === KIND_TASK_CPU) this.noteFinal(e.context, (t) => { t.cycles = (BigInt(e.b) << 32n) | BigInt(e.a); });
     else if (kind === KIND_TASK_DELETE) this.noteFinal(e.context, (t) => { t.stackPeak = e.b; t.savePeak = e.c; });
     else if (kind === KIND_ERROR) this.refusals.set(e.a | 0, (this.refusals.get(e.a | 0) ?? 0) + 1);
+    else if (kind === KIND_MUTEX_UNLOCK && e.b !== 0) this.noteReleased(e);
     this.peripheralHost.observe(e);
     if (this.trace.wanted) this.trace.push(e);
   }
@@ -713,6 +717,13 @@ export class Machine {
     this.panicRecords.push(record);
     if (!first) this.unwindingNow.set(e.context, record);
     if (e.context < HANDLER_CONTEXT_BASE) this.noteEnded(e.context, e.cycle, "panicked");
+  }
+
+  /** A mutex the kernel released poisoned for a context that is unwinding (EV_MUTEX_UNLOCK with a result). */
+  private noteReleased(e: TraceEvent): void {
+    const first = this.unwindingNow.get(e.context);
+    if (!first) return;
+    (first.released ??= { mutexes: [] }).mutexes.push(e.a);
   }
 
   /** EV_UNWIND_DONE / EV_RESTART: onto the panic that started the unwinding. */
@@ -878,6 +889,7 @@ export class Machine {
       nested: e.nested,
       ...(PANIC_DEFERRED[e.deferred] ? { deferred: PANIC_DEFERRED[e.deferred] } : {}),
       ...(e.unwound ? { unwound: { ...e.unwound } } : {}),
+      ...(e.released ? { released: { mutexes: [...e.released.mutexes] } } : {}),
       ...(e.restartedAs !== undefined ? { restartedAs: e.restartedAs } : {}),
     }));
   }
@@ -937,4 +949,4 @@ export class Machine {
 const UTF16 = new TextDecoder("utf-16le");
 /** Trace kinds the host reads even with collection off (assembly/probe/trace.ts). */
 const KIND_UNWIND_DONE = 36, KIND_RESTART = 37, KIND_TASK_END = 38, KIND_TASK_CPU = 39;
-const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 17, KIND_GPIO = 50, KIND_UART_TX = 52;
+const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 17, KIND_MUTEX_UNLOCK = 28, KIND_GPIO = 50, KIND_UART_TX = 52;

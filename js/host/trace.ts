@@ -14,7 +14,7 @@ export const EVENT_KINDS = [
   // 21..49: synchronisation objects and scheduling
   "timeslice", "timeout", "wait", "wake", "sem_give", "sem_take", "mutex_lock", "mutex_unlock",
   "chan_send", "chan_recv", "notify", "inherit", "tick_ignored", "policy", "pended",
-  "unwind_done", "restart", "task_end", "task_cpu", "stacklet_alloc", "stacklet_free",
+  "unwind_done", "restart", "task_end", "task_cpu", "stacklet_alloc", "stacklet_free", "cleanup",
 ] as const;
 
 /** Peripheral event kinds 50..79 (assembly/probe/trace.ts), kept apart from the dense list above. */
@@ -112,6 +112,8 @@ export class PerfettoWriter {
   // A task blocks while it still runs: its blocked slice starts when it is switched out, so slices on a track never overlap.
   private readonly blocking = new Map<number, string>();
   private readonly pendingFlows = new Map<number, number>();
+  /** Contexts unwinding after a panic (an async "unwinding" slice is open for each). */
+  private readonly unwinding = new Set<number>();
   private nextFlow = 1;
   private first = true;
   private last = 0n;
@@ -217,8 +219,15 @@ export class PerfettoWriter {
         pendingFlows.set(e.b, id);
         break;
       }
-      case "task_exit":
       case "panic":
+      case "unwind_done":
+        // Unwinding gets its own slice beside the context's track (an async slice: the context's
+        // runs go on inside it, so on the track itself it would overlap them).
+        this.unwindSlice(e, e.kind === "panic");
+        if (e.kind === "unwind_done") break;
+      // falls through: the panic is also an instant on the context's track
+      case "task_exit":
+      case "cleanup":
       case "user_mark":
       case "error":
       case "timeout":
@@ -248,9 +257,21 @@ export class PerfettoWriter {
   get closed(): boolean { return this.ended; }
 
   /** Close the slices still open (at the last event's cycle) and the document. */
+  private unwindSlice(e: TraceEvent, begin: boolean): void {
+    const [pid, tid] = this.bound.track(e.context);
+    const open = this.unwinding.has(e.context);
+    // A nested panic (inside a cleanup handler) unwinds within the slice already open.
+    if (begin === open) return;
+    if (begin) this.unwinding.add(e.context);
+    else this.unwinding.delete(e.context);
+    const name = pid === 1 ? `unwinding ${this.taskName(tid)}` : `unwinding handler ${tid}`;
+    this.emit({ ph: begin ? "b" : "e", cat: "unwind", id: e.context, pid, tid, name, ts: this.us(e.cycle) });
+  }
+
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    for (const context of [...this.unwinding]) this.unwindSlice({ kind: "unwind_done", cycle: this.last, context, a: 0, b: 0, c: 0 } as TraceEvent, false);
     for (const [tid, start] of this.runningSince) {
       this.emit({ ph: "X", pid: 1, tid, name: "running", ts: this.us(start), dur: this.us(this.last) - this.us(start) });
     }

@@ -66,7 +66,23 @@ describe("a panicking task", () => {
     const after = events.filter((e) => e.cycle >= panic.cycle && e.context === panic.context);
     const order = after.map((e) => e.kind === "user_mark" ? `mark ${e.a}` : e.kind === "mutex_unlock" ? `unlock ${e.b}` : e.kind === "priority" ? `priority ${e.a}` : e.kind)
       .filter((k) => !["task_switch_in", "task_switch_out", "task_ready", "stack", "stacklet_alloc", "stacklet_free", "task_end", "task_cpu"].includes(k));
-    expect(order.slice(0, 7)).toEqual(["panic", "priority 13", "mark 31", "mark 30", "unlock 1", "unwind_done", "task_delete"]);
+    // Each handler's start is a `cleanup` event (trace kind 42) naming its function.
+    expect(order.slice(0, 9)).toEqual(["panic", "priority 13", "cleanup", "mark 31", "cleanup", "mark 30", "unlock 1", "unwind_done", "task_delete"]);
+    const done = after.find((e) => e.kind === "unwind_done")!;
+    const cleanups = after.filter((e) => e.kind === "cleanup" && e.cycle <= done.cycle);
+    expect(cleanups.length).toBe(2);
+    expect(cleanups[0].a).toBe(cleanups[1].a); // one handler function, registered with 31 and with 30
+    // Perfetto: the unwinding is its own (async) slice beside the task's track, from the panic to unwind_done.
+    const perfetto = JSON.parse(m.trace.toPerfetto()).traceEvents as Array<{ ph: string; cat?: string; id?: number; ts: number; name: string }>;
+    const us = (cycle: bigint) => Number(cycle) / 168;
+    // (Its id is reused by later tasks, which panic too.)
+    const slice = perfetto.filter((o) => o.cat === "unwind" && o.id === panic.context && o.ts >= us(panic.cycle) && o.ts <= us(done.cycle));
+    expect(slice.map((o) => [o.ph, o.ts])).toEqual([["b", us(panic.cycle)], ["e", us(done.cycle)]]);
+    expect(slice[0].name).toBe(`unwinding ${m.taskNames.get(panic.context)}`);
+    // m.panics() says what the kernel released for it: the one mutex it held, poisoned.
+    const unlock = after.find((e) => e.kind === "mutex_unlock")!;
+    const report = m.panics().find((p) => p.cycle === panic.cycle && p.context === panic.context)!;
+    expect(report.released).toEqual({ mutexes: [unlock.a] });
   });
 
   it("keeps a priority inherited through a mutex while its handlers run", () => {
