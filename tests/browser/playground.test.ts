@@ -33,6 +33,7 @@ describe("the playground", () => {
   it("loads with the compiler ready and no console errors", async () => {
     expect(await page.locator("#example option").allTextContents()).toEqual([
       "Blinky (TIM2 drives the LEDs)", "Button (EXTI0 on PA0)", "UART echo (USART2)", "Demo (four tasks)", "Priority inversion (mutex inheritance)",
+      "Breathing tasks (four sensors, two work slots)",
     ]);
     expect(await page.locator("#run").isDisabled()).toBe(true);
     expect(session.errors).toEqual([]);
