@@ -183,6 +183,20 @@ describe("the playground", () => {
     expect(presses.map((l) => l.split(" at")[0])).toEqual(["press 1", "press 2"]);
   });
 
+  it("shows the stacklets each task holds, now / peak: a breathing sensor's peak is its deep work, beyond what it holds waiting", async () => {
+    await buildExample(page, "breathing");
+    await runUntil(page, "playground.consoleLines.includes('sensor 3: reading 0 = 130, done at 16 ms')");
+    const cell = page.locator('#tasks tr[data-task="sensor0"] td.stacklets');
+    await expect(cell.getAttribute("title")).resolves.toMatch(/stacklets .*now \/ peak/);
+    const [now, peak] = /^(\d+) \/ (\d+)$/.exec((await cell.textContent())!)!.slice(1).map(Number);
+    // Its work() recursion (48 frames) took several stacklets at once; the peak stays.
+    expect(peak).toBeGreaterThan(3);
+    expect(now).toBeLessThanOrEqual(peak);
+    const main = await page.locator('#tasks tr[data-task="monitor"] td.stacklets, #tasks tr[data-task="idle"] td.stacklets').first().textContent();
+    expect(main).toMatch(/^\d+ \/ \d+$/);
+    await shot("breathing");
+  });
+
   let shared = "";
   let echoed = { uart: "", lines: [] as string[], cycles: 0 };
   it("echoes what is typed into the UART terminal", async () => {

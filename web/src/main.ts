@@ -240,7 +240,8 @@ function tasksView(f: Frame): void {
     const size = Math.max(t.stackBytes, t.stackPeak, 1);
     return `<tr data-task="${escapeHtml(t.name)}"><td>${escapeHtml(t.name)}</td><td title="priority">p${t.priority}</td>` +
       `<td><div class="bar" title="CPU share"><b style="width:${(share * 100).toFixed(1)}%"></b><span>${(share * 100).toFixed(1)}%</span></div></td>` +
-      `<td><div class="bar" title="stack used / peak / first stacklet (bytes)"><b class="peak" style="width:${(t.stackPeak / size * 100).toFixed(1)}%"></b><b style="width:${(t.stackUsed / size * 100).toFixed(1)}%"></b><span>${t.stackUsed} / ${t.stackPeak} B</span></div></td></tr>`;
+      `<td><div class="bar" title="stack used / peak / first stacklet (bytes)"><b class="peak" style="width:${(t.stackPeak / size * 100).toFixed(1)}%"></b><b style="width:${(t.stackUsed / size * 100).toFixed(1)}%"></b><span>${t.stackUsed} / ${t.stackPeak} B</span></div></td>` +
+      `<td class="stacklets" title="stacklets held beyond the first region, now / peak (segmented stack: allocated on demand, freed on return)">${t.stacklets} / ${t.stackletsPeak}</td></tr>`;
   }).join("");
   if (rows !== shownRows) { body.innerHTML = rows; shownRows = rows; }
 }
