@@ -140,10 +140,11 @@ describe("the playground", () => {
     expect(after.cycles - before.cycles).toBeGreaterThan(168_000_000);
     // rAF kept firing (about 120 in 2 s): the machine's work is off the page's thread.
     expect(after.raf - before.raf).toBeGreaterThan(40);
-    // The Performance API's long tasks (50 ms or more), logged above. A page
-    // running the machine itself would block for the whole run; this bound
-    // leaves room for a CI machine busy with other work.
-    expect(after.longTasks.filter((d) => d > 250)).toEqual([]);
+    // The Performance API's long tasks (50 ms or more), logged above: none
+    // (issue 12's target). The page's own work per animation frame stays well
+    // under it: text views at most ten times a second and never in the frame
+    // that draws the timeline, no layout asked for from script.
+    expect(after.longTasks).toEqual([]);
   });
 
   it("shows a compile error at its line", async () => {
@@ -186,7 +187,10 @@ describe("the playground", () => {
   it("shows the stacklets each task holds, now / peak: a breathing sensor's peak is its deep work, beyond what it holds waiting", async () => {
     await buildExample(page, "breathing");
     await runUntil(page, "playground.consoleLines.includes('sensor 3: reading 0 = 130, done at 16 ms')");
-    const cell = page.locator('#tasks tr[data-task="sensor0"] td.stacklets');
+    // The panel shows the latest frame once the machine pauses (while it runs, four times a second).
+    const selector = '#tasks tr[data-task="sensor0"] td.stacklets';
+    await page.waitForFunction((sel) => /^\d+ \/ ([4-9]|\d\d+)$/.test(document.querySelector(sel)?.textContent ?? ""), selector, { timeout: 10_000 });
+    const cell = page.locator(selector);
     await expect(cell.getAttribute("title")).resolves.toMatch(/stacklets .*now \/ peak/);
     const [now, peak] = /^(\d+) \/ (\d+)$/.exec((await cell.textContent())!)!.slice(1).map(Number);
     // Its work() recursion (48 frames) took several stacklets at once; the peak stays.
