@@ -29,6 +29,7 @@ const EXAMPLES = [
   ["uart-echo", "UART echo (USART2)"],
   ["demo", "Demo (four tasks)"],
   ["priority-inversion", "Priority inversion (mutex inheritance)"],
+  ["breathing", "Breathing tasks (four sensors, two work slots)"],
 ];
 
 /** virtual:* modules, node:* shims for the compiler, and no Node built-ins reached at run time. */

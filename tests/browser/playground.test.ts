@@ -33,6 +33,7 @@ describe("the playground", () => {
   it("loads with the compiler ready and no console errors", async () => {
     expect(await page.locator("#example option").allTextContents()).toEqual([
       "Blinky (TIM2 drives the LEDs)", "Button (EXTI0 on PA0)", "UART echo (USART2)", "Demo (four tasks)", "Priority inversion (mutex inheritance)",
+      "Breathing tasks (four sensors, two work slots)",
     ]);
     expect(await page.locator("#run").isDisabled()).toBe(true);
     expect(session.errors).toEqual([]);
@@ -139,10 +140,11 @@ describe("the playground", () => {
     expect(after.cycles - before.cycles).toBeGreaterThan(168_000_000);
     // rAF kept firing (about 120 in 2 s): the machine's work is off the page's thread.
     expect(after.raf - before.raf).toBeGreaterThan(40);
-    // The Performance API's long tasks (50 ms or more), logged above. A page
-    // running the machine itself would block for the whole run; this bound
-    // leaves room for a CI machine busy with other work.
-    expect(after.longTasks.filter((d) => d > 250)).toEqual([]);
+    // The Performance API's long tasks (50 ms or more), logged above: none
+    // (issue 12's target). The page's own work per animation frame stays well
+    // under it: text views at most ten times a second and never in the frame
+    // that draws the timeline, no layout asked for from script.
+    expect(after.longTasks).toEqual([]);
   });
 
   it("shows a compile error at its line", async () => {
@@ -180,6 +182,23 @@ describe("the playground", () => {
     await page.click("#pause");
     const presses = (await state<string[]>(page, "playground.consoleLines")).filter((l) => /^press \d/.test(l));
     expect(presses.map((l) => l.split(" at")[0])).toEqual(["press 1", "press 2"]);
+  });
+
+  it("shows the stacklets each task holds, now / peak: a breathing sensor's peak is its deep work, beyond what it holds waiting", async () => {
+    await buildExample(page, "breathing");
+    await runUntil(page, "playground.consoleLines.includes('sensor 3: reading 0 = 130, done at 16 ms')");
+    // The panel shows the latest frame once the machine pauses (while it runs, four times a second).
+    const selector = '#tasks tr[data-task="sensor0"] td.stacklets';
+    await page.waitForFunction((sel) => /^\d+ \/ ([4-9]|\d\d+)$/.test(document.querySelector(sel)?.textContent ?? ""), selector, { timeout: 10_000 });
+    const cell = page.locator(selector);
+    await expect(cell.getAttribute("title")).resolves.toMatch(/stacklets .*now \/ peak/);
+    const [now, peak] = /^(\d+) \/ (\d+)$/.exec((await cell.textContent())!)!.slice(1).map(Number);
+    // Its work() recursion (48 frames) took several stacklets at once; the peak stays.
+    expect(peak).toBeGreaterThan(3);
+    expect(now).toBeLessThanOrEqual(peak);
+    const main = await page.locator('#tasks tr[data-task="monitor"] td.stacklets, #tasks tr[data-task="idle"] td.stacklets').first().textContent();
+    expect(main).toMatch(/^\d+ \/ \d+$/);
+    await shot("breathing");
   });
 
   let shared = "";

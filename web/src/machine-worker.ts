@@ -56,11 +56,13 @@ function apply(input: Input): void {
 function taskBars(m: Machine): TaskBar[] {
   return m.tasks().map((t) => {
     const key = `${t.id}/${t.name}`;
-    // The kernel's own peak when the host reports one; else the most seen at a frame.
-    const reported = (t as unknown as { stackPeak?: number }).stackPeak;
-    const peak = Math.max(reported ?? 0, t.stackUsed, peaks.get(key) ?? 0);
+    // The kernel's own peak, never below the most seen at a frame.
+    const peak = Math.max(t.stackPeak, t.stackUsed, peaks.get(key) ?? 0);
     peaks.set(key, peak);
-    return { id: t.id, name: t.name, priority: t.priority, cycles: Number(t.cycles), stackUsed: t.stackUsed, stackPeak: peak, stackBytes: t.stackBytes };
+    return {
+      id: t.id, name: t.name, priority: t.priority, cycles: Number(t.cycles), stackUsed: t.stackUsed, stackPeak: peak, stackBytes: t.stackBytes,
+      stacklets: t.stacklets, stackletsPeak: Math.max(t.stackletsPeak, t.stacklets),
+    };
   });
 }
 

@@ -10,7 +10,7 @@ import { Decoration, type DecorationSet } from "@codemirror/view";
 import { examples } from "virtual:hoprt-examples";
 import { Timeline } from "./timeline.js";
 import { decodeShare, encodeShare } from "./share.js";
-import type { CompilerReply, Diagnostic, Frame, Input, MachineReply, MachineRequest } from "./protocol.js";
+import type { CompilerReply, Diagnostic, Frame, Input, MachineReply, MachineRequest, TaskBar } from "./protocol.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -165,29 +165,88 @@ function controls(): void {
 }
 
 /**
- * The console shows the latest lines, redrawn at most ten times a second
- * however many arrive: laying out text is the page's most expensive work.
+ * The console shows the latest lines, at most ten times a second however
+ * many arrive: laying out text is the page's most expensive work. A
+ * flush adds one block holding its lines (a handful of layout objects
+ * however many lines) and drops the oldest blocks beyond the lines shown;
+ * the box scrolls from the bottom (CSS column-reverse), so keeping the
+ * newest line in view never asks for a layout from script. While the
+ * machine runs, a flush shows at most CONSOLE_LIVE new lines (the box shows
+ * about ten) and says how many it passed over; once it stops, the box
+ * shows the last CONSOLE_SHOWN lines whole. (playground.consoleLines
+ * keeps every line.)
  */
 const CONSOLE_SHOWN = 200;
+const CONSOLE_LIVE = 40;
+let consoleSkipped = false;
+const consoleBody = $("console-lines");
 let consoleFlushed = 0;
-let shownConsole: string[] = [];
-let consoleDirty = false;
+let consoleShown = 0;
+let pendingConsole: Array<{ text: string; cls: string }> = [];
+let pendingDropped = 0;
 function appendConsole(text: string, cls = ""): void {
   consoleLines.push(text);
   if (consoleLines.length > 100_000) consoleLines.splice(0, 50_000);
-  const html = escapeHtml(text);
-  shownConsole.push(cls ? `<span class="${cls}">${html}</span>` : html);
-  if (shownConsole.length > 2 * CONSOLE_SHOWN) shownConsole = shownConsole.slice(-CONSOLE_SHOWN);
-  consoleDirty = true;
+  pendingConsole.push({ text, cls });
+  if (pendingConsole.length > 2 * CONSOLE_SHOWN) {
+    pendingDropped += pendingConsole.length - CONSOLE_LIVE;
+    pendingConsole = pendingConsole.slice(-CONSOLE_LIVE);
+  }
+}
+
+const consoleClass = (text: string) => (text.startsWith("[fault]") ? "fault" : /^\[(panic|restart)\]/.test(text) ? "panic" : "");
+
+/**
+ * The last CONSOLE_SHOWN lines, whole (after a run whose flushes passed
+ * over lines): the newest CONSOLE_LIVE at once, the older ones put in
+ * front of them a block per animation frame.
+ */
+let olderConsole: Array<Array<{ text: string; cls: string }>> = [];
+function showConsoleTail(): void {
+  const tail = consoleLines.slice(-CONSOLE_SHOWN).map((text) => ({ text, cls: consoleClass(text) }));
+  olderConsole = [];
+  for (let end = tail.length - CONSOLE_LIVE; end > 0; end -= CONSOLE_LIVE) olderConsole.push(tail.slice(Math.max(0, end - CONSOLE_LIVE), end));
+  consoleBody.replaceChildren(consoleBlock(tail.slice(-CONSOLE_LIVE)));
+  consoleShown = Math.min(tail.length, CONSOLE_LIVE);
+}
+
+function consoleBlock(lines: Array<{ text: string; cls: string }>): HTMLElement {
+  const block = document.createElement("div");
+  let plain = "";
+  for (const { text, cls } of lines) {
+    if (!cls) { plain += text + "\n"; continue; }
+    if (plain) { block.append(plain); plain = ""; }
+    const span = document.createElement("span");
+    span.className = cls;
+    span.textContent = text + "\n";
+    block.append(span);
+  }
+  if (plain) block.append(plain);
+  block.dataset.lines = String(lines.length);
+  return block;
 }
 
 function flushConsole(now: number): void {
-  if (!consoleDirty || now - consoleFlushed < 100) return;
-  consoleDirty = false;
+  if (!running && consoleSkipped) { consoleSkipped = false; showConsoleTail(); return; }
+  const older = olderConsole.shift();
+  if (older) { consoleBody.prepend(consoleBlock(older)); consoleShown += older.length; return; }
+  if (pendingConsole.length === 0 || now - consoleFlushed < 100) return;
   consoleFlushed = now;
-  const pre = $("console");
-  pre.innerHTML = shownConsole.slice(-CONSOLE_SHOWN).join("\n");
-  pre.scrollTop = pre.scrollHeight;
+  const lines = pendingConsole.slice(-CONSOLE_LIVE);
+  const skipped = pendingDropped + pendingConsole.length - lines.length;
+  pendingConsole = [];
+  pendingDropped = 0;
+  if (skipped > 0) {
+    consoleSkipped = true;
+    olderConsole = [];
+    lines.unshift({ text: `… ${skipped.toLocaleString("en")} more lines (the last ${CONSOLE_SHOWN} shown once paused)`, cls: "skip" });
+  }
+  consoleBody.append(consoleBlock(lines));
+  consoleShown += lines.length;
+  for (let first = consoleBody.firstElementChild as HTMLElement | null; first && consoleShown - Number(first.dataset.lines) >= CONSOLE_SHOWN; first = consoleBody.firstElementChild as HTMLElement | null) {
+    consoleShown -= Number(first.dataset.lines);
+    first.remove();
+  }
 }
 
 const ms = (c: number) => (c / sysclkHz) * 1000;
@@ -226,23 +285,63 @@ function receive(f: Frame): void {
     if (led.classList.contains("on") !== (level === 1)) led.classList.toggle("on", level === 1);
   });
   for (let i = 0; i < f.ledChanges.length; i += 3) ledLog.push({ cycle: f.ledChanges[i], led: `PD${12 + f.ledChanges[i + 1]}`, level: f.ledChanges[i + 2] });
-  tasksView(f);
-  $("clock").textContent = `t = ${ms(cycles).toFixed(3)} ms (cycle ${cycles.toLocaleString("en")})`;
+  latestTasks = f.tasks;
   if (f.stopped) { running = false; runTo = null; controls(); status(`the machine stopped: ${f.stopped}`, true); }
   if (runTo !== null && cycles >= runTo) { runTo = null; running = false; controls(); status(`ran to ${ms(cycles).toFixed(3)} ms, as shared`); }
 }
 
+/**
+ * The tasks panel, redrawn at most four times a second from the latest
+ * frame: the rows are built when the set of tasks changes, and otherwise
+ * only their numbers and bar widths change.
+ */
+let latestTasks: TaskBar[] | null = null;
+let tasksDrawn = 0;
 let shownRows = "";
-function tasksView(f: Frame): void {
-  const body = $("tasks").querySelector("tbody")!;
-  const rows = f.tasks.map((t) => {
+let rowCells: Array<{ cpu: HTMLElement; cpuText: HTMLElement; peak: HTMLElement; used: HTMLElement; stackText: HTMLElement; stacklets: HTMLElement; priority: HTMLElement }> = [];
+function tasksView(now: number): void {
+  if (latestTasks === null || (running && now - tasksDrawn < 250)) return;
+  const tasks = latestTasks;
+  latestTasks = null;
+  tasksDrawn = now;
+  const key = tasks.map((t) => `${t.id}/${t.name}`).join("|");
+  if (key !== shownRows) {
+    shownRows = key;
+    const body = $("tasks").querySelector("tbody")!;
+    body.innerHTML = tasks.map((t) => `<tr data-task="${escapeHtml(t.name)}"><td>${escapeHtml(t.name)}</td><td title="priority"></td>` +
+      `<td><div class="bar" title="CPU share"><b></b><span></span></div></td>` +
+      `<td><div class="bar" title="stack used / peak / first stacklet (bytes)"><b class="peak"></b><b class="used"></b><span></span></div></td>` +
+      `<td class="stacklets" title="stacklets held beyond the first region, now / peak (segmented stack: allocated on demand, freed on return)"></td></tr>`).join("");
+    rowCells = [...body.rows].map((row) => {
+      const [, priority, cpu, stack, stacklets] = row.cells;
+      return {
+        priority, stacklets,
+        cpu: cpu.querySelector("b")!, cpuText: cpu.querySelector("span")!,
+        peak: stack.querySelector("b.peak")!, used: stack.querySelector("b.used")!, stackText: stack.querySelector("span")!,
+      };
+    });
+  }
+  const set = (el: HTMLElement, text: string) => { if (el.textContent !== text) el.textContent = text; };
+  const width = (el: HTMLElement, share: number) => { const w = `${(share * 100).toFixed(1)}%`; if (el.style.width !== w) el.style.width = w; };
+  tasks.forEach((t, i) => {
+    const cells = rowCells[i];
     const share = cycles > 0 ? t.cycles / cycles : 0;
     const size = Math.max(t.stackBytes, t.stackPeak, 1);
-    return `<tr data-task="${escapeHtml(t.name)}"><td>${escapeHtml(t.name)}</td><td title="priority">p${t.priority}</td>` +
-      `<td><div class="bar" title="CPU share"><b style="width:${(share * 100).toFixed(1)}%"></b><span>${(share * 100).toFixed(1)}%</span></div></td>` +
-      `<td><div class="bar" title="stack used / peak / first stacklet (bytes)"><b class="peak" style="width:${(t.stackPeak / size * 100).toFixed(1)}%"></b><b style="width:${(t.stackUsed / size * 100).toFixed(1)}%"></b><span>${t.stackUsed} / ${t.stackPeak} B</span></div></td></tr>`;
-  }).join("");
-  if (rows !== shownRows) { body.innerHTML = rows; shownRows = rows; }
+    set(cells.priority, `p${t.priority}`);
+    width(cells.cpu, share);
+    set(cells.cpuText, `${(share * 100).toFixed(1)}%`);
+    width(cells.peak, t.stackPeak / size);
+    width(cells.used, t.stackUsed / size);
+    set(cells.stackText, `${t.stackUsed} / ${t.stackPeak} B`);
+    set(cells.stacklets, `${t.stacklets} / ${t.stackletsPeak}`);
+  });
+}
+
+let clockShown = -1;
+function clockView(): void {
+  if (cycles === clockShown) return;
+  clockShown = cycles;
+  $("clock").textContent = `t = ${ms(cycles).toFixed(3)} ms (cycle ${cycles.toLocaleString("en")})`;
 }
 
 function escapeHtml(s: string): string {
@@ -259,8 +358,13 @@ function download(name: string, text: string): void {
 
 function clearViews(): void {
   timeline.clear();
-  $("console").replaceChildren();
-  shownConsole = [];
+  consoleBody.replaceChildren();
+  consoleShown = 0;
+  consoleSkipped = false;
+  olderConsole = [];
+  pendingConsole = [];
+  pendingDropped = 0;
+  latestTasks = null;
   consoleLines.length = 0;
   ledLog.length = 0;
   uartText = "";
@@ -287,6 +391,7 @@ const speedSelect = $<HTMLSelectElement>("speed");
 let lastFrame = performance.now();
 let owed = 0; // wall milliseconds not yet turned into cycles
 let rafCount = 0;
+let textTurn = false;
 function animate(now: number): void {
   rafCount++;
   const dt = now - lastFrame;
@@ -309,8 +414,16 @@ function animate(now: number): void {
     }
   }
   const t0 = performance.now();
-  flushConsole(now);
-  timeline.draw();
+  // While running, a frame either draws the timeline or updates the text
+  // views, not both: each costs a layout or a canvas upload, and one
+  // frame's work stays well under the 50 ms of a long task.
+  textTurn = !textTurn;
+  if (!running || textTurn) {
+    flushConsole(now);
+    tasksView(now);
+    clockView();
+  }
+  if (!running || !textTurn) timeline.draw();
   work.drawMs = Math.max(work.drawMs, performance.now() - t0);
   requestAnimationFrame(animate);
 }

@@ -34,7 +34,11 @@ export const STATE_NONE = 0, STATE_READY = 1, STATE_RUNNING = 2, STATE_BLOCKED =
 
 export interface Lane { index: number; label: string; kind: "task" | "irq"; priority?: number }
 export interface Marker { cycle: number; lane: number; kind: string; text: string }
-export interface TaskBar { id: number; name: string; priority: number; cycles: number; stackUsed: number; stackPeak: number; stackBytes: number }
+export interface TaskBar {
+  id: number; name: string; priority: number; cycles: number; stackUsed: number; stackPeak: number; stackBytes: number;
+  /** Stacklets the task holds beyond its first region, now and at most (0 for a static stack). */
+  stacklets: number; stackletsPeak: number;
+}
 
 export interface Frame {
   type: "frame";

@@ -71,9 +71,21 @@ export class Timeline {
   follow = true;
   private dirty = true;
   private readonly ctx: CanvasRenderingContext2D;
+  /**
+   * The canvas's CSS width, kept by a ResizeObserver: reading clientWidth
+   * while drawing would make the browser lay out the page from script in
+   * every animation frame.
+   */
+  private width: number;
+  private fontSet = false;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     this.ctx = canvas.getContext("2d")!;
+    this.width = canvas.clientWidth;
+    new ResizeObserver((entries) => {
+      for (const e of entries) this.width = e.contentRect.width;
+      this.dirty = true;
+    }).observe(canvas);
     canvas.addEventListener("wheel", (e) => {
       e.preventDefault();
       const { start, plot } = this.geometry();
@@ -141,7 +153,7 @@ export class Timeline {
   }
 
   private geometry(): { start: number; plot: number } {
-    const plot = Math.max(1, this.canvas.clientWidth - LABEL_WIDTH);
+    const plot = Math.max(1, this.width - LABEL_WIDTH);
     return { start: this.end - this.span, plot };
   }
 
@@ -153,11 +165,14 @@ export class Timeline {
     const dpr = window.devicePixelRatio || 1;
     const height = AXIS_HEIGHT + Math.max(1, this.lanes.length) * LANE_HEIGHT + 4;
     if (canvas.style.height !== height + "px") canvas.style.height = height + "px";
-    const w = Math.round(canvas.clientWidth * dpr), h = Math.round(height * dpr);
-    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+    const w = Math.round(this.width * dpr), h = Math.round(height * dpr);
+    // Setting a font makes the browser resolve the canvas's style, a style
+    // pass over the page when its text views just changed: only when resizing
+    // the canvas resets the context's state.
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; this.fontSet = false; }
     const ctx = this.ctx;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, canvas.clientWidth, height);
+    ctx.clearRect(0, 0, this.width, height);
     if (this.follow) this.end = Math.max(this.now, this.span * 0.02);
     const { start, plot } = this.geometry();
     const scale = plot / this.span;
@@ -168,7 +183,7 @@ export class Timeline {
     const target = (this.span / perMs) / 8;
     const pow = Math.pow(10, Math.floor(Math.log10(target)));
     const stepMs = [1, 2, 5, 10].map((k) => k * pow).find((v) => v >= target) ?? pow * 10;
-    ctx.font = "11px system-ui, sans-serif";
+    if (!this.fontSet) { ctx.font = "11px system-ui, sans-serif"; this.fontSet = true; }
     ctx.fillStyle = "#8b949e";
     ctx.strokeStyle = "#30363d";
     ctx.beginPath();
@@ -184,7 +199,7 @@ export class Timeline {
       const lane = this.lanes[i], d = this.data[i];
       const y = AXIS_HEIGHT + i * LANE_HEIGHT;
       ctx.fillStyle = i % 2 ? "#161b22" : "#0d1117";
-      ctx.fillRect(0, y, canvas.clientWidth, LANE_HEIGHT);
+      ctx.fillRect(0, y, this.width, LANE_HEIGHT);
       ctx.fillStyle = lane.kind === "irq" ? "#d2a8ff" : "#c9d1d9";
       ctx.fillText(lane.label, 6, y + 14, LABEL_WIDTH - 10);
       ctx.save();
