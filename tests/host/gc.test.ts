@@ -187,11 +187,13 @@ describe("collector and interrupts", () => {
     const gcs = ofKind(m.trace.events(), "gc");
     expect(gcs.length).toBeGreaterThan(5);
     expect(gcs.filter((e) => e.context >= 0xf000)).toEqual([]);
-    // Each gc event carries its cycle's longest step; the runtime's figure also covers allocations between cycles.
+    // Each gc event carries its cycle's longest step (the bound: 500); the runtime's figure
+    // also covers allocations between cycles and stack extensions (a stacklet: about 1,400 cycles here).
     const longest = Math.max(...gcs.map((e) => e.c));
     expect(longest).toBeGreaterThan(0);
+    expect(longest).toBeLessThanOrEqual(500);
     expect(m.memory().gcMaxPauseCycles).toBeGreaterThanOrEqual(longest);
-    expect(m.memory().gcMaxPauseCycles).toBeLessThan(1000);
+    expect(m.memory().gcMaxPauseCycles).toBeLessThan(2000);
     expect(m.memory().collections).toBe(gcs.length);
   });
 });
@@ -286,7 +288,7 @@ describe("collector and interrupt latency", () => {
     expect(r.longestGcEvent).toBeGreaterThan(0);
     expect(r.longestGcEvent).toBeLessThanOrEqual(500);
     // The runtime's figure also covers allocations between cycles and stack extensions (a TLSF
-    // allocation, zeroing the stacklet, the hot-split bookkeeping: about 860 cycles here).
+    // allocation, zeroing the stacklet, the hot-split bookkeeping: about 1,000 cycles here).
     expect(r.maxPauseCycles).toBeGreaterThanOrEqual(r.longestGcEvent);
     expect(r.maxPauseCycles).toBeLessThan(2000);
     const bound = EXCEPTION_ENTRY + EXCEPTION_EXIT + built.report.bounds.checkpointGapCycles! + r.maxPauseCycles;
