@@ -14,7 +14,8 @@
 
 /**
  * The budget is biased: it holds BUDGET_BIAS + the cycles left until `epoch`,
- * and a check point fires when it drops below the bias. Its value depends on
+ * and a check point fires when it reaches the bias (the deadline: `epoch`),
+ * as service() fires an alarm when its cycle is reached. Its value depends on
  * where the host ends a run slice, and copies of it land in the locals that
  * Asyncify saves when a context is suspended; biased, no copy can look like
  * a heap address to the collector's conservative scan, so host slicing

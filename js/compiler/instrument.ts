@@ -132,10 +132,18 @@ class FunctionInstrumenter {
     return m.global.set(this.names.budget, m.i32.sub(m.global.get(this.names.budget, b.i32), amount));
   }
 
-  budgetBelowBias(): number {
+  /**
+   * The check point's test: the deadline the clock was armed for is reached
+   * (now >= deadline: budget <= bias), the same rule by which the core's
+   * service() fires an alarm (due <= now). With "passed" here (budget < bias)
+   * a check point that landed exactly on an alarm's cycle let it by when the
+   * clock was armed for that alarm, but fired it when armed for an earlier
+   * deadline (a host's slice end): the trace depended on how the host sliced.
+   */
+  deadlineReached(): number {
     const m = this.module;
     const budget = this.mirroring ? this.mirrorNode(m.local.get(0, b.i32)) : m.global.get(this.names.budget, b.i32);
-    return m.i32.lt_s(budget, m.i32.const(this.names.budgetBias ?? 0));
+    return m.i32.le_s(budget, m.i32.const(this.names.budgetBias ?? 0));
   }
 
   /**
@@ -211,7 +219,7 @@ class FunctionInstrumenter {
 
   check(): number {
     this.checkPoints++;
-    return this.module.if(this.budgetBelowBias(), this.module.call(this.names.checkpoint, [], b.none));
+    return this.module.if(this.deadlineReached(), this.module.call(this.names.checkpoint, [], b.none));
   }
 
   /** Loops being walked whose header check moves to their back edges (see splitCheckLoop). */
@@ -226,7 +234,7 @@ class FunctionInstrumenter {
    *     block $done
    *       loop $again
    *         block $check
-   *           loop $l { body }             ;; each back edge: charge; br_if $check (budget < bias); br $l
+   *           loop $l { body }             ;; each back edge: charge; br_if $check (budget <= bias); br $l
    *           br $done
    *         end
    *         call checkpoint                ;; then into $l at its header, already charged
@@ -497,7 +505,7 @@ class FunctionInstrumenter {
         split.charges.push(headerCharge);
         const backEdge = m.block(null, [
           this.charge(0, headerCharge),
-          m.br(split.check, this.budgetBelowBias()),
+          m.br(split.check, this.deadlineReached()),
           m.br(info.name),
         ], b.unreachable);
         return { cost, controlFlow: true, expr: info.condition ? m.if(cond.expr, backEdge) : backEdge };

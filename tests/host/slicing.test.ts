@@ -81,7 +81,33 @@ function drive(wasm: Uint8Array, slices: number, readBetween: boolean): Outcome 
   return { trace, cycles: m.cycles, console: [...m.console.lines] };
 }
 
+// Console lines longer than the probe's ring (tests/host/untrusted.test.ts), a sleep, and SysTick meanwhile.
+const LONG_LINES = read("tests", "host", "apps", "long-lines.ts");
+
 describe("host slicing and reads never change modelled time", () => {
+  it("a check point that lands on an alarm's very cycle takes it whatever the host's slice ended just before: every slice length from 1,900 to 2,300 cycles gives one trace", async () => {
+    // Once a check point fell exactly on SysTick's cycle: armed for SysTick it let it by (it fired at
+    // the next check point), armed for a slice end a few cycles earlier it fired it (slices of 2,113).
+    const wasm = await firmware("untrusted-long", LONG_LINES);
+    const run = (slice: number) => {
+      const m = Machine.loadSync(wasm);
+      for (let done = 0; done + slice <= 3_360_000; done += slice) m.runFor(slice);
+      return m;
+    };
+    const whole = Machine.loadSync(wasm);
+    whole.runFor(3_360_000);
+    const model = (m: Machine, end: bigint) => m.trace.events().filter((e) => e.kind !== "run_stop" && e.cycle < end)
+      .map((e) => `${e.cycle} ${e.kind} ${e.context} ${e.a} ${e.b} ${e.c}`).join("\n");
+    const differing: number[] = [];
+    for (let slice = 1900; slice <= 2300; slice++) {
+      const m = run(slice);
+      const end = m.cycles < whole.cycles ? m.cycles : whole.cycles;
+      if (model(m, end) !== model(whole, end)) differing.push(slice);
+    }
+    expect(differing).toEqual([]);
+    expect(whole.trace.events().filter((e) => e.kind === "tick").length).toBeGreaterThan(10);
+  });
+
   for (const [name, source] of APPS) {
     it(`${name}: 1, 97 and 9,973 slices, with and without host reads, give one trace`, async () => {
       const wasm = await firmware(name, source);

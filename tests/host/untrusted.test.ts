@@ -4,6 +4,8 @@
  * huge run lengths and schedule cycles, missing exports, boot failures.
  */
 import { describe, it, expect, beforeAll } from "vitest";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { firmware } from "./support.js";
 import { Machine, trapSite } from "../../js/host/machine.js";
 import { MAX_RUN_CYCLES, MAX_CYCLE } from "../../js/host/units.js";
@@ -18,20 +20,7 @@ export function main(): void { task.build().entry(ticker).name("ticker").spawn()
 `;
 
 // Lines longer than the console ring (16 KiB), printed from a task and (one) during static initialisation.
-const LONG = `
-import { task, time, debug } from "hoprt";
-debug.print("boot " + "b".repeat(10000));
-function talker(arg: u32): void {
-  debug.print("short");
-  debug.print("x".repeat(12000) + "|end");
-  debug.print("y".repeat(2048));
-  debug.print("z".repeat(1024));
-  debug.print("after");
-  time.sleepMs(1);
-  debug.print("w".repeat(9000));
-}
-export function main(): void { task.build().entry(talker).name("talker").spawn(); }
-`;
+const LONG = fs.readFileSync(path.join(__dirname, "apps", "long-lines.ts"), "utf8");
 
 const PANICKY = `
 import { task, time, debug } from "hoprt";
