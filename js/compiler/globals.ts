@@ -6,24 +6,19 @@
  * as one call. For an application with many of them that is one long
  * uninterruptible stretch of the collector (DESIGN §3: collection is
  * bounded, interruptible steps). This pass rewrites its body so the cookie
- * selects what to visit:
+ * selects a chunk of GLOBALS_PER_CHUNK visits:
  *
  *   block $end
- *     block $mutable
- *       block $c(n-1) ... block $c0
- *         br_table $c0 ... $c(n-1) $mutable (cookie)
- *       end chunk 0; br $end
- *       ...
- *       end chunk n-1; br $end
- *     end
- *     the visits of mutable globals (copies)
+ *     block $c(n-1) ... block $c0
+ *       br_table $c0 ... $c(n-1) $end (cookie)
+ *     end chunk 0; br $end
+ *     ...
+ *     end chunk n-1
  *   end
  *
- * Cookie k < n visits chunk k (GLOBALS_PER_CHUNK visits): the collector's
- * root scan takes one a step, while tasks and handlers run in between. Any
- * other cookie visits only the mutable globals. n is written into the
- * collector's `globalChunks`. The cookie reaches each visit unchanged (the
- * collector ignores it).
+ * The collector's root scan visits chunk k in its k-th step, while tasks and
+ * handlers run in between; n is written into the collector's `globalChunks`.
+ * The cookie reaches each visit unchanged (the collector ignores it).
  *
  * A scan in steps misses a reference moved from a global not yet visited
  * into one already visited, so every store to a global the scan visits
@@ -55,7 +50,9 @@ export const GLOBALS_PER_CHUNK = 4;
 /** Rewrite `__visit_globals` (see above); returns the number of chunks, 0 if the module has none to rewrite. */
 export function chunkGlobalVisits(module: any, perChunk = GLOBALS_PER_CHUNK): number {
   const fn = module.getFunction(VISIT_GLOBALS);
-  if (!fn || !module.getGlobal(GLOBAL_CHUNKS)) return 0;
+  if (!fn) return 0;
+  for (const name of [GLOBAL_CHUNKS, GLOBALS_BARRIERED, COLLECTOR_PHASE]) if (!module.getGlobal(name)) return 0;
+  if (!module.getFunction(LINK_REFERENCE)) return 0;
   const info = b.getFunctionInfo(fn);
   if (info.results !== b.none || b.expandType(info.params).length !== 1) {
     throw new Error(`hoprt transform: ${VISIT_GLOBALS} is not (cookie: i32) => void; has AssemblyScript changed it?`);
@@ -66,39 +63,28 @@ export function chunkGlobalVisits(module: any, perChunk = GLOBALS_PER_CHUNK): nu
   } else {
     statements.push(info.body);
   }
-  // A static object's visit is a call with a constant address; anything else reads a global.
-  const isStatic = (statement: number) =>
-    b.getExpressionId(statement) === b.CallId && b.Call.getNumOperands(statement) > 0
-    && b.getExpressionId(b.Call.getOperandAt(statement, 0)) === b.ConstId;
-  const mutable = statements.filter((s) => !isStatic(s)).map((s) => module.copyExpression(s));
   const chunks: number[][] = [];
   for (let i = 0; i < statements.length; i += perChunk) chunks.push(statements.slice(i, i + perChunk));
   if (chunks.length === 0) chunks.push([]);
   const end = "hoprt$globals$end";
-  const onlyMutable = "hoprt$globals$mutable";
   const label = (k: number) => `hoprt$globals$${k}`;
-  let body = module.block(label(0), [module.switch(chunks.map((_, k) => label(k)), onlyMutable, module.local.get(0, b.i32))]);
+  let body = module.block(label(0), [module.switch(chunks.map((_, k) => label(k)), end, module.local.get(0, b.i32))]);
   chunks.forEach((chunk, k) => {
-    body = module.block(k + 1 < chunks.length ? label(k + 1) : onlyMutable, [body, ...chunk, module.br(end)]);
+    const last = k + 1 === chunks.length;
+    body = module.block(last ? end : label(k + 1), last ? [body, ...chunk] : [body, ...chunk, module.br(end)]);
   });
-  body = module.block(end, [body, ...mutable]);
-  // The globals the scan reads: every store to them goes through the barrier.
+  // The globals the scan reads (a static object's visit reads none: its address is a constant).
   const visited = new Set<string>();
   const collect = (e: number): void => {
     if (b.getExpressionId(e) === b.GlobalGetId) visited.add(b.GlobalGet.getName(e));
     else forEachChild(e, collect);
   };
-  statements.filter((s) => !isStatic(s)).forEach(collect);
-  if (visited.size > 0 && !(module.getFunction(LINK_REFERENCE) && module.getGlobal(GLOBALS_BARRIERED) && module.getGlobal(COLLECTOR_PHASE))) return 0;
-  const vars = [...info.vars] as number[];
+  statements.forEach(collect);
   module.removeFunction(VISIT_GLOBALS);
-  module.addFunction(VISIT_GLOBALS, info.params, b.none, vars, body);
+  module.addFunction(VISIT_GLOBALS, info.params, b.none, [...info.vars], body);
   setInitial(module, GLOBAL_CHUNKS, chunks.length);
-  if (process.env.HOPRT_DEBUG_GLOBALS) process.stderr.write(`globals: ${chunks.length} chunks, barriered ${[...visited].join(" ")}\n`);
-  if (visited.size > 0) {
-    barrierGlobalStores(module, visited);
-    setInitial(module, GLOBALS_BARRIERED, 1);
-  }
+  barrierGlobalStores(module, visited);
+  setInitial(module, GLOBALS_BARRIERED, 1);
   return chunks.length;
 }
 
@@ -109,24 +95,22 @@ function setInitial(module: any, name: string, value: number): void {
 }
 
 /** `global.set $g (v)` becomes `global.set $g (globalStoreBarrier (v))` for every g in `globals`, everywhere. */
-function barrierGlobalStores(module: any, globals: Set<string>): number {
+function barrierGlobalStores(module: any, globals: Set<string>): void {
+  if (globals.size === 0) return;
   // Small enough for the optimizer to inline: outside a collection a store pays a load and a branch.
   module.addFunction(GLOBAL_BARRIER, b.i32, b.i32, [], module.block(null, [
     module.if(module.global.get(COLLECTOR_PHASE, b.i32), module.call(LINK_REFERENCE, [module.local.get(0, b.i32)], b.none)),
     module.local.get(0, b.i32),
   ], b.i32));
-  let stores = 0;
   const visit = (e: number): void => {
     if (b.getExpressionId(e) === b.ConstId) return;
     forEachChild(e, visit);
     if (b.getExpressionId(e) === b.GlobalSetId && globals.has(b.GlobalSet.getName(e))) {
       b.GlobalSet.setValue(e, module.call(GLOBAL_BARRIER, [b.GlobalSet.getValue(e)], b.i32));
-      stores++;
     }
   };
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const info = b.getFunctionInfo(module.getFunctionByIndex(i));
     if (info.body && info.name !== GLOBAL_BARRIER) visit(info.body);
   }
-  return stores;
 }

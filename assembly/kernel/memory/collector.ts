@@ -401,14 +401,13 @@ function stacksStep(): bool {
 /**
  * The root scan visits the globals one chunk a step (`__visit_globals(k)`, k < globalChunks);
  * js/compiler/globals.ts splits AssemblyScript's body and sets this. 1: not split (the body
- * visits everything for any cookie). Without the transform's barrier on global stores the
- * remark revisits the globals a store can change, all in one step.
+ * visits everything for any cookie). Without the transform's barrier on global stores (a
+ * user's as-pect specs) the remark revisits every global, all in one step.
  */
 export let globalChunks: u32 = 1;
 /** The transform gave every store to a visited global the insertion barrier (globals.ts): the remark skips the globals. */
 export let globalStoresBarriered: bool = false;
 let globalChunk: u32 = 0;
-const MUTABLE_GLOBALS_ONLY: u32 = 0xFFFF_FFFF;
 
 // ROOTS stages.
 const STAGE_PINS: u32 = 0;
@@ -569,7 +568,7 @@ export function gcStep(): void {
       if (drainStep()) remarkStage = REMARK_GLOBALS;
     } else {
       const before = shadedCount;
-      if (!globalStoresBarriered) __visit_globals(MUTABLE_GLOBALS_ONLY);
+      if (!globalStoresBarriered) __visit_globals(0);
       // Handlers run between steps and shade through the barrier: end only with nothing grey left.
       if (shadedCount != before || markTop > 0 || markOverflowed || overflowCursor != 0) remarkStage = REMARK_DRAIN;
       else {
