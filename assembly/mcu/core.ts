@@ -284,22 +284,43 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
     overflow(FAULT_STACK_OVERFLOW, ctx.chainFrames + <u32>(ctx.stackTop - low));
     return 0;
   }
-  // Atomic code: it runs on the main stack, as an SVC handler would. In a cleanup handler a
-  // static stack grows by stacklets too, and the limit does not refuse one.
-  const limit = ctx.frameLimit;
-  if (waived) ctx.frameLimit = 0;
-  const started = clock.now();
-  const block = stacklet.moreStack(ctx, sp, frameBytes, shadowBytes, site);
+  // The extension's steps are atomic code: they run on the main stack, as an SVC handler would,
+  // and, as one can be preempted, a check point comes between them (kernel/stack/stacklet.ts).
+  // Meanwhile the frame is not taken: a suspension saves the task at its caller's stack pointer.
+  // In a cleanup handler a static stack grows by stacklets too, and the limit does not refuse one.
+  const callerSp = sp + frameBytes;
+  __stack_pointer = callerSp;
+  let started = clock.now();
+  const want = stacklet.planStacklet(ctx, sp, frameBytes, shadowBytes, site, waived);
   noteStackStretch(started);
-  ctx.frameLimit = limit;
+  let block: usize = 0;
+  if (want != 0) {
+    checkpoint();
+    started = clock.now();
+    const taken = stacklet.takeStacklet(ctx, want);
+    noteStackStretch(started);
+    if (taken) {
+      while (ctx.inHandZeroedTo < ctx.inHandEnd) {
+        checkpoint();
+        started = clock.now();
+        stacklet.zeroStep(ctx);
+        noteStackStretch(started);
+      }
+      started = clock.now();
+      block = stacklet.linkStacklet(ctx, sp, frameBytes, shadowBytes, site);
+      noteStackStretch(started);
+    }
+    drainStackletFrees(ctx);
+  }
   if (block != 0 && waived) {
     const frames = ctx.chainFrames + frameBytes + shadowBytes;
+    const limit = ctx.frameLimit;
     if (ctx.stackMode != STACK_SEGMENTED || (limit != 0 && frames > limit)) deferOverflow(ctx, frames);
   }
   if (block == 0) {
     overflow(stacklet.refusal == stacklet.REFUSED_MEMORY ? FAULT_OUT_OF_MEMORY : FAULT_STACK_OVERFLOW, ctx.chainFrames + <u32>(ctx.stackTop - low));
     // The frame cannot go where it is: it runs on the main stack (free while a task runs) until then.
-    emergencyCallerSp = sp + frameBytes;
+    emergencyCallerSp = callerSp;
     taskStackPointer = emergencyCallerSp;
     __stack_pointer = __heap_base - frameBytes;
     return EMERGENCY;
@@ -307,6 +328,16 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   __stack_pointer = ctx.stackTop - frameBytes;
   stackGuard = ctx.watermark;
   return block;
+}
+
+/** Give the stacklets a context returned back to the heap, a block a step, a check point before each. */
+function drainStackletFrees(ctx: Context): void {
+  while (ctx.stackletsToFree != 0) {
+    checkpoint();
+    const started = clock.now();
+    stacklet.freeStep(ctx);
+    noteStackStretch(started);
+  }
 }
 
 /** Main-stack bytes kept free above the static data (js/compiler/instrument.ts checks atomic code against it). */
@@ -326,8 +357,8 @@ function overflow(reason: u32, detail: u32): void {
 }
 
 /**
- * The longest stack extension or return so far, in cycles: the stacklet allocator is atomic
- * code (a TLSF call, zeroing, the hot-split bookkeeping), so it is one uninterruptible stretch.
+ * The longest step of a stack extension or return so far, in cycles: each step of the
+ * stacklet allocator (kernel/stack/stacklet.ts) is atomic code, one uninterruptible stretch.
  * Measured here, where measuring costs no modelled cycle; the host's longest-stretch figure
  * (ABI memory field 5) is the larger of this and the collector's.
  */
@@ -361,6 +392,7 @@ export function stackReturn(block: usize): void {
   if (ctx.stackMode != STACK_SEGMENTED && ctx.stacklet == 0) restoreStaticLimit(ctx);
   __stack_pointer = callerSp;
   stackGuard = ctx.watermark > ctx.stackLimit ? ctx.watermark : ctx.stackLimit;
+  drainStackletFrees(ctx);
 }
 
 /** Make `ctx` the running context: its stack, its guard. */

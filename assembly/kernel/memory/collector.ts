@@ -60,7 +60,8 @@ import { TypeinfoFlags } from "shared/typeinfo";
 import { SRAM_END } from "../../mcu/memmap";
 import { heapAlloc, heapFree, heapUsed, blockBytes } from "./heap";
 import { contextCount, contextAt } from "./roots";
-import { scanContext } from "../stack/roots";
+import { scanContext, lowerRangeStart, lowerRangeEnd, lowerNext } from "../stack/roots";
+import { Context } from "../stack/context";
 import * as trace from "../../probe/trace";
 import * as core from "../../mcu/core";
 import * as clock from "../../mcu/clock";
@@ -325,6 +326,10 @@ let rangesLost: bool = false;
 let contextIndex: i32 = -1;
 let scanAt: usize = 0;
 let scanEnd: usize = 0;
+// The stacklets below the scanned context's current one, one a step, while its chain is unchanged.
+let chainBlock: usize = 0;
+let chainContext: usize = 0;
+let chainVersion: u32 = 0;
 
 function recordRange(start: usize, end: usize): void {
   if (rangeSeen++ < rangeSkip) return;
@@ -339,12 +344,18 @@ function enumerate(): void {
   rangeNext = 0;
   rangeSeen = 0;
   rangesLost = false;
+  chainBlock = 0;
   if (contextIndex < 0) {
     // The main stack: suspended handlers' saved state and boot code (no handler runs while a task collects).
     if (core.current == 0) recordRange(__stack_pointer, __heap_base);
   } else {
     const ptr = contextAt(contextIndex);
-    scanContext(ptr, ptr == core.current, recordRange);
+    if (scanContext(ptr, ptr == core.current, recordRange)) {
+      const ctx = changetype<Context>(ptr);
+      chainBlock = ctx.stacklet;
+      chainContext = ptr;
+      chainVersion = ctx.chainVersion;
+    }
   }
 }
 
@@ -387,6 +398,20 @@ function stacksStep(): bool {
     // More ranges than the page holds: enumerate again past the ones scanned.
     rangeSkip += rangeCount;
     enumerate();
+    return false;
+  }
+  if (chainBlock != 0 && contextIndex >= contextCount) chainBlock = 0; // its slot is gone
+  if (chainBlock != 0) {
+    const ptr = contextAt(contextIndex);
+    if (ptr != chainContext || changetype<Context>(ptr).chainVersion != chainVersion) {
+      // The context ran between steps and its chain changed (or it ended): scan its slot again from the top.
+      rangeSkip = 0;
+      enumerate();
+      return false;
+    }
+    scanAt = (lowerRangeStart(chainBlock) + 3) & ~3;
+    scanEnd = lowerRangeEnd(chainBlock);
+    chainBlock = lowerNext(chainBlock);
     return false;
   }
   if (contextIndex + 1 >= contextCount) return true;

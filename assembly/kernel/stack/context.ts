@@ -67,6 +67,8 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   stacklet: usize;
   /** Frame bytes held in the stacklets below the current one. */
   chainFrames: u32;
+  /** Counts changes of the stacklet chain (the collector walks it a stacklet a step). */
+  chainVersion: u32;
   /** A heap block holding the saved state when it did not fit below the frames (layout.ts), or 0. */
   saveBlock: usize;
   /**
@@ -79,8 +81,19 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   frameLimit: u32;
   /** Call-chain signature of the running stacklet chain (hot-split mitigation). */
   signature: u32;
-  /** The hot-split cache (stacklet.ts), allocated when first needed, or 0. */
-  hotCache: usize;
+  /**
+   * The hot-split cache (stacklet.ts): HOT_ENTRIES (signature, extensions counted under it)
+   * pairs, read as one array from `hotSignature0`. In the context, as Hopter keeps it in its
+   * task struct: an extension never has to allocate it on top of the stacklet.
+   */
+  hotSignature0: u32;
+  hotCount0: u32;
+  hotSignature1: u32;
+  hotCount1: u32;
+  hotSignature2: u32;
+  hotCount2: u32;
+  hotSignature3: u32;
+  hotCount3: u32;
   /** The first region, [firstBase, firstTop) (a segmented task's stack registers when no stacklet is current; empty without an initial stack). */
   firstBase: usize;
   firstTop: usize;
@@ -92,6 +105,16 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   stackletsPeak: u32;
   /** Bytes its saved state occupies while it is suspended (0 while it runs). */
   savedBytes: u32;
+  /**
+   * An extension in progress (stacklet.ts): the block taken for it, not yet linked, and how
+   * far it is zeroed. The steps of an extension or a return are interruptible, so these
+   * belong to the context: a context that dies half-way releases them (releaseAll).
+   */
+  stackletInHand: usize;
+  inHandZeroedTo: usize;
+  inHandEnd: usize;
+  /** Stacklets returned and not yet given back to the heap, linked through their M_PREV. */
+  stackletsToFree: usize;
 }
 
 /** A handler on the main stack, or a task's static stack: one contiguous region, any extension is an overflow. */

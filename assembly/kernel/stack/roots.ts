@@ -11,15 +11,18 @@
  *  - a suspended context: everything it occupies there, frames and saved
  *    state (the Asyncify data holds its locals): [sp, stackTop), or
  *    [resumeSp, stackTop) and its save block;
- *  - either way, its frames in the stacklets below the current one.
+ *  - either way, its frames in the stacklets below the current one, a
+ *    stacklet at a time (lowerRangeStart/End, lowerNext), so that no step of
+ *    the collector walks a whole chain: it checks `chainVersion` between
+ *    steps and starts the context again when the chain changed.
  */
 import { Context, STATE_SUSPENDED } from "./context";
-import { forEachLowerRange } from "./stacklet";
+export { lowerRangeStart, lowerRangeEnd, lowerNext } from "./stacklet";
 import { blockBytes } from "../memory/heap";
 import * as core from "../../mcu/core";
 
 // @ts-ignore: decorator
-@inline export function scanContext(ptr: usize, running: bool, scan: (start: usize, end: usize) => void): void {
+@inline export function scanContext(ptr: usize, running: bool, scan: (start: usize, end: usize) => void): bool {
   const ctx = changetype<Context>(ptr);
   if (ctx.controlBytes != 0) scan(ptr, ptr + ctx.controlBytes);
   if (running) scan(core.taskStackPointer, ctx.stackTop);
@@ -28,6 +31,6 @@ import * as core from "../../mcu/core";
       scan(ctx.sp, ctx.saveBlock + blockBytes(ctx.saveBlock) - 4);
       scan(ctx.resumeSp, ctx.stackTop);
     } else scan(ctx.sp, ctx.stackTop);
-  } else return;
-  forEachLowerRange(ctx, scan);
+  } else return false;
+  return true; // and its stacklets below the current one
 }

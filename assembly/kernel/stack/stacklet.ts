@@ -23,7 +23,8 @@
  *
  * Hot-split mitigation (after Hopter): each context keeps a call-chain
  * signature (rotate right 1, xor the function's site number on every
- * extension, undone on return) and a 4-entry cache of (signature, count).
+ * extension, undone on return) and a 4-entry cache of (signature, count)
+ * in its control block.
  * Every extension counts against the signature the extended stacklet was
  * allocated under; each HOT_EXTENSIONS of them make the next stacklets
  * allocated under it one size larger (x2, x3, ...), so the loop that kept
@@ -57,10 +58,10 @@ const M_CACHED: usize = 24;        // a child stacklet kept for reuse, or 0
 const M_SITE: usize = 28;          // the site number xored into the signature (undone on return)
 export const META_BYTES: usize = 32;
 
-// The hot-split cache, a block of its own allocated at a context's first extension beyond its
-// first stacklet: HOT_ENTRIES (signature, extensions counted under it) pairs.
+// The hot-split cache: HOT_ENTRIES (signature, extensions counted under it) pairs in the context.
 const HOT_ENTRIES: u32 = 4;
-const HOT_BYTES: usize = HOT_ENTRIES * 8;
+// @ts-ignore: decorator
+@inline function hotEntries(ctx: Context): usize { return changetype<usize>(ctx) + offsetof<Context>("hotSignature0"); }
 
 /** Bytes every stacklet gets beyond the frame that asked for it (Hopter's default addition). */
 // @ts-ignore: defined by the firmware build with --use HOPRT_STACKLET_ADDITION=...
@@ -125,8 +126,7 @@ export let refusal: u32 = REFUSED_NONE;
 
 /** The enlargement for stacklets allocated under `signature`: 1, +1 per HOT_EXTENSIONS extensions seen under it. */
 function hotFactor(ctx: Context, signature: u32): u32 {
-  const cache = ctx.hotCache;
-  if (cache == 0) return 1;
+  const cache = hotEntries(ctx);
   for (let i: u32 = 0; i < HOT_ENTRIES; i++) {
     const entry = cache + (<usize>i << 3);
     if (load<u32>(entry, 4) != 0 && load<u32>(entry) == signature) {
@@ -139,14 +139,7 @@ function hotFactor(ctx: Context, signature: u32): u32 {
 
 /** One more extension under a stacklet allocated under `signature`. */
 function countExtension(ctx: Context, signature: u32): void {
-  let cache = ctx.hotCache;
-  if (cache == 0) {
-    cache = heapAlloc(HOT_BYTES);
-    if (cache == 0) return; // no room: the mitigation waits, nothing breaks
-    for (let at = cache; at < cache + HOT_BYTES; at += 4) store<u32>(at, 0);
-    ctx.hotCache = cache;
-    countDynamic(cache, true);
-  }
+  const cache = hotEntries(ctx);
   for (let i: u32 = 0; i < HOT_ENTRIES; i++) {
     const entry = cache + (<usize>i << 3);
     const count = load<u32>(entry, 4);
@@ -174,6 +167,21 @@ function release(ctx: Context, block: usize): void {
   heapFree(block);
 }
 
+/**
+ * Zero [from, to): `from` is 16-aligned (a block's payload + META_BYTES), `to` a word boundary.
+ * Four doublewords a pass, as a compiler's memset stores a register block (STM/STRD).
+ */
+function zero(from: usize, to: usize): void {
+  let at = from;
+  for (; at + 32 <= to; at += 32) {
+    store<u64>(at, 0);
+    store<u64>(at, 0, 8);
+    store<u64>(at, 0, 16);
+    store<u64>(at, 0, 24);
+  }
+  for (; at < to; at += 4) store<u32>(at, 0);
+}
+
 /** Free a stacklet and the child it keeps (which may keep one of its own). */
 function releaseWithCached(ctx: Context, block: usize): void {
   while (block != 0) {
@@ -184,61 +192,106 @@ function releaseWithCached(ctx: Context, block: usize): void {
 }
 
 /**
- * The prologue's slow path for a segmented task whose frame `frameBytes`
- * (already taken: `sp` is below the current stacklet's bound) and the
- * `shadowBytes` its code pushes below it do not fit:
- * move the frame to a new stacklet. Returns the stacklet (the context's
- * registers now describe it) or 0 (`refusal` says why; nothing changed).
+ * An extension, in steps (mcu/core.ts runs them with a check point between
+ * each, as an SVC handler can be preempted: no step is a long uninterruptible
+ * stretch). The frame that asked is not taken meanwhile: a suspension between
+ * steps saves the context at its caller's stack pointer.
+ *
+ *  1. planStacklet: the stack limit, the chain signature, the size wanted.
+ *  2. takeStacklet: a hot stacklet's kept child, or one TLSF allocation.
+ *  3. zeroStep, until it returns false: ZERO_CHUNK bytes a step.
+ *  4. linkStacklet: the context's registers describe the new stacklet.
  */
-export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32): usize {
+
+/**
+ * Step 1 for a frame `frameBytes` (already taken: `sp` is below the current stacklet's bound)
+ * and the `shadowBytes` its code pushes below it: the size of the stacklet it needs, or 0 when
+ * the stack limit refuses it (unless `waived`: a cleanup handler runs).
+ */
+export function planStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
   const callerSp = sp + frameBytes;
   const below = ctx.stacklet;
-  const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
   const need = frameBytes + shadowBytes;
-  if (ctx.frameLimit != 0 && framesBelow + need > ctx.frameLimit) {
+  if (!waived && ctx.frameLimit != 0 && ctx.chainFrames + <u32>(ctx.stackTop - callerSp) + need > ctx.frameLimit) {
     refusal = REFUSED_LIMIT;
     return 0;
   }
-  const signature = rotr1(ctx.signature) ^ siteHash(site);
-  const factor = hotFactor(ctx, signature);
+  const factor = hotFactor(ctx, rotr1(ctx.signature) ^ siteHash(site));
   const addition = below == 0 && ctx.firstBase == ctx.firstTop ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
-  const want = (META_BYTES + (<usize>need + addition) * factor + 15) & ~15;
   // The stacklet below counts this extension (a hot one keeps its child), and so does the
   // signature it was allocated under, across every instance of it (a recursion allocates
   // each level's stacklet anew): every HOT_EXTENSIONS make its next stacklets larger.
   const counter = extensionsAt(ctx, below);
   store<u32>(counter, load<u32>(counter) + 1);
   if (below != 0) countExtension(ctx, load<u32>(below + M_SIGNATURE));
-  // A hot stacklet's kept child serves again if it is big enough.
-  const cachedCell = cachedAt(ctx, below);
-  let block = load<usize>(cachedCell);
-  if (block != 0 && blockBytes(block) < want + 4) {
+  return (META_BYTES + (<usize>need + addition) * factor + 15) & ~15;
+}
+
+/**
+ * Step 2: a block of at least `want` bytes in the context's hand: the current stacklet's kept
+ * child if it is big enough (a kept child too small goes to the context's free list), else a
+ * new heap block, to be zeroed. False when the heap has no room (`refusal` says so).
+ */
+export function takeStacklet(ctx: Context, want: usize): bool {
+  const cachedCell = cachedAt(ctx, ctx.stacklet);
+  const kept = load<usize>(cachedCell);
+  if (kept != 0) {
     store<usize>(cachedCell, 0);
-    releaseWithCached(ctx, block);
-    block = 0;
-  }
-  if (block != 0) {
-    store<usize>(cachedCell, 0);
-  } else {
-    block = heapAlloc(want);
-    if (block == 0) {
-      refusal = REFUSED_MEMORY;
-      return 0;
+    if (blockBytes(kept) >= want + 4) {
+      ctx.stackletInHand = kept;
+      ctx.inHandZeroedTo = ctx.inHandEnd = 0;
+      return true;
     }
-    const bytes = blockBytes(block);
-    live++;
-    liveBytes += bytes;
-    if (liveBytes > peakBytes) peakBytes = liveBytes;
-    countDynamic(block, true);
-    allocations++;
-    ctx.stackletsHeld++;
-    if (ctx.stackletsHeld > ctx.stackletsPeak) ctx.stackletsPeak = ctx.stackletsHeld;
-    store<usize>(block + M_CACHED, 0);
-    // The collector scans frames conservatively and a frame's memory is not written by the
-    // code that owns it: whatever the block held before would keep garbage alive.
-    for (let at = block + META_BYTES; at < block + bytes - 4; at += 4) store<u32>(at, 0);
-    trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, ctx.stackletsHeld);
+    queueFree(ctx, kept);
   }
+  const block = heapAlloc(want);
+  if (block == 0) {
+    refusal = REFUSED_MEMORY;
+    return false;
+  }
+  const bytes = blockBytes(block);
+  live++;
+  liveBytes += bytes;
+  if (liveBytes > peakBytes) peakBytes = liveBytes;
+  countDynamic(block, true);
+  allocations++;
+  ctx.stackletsHeld++;
+  if (ctx.stackletsHeld > ctx.stackletsPeak) ctx.stackletsPeak = ctx.stackletsHeld;
+  store<usize>(block + M_CACHED, 0);
+  ctx.stackletInHand = block;
+  ctx.inHandZeroedTo = block + META_BYTES;
+  ctx.inHandEnd = block + bytes - 4;
+  trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, ctx.stackletsHeld);
+  return true;
+}
+
+/** Bytes step 3 zeroes at a time (a multiple of 32). */
+export const ZERO_CHUNK: usize = 256;
+
+/**
+ * Step 3: zero the next ZERO_CHUNK bytes of the block in hand; whether more remain. The
+ * collector scans frames conservatively and a frame's memory is not written by the code that
+ * owns it: whatever the block held before would keep garbage alive. (A kept child held this
+ * context's own frames and is not zeroed again.)
+ */
+export function zeroStep(ctx: Context): bool {
+  const from = ctx.inHandZeroedTo;
+  const end = ctx.inHandEnd;
+  const to = end - from > ZERO_CHUNK ? from + ZERO_CHUNK : end;
+  zero(from, to);
+  ctx.inHandZeroedTo = to;
+  return to < end;
+}
+
+/** Step 4: the block in hand becomes the current stacklet, holding the frame; returns it. */
+export function linkStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32): usize {
+  const block = ctx.stackletInHand;
+  ctx.stackletInHand = 0;
+  const callerSp = sp + frameBytes;
+  const below = ctx.stacklet;
+  const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
+  const need = frameBytes + shadowBytes;
+  const signature = rotr1(ctx.signature) ^ siteHash(site);
   store<usize>(block + M_PREV, below);
   store<usize>(block + M_PREV_TOP, ctx.stackTop);
   store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
@@ -248,6 +301,7 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
   store<u32>(block + M_SITE, site);
   ctx.signature = signature;
   ctx.stacklet = block;
+  ctx.chainVersion++;
   ctx.chainFrames = framesBelow;
   ctx.stackBase = block + META_BYTES;
   ctx.stackLimit = ctx.stackBase;
@@ -261,13 +315,15 @@ export function moreStack(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
 /**
  * The epilogue's slow path: the function that moved up to `block` returns.
  * Restores the context's registers to the stacklet below and returns the
- * stack pointer to continue with; frees the stacklet, or keeps it as the
- * stacklet below's cached child when that one is hot.
+ * stack pointer to continue with; keeps the stacklet as the stacklet below's
+ * cached child when that one is hot, else puts it on the context's free list
+ * (mcu/core.ts gives it back to the heap by freeStep, a block a step).
  */
 export function lessStack(ctx: Context, block: usize): usize {
   const below = load<usize>(block + M_PREV);
   const callerSp = load<usize>(block + M_CALLER_SP);
   ctx.stacklet = below;
+  ctx.chainVersion++;
   ctx.stackTop = load<usize>(block + M_PREV_TOP);
   ctx.stackBase = below != 0 ? below + META_BYTES : ctx.firstBase;
   ctx.stackLimit = ctx.stackBase;
@@ -278,10 +334,27 @@ export function lessStack(ctx: Context, block: usize): usize {
   if (load<u32>(extensionsAt(ctx, below)) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
     store<usize>(cachedCell, block); // its own cached child stays with it
   } else {
-    trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), ctx.stackletsHeld - 1);
-    releaseWithCached(ctx, block);
+    queueFree(ctx, block);
   }
   return callerSp;
+}
+
+/** Put a stacklet no longer in the chain (with the child it keeps) on the context's free list. */
+function queueFree(ctx: Context, block: usize): void {
+  store<usize>(block + M_PREV, ctx.stackletsToFree);
+  ctx.stackletsToFree = block;
+}
+
+/** Give one stacklet of the context's free list back to the heap (its kept child joins the list); whether more remain. */
+export function freeStep(ctx: Context): bool {
+  const block = ctx.stackletsToFree;
+  if (block == 0) return false;
+  ctx.stackletsToFree = load<usize>(block + M_PREV);
+  const cached = load<usize>(block + M_CACHED);
+  if (cached != 0) queueFree(ctx, cached);
+  trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), ctx.stackletsHeld - 1);
+  release(ctx, block);
+  return ctx.stackletsToFree != 0;
 }
 
 /** Free every stacklet a context holds (it ended, or its frames are discarded); back to its first region. */
@@ -298,6 +371,7 @@ export function releaseAll(ctx: Context): void {
     block = below;
   }
   ctx.stacklet = 0;
+  ctx.chainVersion++;
   ctx.chainFrames = 0;
   ctx.signature = 0;
   if (ctx.firstCached != 0) {
@@ -305,22 +379,20 @@ export function releaseAll(ctx: Context): void {
     ctx.firstCached = 0;
   }
   ctx.firstExtensions = 0;
-  if (ctx.hotCache != 0) {
-    countDynamic(ctx.hotCache, false);
-    heapFree(ctx.hotCache);
-    ctx.hotCache = 0;
+  if (ctx.stackletInHand != 0) {
+    releaseWithCached(ctx, ctx.stackletInHand);
+    ctx.stackletInHand = 0;
   }
+  while (freeStep(ctx)) {}
+  const cache = hotEntries(ctx);
+  for (let at = cache; at < cache + <usize>HOT_ENTRIES * 8; at += 8) store<u64>(at, 0);
 }
 
-/**
- * Call `scan(start, end)` for the frames a context holds in the stacklets
- * below its current one (the collector's roots; roots.ts adds the current).
- */
+/** The frames a context holds in `block`, a stacklet below its current one: [start, end) (the collector's roots). */
 // @ts-ignore: decorator
-@inline export function forEachLowerRange(ctx: Context, scan: (start: usize, end: usize) => void): void {
-  let block = ctx.stacklet;
-  while (block != 0) {
-    scan(load<usize>(block + M_CALLER_SP), load<usize>(block + M_PREV_TOP));
-    block = load<usize>(block + M_PREV);
-  }
-}
+@inline export function lowerRangeStart(block: usize): usize { return load<usize>(block + M_CALLER_SP); }
+// @ts-ignore: decorator
+@inline export function lowerRangeEnd(block: usize): usize { return load<usize>(block + M_PREV_TOP); }
+/** The stacklet below `block` (0: the first region, whose frames are in no stacklet). */
+// @ts-ignore: decorator
+@inline export function lowerNext(block: usize): usize { return load<usize>(block + M_PREV); }

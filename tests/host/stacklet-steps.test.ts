@@ -1,0 +1,139 @@
+/**
+ * A stack extension and a return are interruptible (kernel/stack/stacklet.ts,
+ * mcu/core.ts): planned, taken, zeroed a chunk at a time and linked, with a
+ * check point between steps, so no step is a long uninterruptible stretch.
+ *
+ * The adversary: an interrupt at every cycle across a worker's extension and
+ * return. Its handler allocates and wakes a higher-priority intruder that
+ * extends its own stack and runs a whole collection while the worker is
+ * suspended half-way (a block in its hand, frames not yet moved). Every run:
+ * the handler entered within entry + exit + the check-point gap + the longest
+ * step, that step at most 500 cycles, the recursions' sums right, no panic,
+ * and once both tasks end the heap and stacklet bytes exactly at their baseline.
+ */
+import { describe, it, expect, beforeAll } from "vitest";
+import { firmware, ofKind } from "./support.js";
+import { build } from "../../js/compiler/build.js";
+import { Machine } from "../../js/host/machine.js";
+import { EXCEPTION_ENTRY, EXCEPTION_EXIT } from "../../js/compiler/weights.js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const LINE = 3;
+const APP = `
+import { task, time, debug, irq, Semaphore, stack } from "hoprt";
+const wake = new Semaphore(1, 0);
+let kept: string = "";
+function wide(n: u32, salt: u32): u32 {
+  // Enough live values for a frame of its own at every level.
+  let a = n * 3 + salt, b = n ^ 0x55, c = a + b, d = c * 5, e = d ^ a, f = e + 11;
+  if (n == 0) return a + b + c + d + e + f;
+  return wide(n - 1, salt + 1) + (a ^ b ^ c ^ d ^ e ^ f);
+}
+function expected(n: u32, salt: u32): u32 {
+  let sum: u32 = 0;
+  for (let k: u32 = 0; k <= n; k++) {
+    const m = n - k, s = salt + k;
+    const a = m * 3 + s, b = m ^ 0x55, c = a + b, d = c * 5, e = d ^ a, f = e + 11;
+    sum += k == n ? a + b + c + d + e + f : (a ^ b ^ c ^ d ^ e ^ f);
+  }
+  return sum;
+}
+function worker(arg: u32): void {
+  let bad: u32 = 0;
+  for (let round: u32 = 0; round < 6; round++) {
+    if (wide(24, round) != expected(24, round)) bad++;
+  }
+  debug.print("worker " + (bad == 0 ? "ok" : "bad"));
+}
+function intruder(arg: u32): void {
+  wake.take();
+  const ok = wide(40, 7) == expected(40, 7);
+  __collect();
+  debug.print("intruder " + (ok ? "ok" : "bad") + " " + kept.length.toString());
+  kept = "";
+}
+function onIrq(): void {
+  kept = "irq " + (<u32>3).toString();
+  wake.give();
+}
+export function main(): void {
+  irq.attach(${LINE}, onIrq, 2);
+  irq.enable(${LINE});
+  task.build().entry(intruder).priority(3).name("intruder").spawn();
+  task.build().entry(worker).priority(5).name("worker").spawn();
+  time.sleepMs(1);
+  __collect();
+  debug.mark(1);
+  time.sleepMs(2);
+  __collect();
+  debug.mark(2);
+}
+`;
+
+let wasm: Uint8Array;
+let gap = 0;
+beforeAll(async () => {
+  fs.mkdirSync("build/test-firmware", { recursive: true });
+  const file = path.resolve("build/test-firmware/stacklet-steps.ts");
+  fs.writeFileSync(file, APP);
+  const result = await build({ app: file });
+  wasm = result.wasm;
+  gap = result.report.bounds.checkpointGapCycles!;
+}, 300_000);
+
+function run(irqAt: bigint | null) {
+  const m = Machine.loadSync(wasm);
+  if (irqAt !== null) {
+    m.runFor(1);
+    m.irq.schedule(LINE, irqAt);
+  }
+  m.runFor("3200us");
+  return m;
+}
+
+describe("interruptible stack extension", () => {
+  it("an interrupt at every cycle across an extension and a return: bounded entry, exact sums, heap back to baseline", () => {
+    // Without the interrupt: where the worker's first extension and its return happen.
+    const quiet = run(null);
+    expect(quiet.console.lines).toEqual(["worker ok"]);
+    const events = quiet.trace.events();
+    const worker = { id: quiet.tasks().find((t) => t.name === "intruder")!.id + 1 }; // spawned next (it has ended)
+    const allocs = ofKind(events, "stacklet_alloc").filter((e) => e.context === worker.id);
+    const frees = ofKind(events, "stacklet_free").filter((e) => e.context === worker.id);
+    expect(allocs.length).toBeGreaterThan(2);
+    expect(frees.length).toBeGreaterThan(2);
+    // A window from before the first extension's planning to past its stacklet's return.
+    const from = allocs[0].cycle - 400n;
+    const to = frees[0].cycle + 200n;
+    expect(to - from).toBeGreaterThan(600n);
+    const marks = (m: Machine) => ofKind(m.trace.events(), "user_mark");
+    // The same end state, interrupted only once the worker is done: the heap every run must come back to.
+    const late = run(BigInt(Math.round(1.2 * 168_000)));
+    expect(late.console.lines).toEqual(["worker ok", "intruder ok 5"]);
+    const baseline = late.memory().heapUsed;
+    let runs = 0;
+    for (let at = from; at <= to; at++) {
+      const m = run(at);
+      runs++;
+      const lines = m.console.lines;
+      expect(lines.filter((l) => l.startsWith("worker"))).toEqual(["worker ok"]);
+      expect(lines.filter((l) => l.startsWith("intruder"))).toEqual(["intruder ok 5"]);
+      expect(m.panics()).toEqual([]);
+      const ev = m.trace.events();
+      const raise = ofKind(ev, "irq_raise").find((e) => e.a === 16 + LINE)!;
+      const enter = ofKind(ev, "isr_enter").find((e) => e.a === 16 + LINE)!;
+      expect(raise.cycle).toBe(at);
+      const longest = m.memory().gcMaxPauseCycles;
+      expect(longest).toBeLessThanOrEqual(500);
+      expect(Number(enter.cycle - raise.cycle)).toBeLessThanOrEqual(EXCEPTION_ENTRY + EXCEPTION_EXIT + gap + longest);
+      expect(marks(m).length).toBe(2);
+      // Both tasks ended: their stacklets given back, the heap as main left it after its first collection.
+      const mem = m.memory();
+      expect(mem.stackletBytes).toBe(0);
+      expect(mem.stackDynamicBytes).toBe(0);
+      expect(mem.heapUsed).toBe(baseline);
+    }
+    expect(runs).toBeGreaterThan(600);
+  });
+});
