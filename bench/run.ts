@@ -296,7 +296,7 @@ async function stackMemory() {
   const fixed = runStackload(await stackload(0, "static"));
   const staticSizedToPeak = fixed.tasks.reduce((sum, t) => sum + t.stackPeak, 0);
   // Segmented: the most stack memory allocated at once (stacklets with their metadata, saved
-  // state that needed a block, hot-split caches), machine-wide.
+  // state that needed a block), machine-wide.
   const segmented = runStackload(await stackload(1, "segmented"));
   const breathing = runStackload(await stackload(2, "segmented"));
   const share = (bytes: number) => Math.round((1000 * bytes) / staticSizedToPeak) / 10;

@@ -291,9 +291,9 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   const callerSp = sp + frameBytes;
   __stack_pointer = callerSp;
   let started = clock.now();
-  const want = stacklet.planStacklet(ctx, sp, frameBytes, shadowBytes, site, waived);
+  let block = stacklet.reuseKept(ctx, sp, frameBytes, shadowBytes, site, waived);
   noteStackStretch(started);
-  let block: usize = 0;
+  const want = block != 0 || stacklet.refusal != stacklet.REFUSED_NONE ? 0 : planStep(ctx, sp, frameBytes, shadowBytes, site, waived);
   if (want != 0) {
     checkpoint();
     started = clock.now();
@@ -328,6 +328,14 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   __stack_pointer = ctx.stackTop - frameBytes;
   stackGuard = ctx.watermark;
   return block;
+}
+
+// @ts-ignore: decorator
+@inline function planStep(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
+  const started = clock.now();
+  const want = stacklet.planStacklet(ctx, sp, frameBytes, shadowBytes, site, waived);
+  noteStackStretch(started);
+  return want;
 }
 
 /** Give the stacklets a context returned back to the heap, a block a step, a check point before each. */

@@ -47,10 +47,10 @@ export interface TaskStats {
 
 export interface MemoryStats {
   heapUsed: number; heapPeak: number; heapCapacity: number; sramBytes: number; collections: number;
-  /** The longest uninterruptible stretch of heap work so far, in cycles: a collector step, an allocation, a stack extension or return. */
+  /** The longest uninterruptible stretch of heap work so far, in cycles: a collector step, an allocation, a step of a stack extension or return. */
   gcMaxPauseCycles: number;
   stacklets: number; stackletBytes: number; stackletPeakBytes: number; stackletAllocations: number;
-  /** Stack memory allocated on demand (stacklets, saved state that needed a block, hot-split caches), now and at most. */
+  /** Stack memory allocated on demand (stacklets, saved state that needed a block), now and at most. */
   stackDynamicBytes: number; stackDynamicPeakBytes: number;
 }
 

@@ -204,6 +204,30 @@ function releaseWithCached(ctx: Context, block: usize): void {
  */
 
 /**
+ * The fast path, one short step: the current stacklet is hot and keeps a child as big as
+ * step 1 would ask for; it becomes the current stacklet again (nothing more to count,
+ * allocate or zero: it held this context's own frames). 0 when there is none (go on with step
+ * 1), or when the stack limit refuses the frame (`refusal` says so; unless `waived`).
+ */
+export function reuseKept(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
+  refusal = REFUSED_NONE;
+  const need = frameBytes + shadowBytes;
+  if (!waived && ctx.frameLimit != 0 && ctx.chainFrames + <u32>(ctx.stackTop - sp - frameBytes) + need > ctx.frameLimit) {
+    refusal = REFUSED_LIMIT;
+    return 0;
+  }
+  const cachedCell = cachedAt(ctx, ctx.stacklet);
+  const kept = load<usize>(cachedCell);
+  if (kept == 0) return 0;
+  // Too small now that its signature is hotter (its own extensions made it so): step 1 replaces it.
+  const factor = hotFactor(ctx, rotr1(ctx.signature) ^ siteHash(site));
+  if (blockBytes(kept) < ((META_BYTES + (<usize>need + STACKLET_ADDITION) * factor + 15) & ~15) + 4) return 0;
+  store<usize>(cachedCell, 0);
+  ctx.stackletInHand = kept;
+  return linkStacklet(ctx, sp, frameBytes, shadowBytes, site);
+}
+
+/**
  * Step 1 for a frame `frameBytes` (already taken: `sp` is below the current stacklet's bound)
  * and the `shadowBytes` its code pushes below it: the size of the stacklet it needs, or 0 when
  * the stack limit refuses it (unless `waived`: a cleanup handler runs).
