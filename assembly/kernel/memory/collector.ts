@@ -329,7 +329,7 @@ let scanEnd: usize = 0;
 // The stacklets below the scanned context's current one, one a step, while its chain is unchanged.
 let chainBlock: usize = 0;
 let chainContext: usize = 0;
-let chainVersion: u32 = 0;
+let chainBlockDepth: u32 = 0;
 
 function recordRange(start: usize, end: usize): void {
   if (rangeSeen++ < rangeSkip) return;
@@ -354,7 +354,8 @@ function enumerate(): void {
       const ctx = changetype<Context>(ptr);
       chainBlock = ctx.stacklet;
       chainContext = ptr;
-      chainVersion = ctx.chainVersion;
+      chainBlockDepth = ctx.chainDepth;
+      ctx.chainLowDepth = ctx.chainDepth;
     }
   }
 }
@@ -403,15 +404,18 @@ function stacksStep(): bool {
   if (chainBlock != 0 && contextIndex >= contextCount) chainBlock = 0; // its slot is gone
   if (chainBlock != 0) {
     const ptr = contextAt(contextIndex);
-    if (ptr != chainContext || changetype<Context>(ptr).chainVersion != chainVersion) {
-      // The context ran between steps and its chain changed (or it ended): scan its slot again from the top.
-      rangeSkip = 0;
-      enumerate();
+    const ctx = changetype<Context>(ptr);
+    if (ptr != chainContext || ctx.chainLowDepth < chainBlockDepth) {
+      // It returned from the stacklet the walk is at (or it ended) while the roots were taken:
+      // the frames left below are the remark's to scan (it runs with the kernel lock held, so
+      // no task's chain changes between its steps).
+      chainBlock = 0;
       return false;
     }
     scanAt = (lowerRangeStart(chainBlock) + 3) & ~3;
     scanEnd = lowerRangeEnd(chainBlock);
     chainBlock = lowerNext(chainBlock);
+    chainBlockDepth--;
     return false;
   }
   if (contextIndex + 1 >= contextCount) return true;

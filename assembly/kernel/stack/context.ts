@@ -51,6 +51,11 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   /** Stack mode (STACK_*). */
   stackMode: u8;
   /**
+   * A breathing task's: a stacklet is always freed when its function returns, never kept
+   * for reuse (stacklet.ts), so a waiting breathing task holds what its wait needs, no more.
+   */
+  keepsNoChild: bool;
+  /**
    * Cleanup handlers running now in this context (kernel/unwind.ts counts
    * them): while non-zero a task's stack limit is waived (DESIGN §5), and
    * a violation is recorded in `deferredOverflow` instead of panicking.
@@ -67,8 +72,13 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   stacklet: usize;
   /** Frame bytes held in the stacklets below the current one. */
   chainFrames: u32;
-  /** Counts changes of the stacklet chain (the collector walks it a stacklet a step). */
-  chainVersion: u32;
+  /** Stacklets in the chain now (the first region not counted). */
+  chainDepth: u32;
+  /**
+   * The least `chainDepth` since the collector last set it (it walks the chain a stacklet a
+   * step, downwards): a stacklet at a depth not above it has not been returned from since.
+   */
+  chainLowDepth: u32;
   /** A heap block holding the saved state when it did not fit below the frames (layout.ts), or 0. */
   saveBlock: usize;
   /**

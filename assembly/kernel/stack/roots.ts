@@ -13,8 +13,10 @@
  *    [resumeSp, stackTop) and its save block;
  *  - either way, its frames in the stacklets below the current one, a
  *    stacklet at a time (lowerRangeStart/End, lowerNext), so that no step of
- *    the collector walks a whole chain: it checks `chainVersion` between
- *    steps and starts the context again when the chain changed.
+ *    the collector walks a whole chain. Frames below the running stacklet
+ *    do not change until the context returns to them: between steps the
+ *    collector checks `chainLowDepth` and starts the context again only
+ *    when it returned below the stacklet the walk is at.
  */
 import { Context, STATE_SUSPENDED } from "./context";
 export { lowerRangeStart, lowerRangeEnd, lowerNext } from "./stacklet";

@@ -34,6 +34,8 @@
  * extended HOT_EXTENSIONS times keeps the child its loop keeps needing
  * instead of freeing it, so one long loop inside a single call (which
  * enlarging cannot help: the stacklet already exists) stops allocating.
+ * A breathing task keeps none (DESIGN §5: init and work run on stacklets
+ * freed when they return).
  *
  * Only segmented tasks get here, so a first region's bound is its base.
  *
@@ -325,7 +327,7 @@ export function linkStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
   store<u32>(block + M_SITE, site);
   ctx.signature = signature;
   ctx.stacklet = block;
-  ctx.chainVersion++;
+  ctx.chainDepth++;
   ctx.chainFrames = framesBelow;
   ctx.stackBase = block + META_BYTES;
   ctx.stackLimit = ctx.stackBase;
@@ -347,7 +349,8 @@ export function lessStack(ctx: Context, block: usize): usize {
   const below = load<usize>(block + M_PREV);
   const callerSp = load<usize>(block + M_CALLER_SP);
   ctx.stacklet = below;
-  ctx.chainVersion++;
+  const depth = --ctx.chainDepth;
+  if (depth < ctx.chainLowDepth) ctx.chainLowDepth = depth;
   ctx.stackTop = load<usize>(block + M_PREV_TOP);
   ctx.stackBase = below != 0 ? below + META_BYTES : ctx.firstBase;
   ctx.stackLimit = ctx.stackBase;
@@ -355,7 +358,7 @@ export function lessStack(ctx: Context, block: usize): usize {
   ctx.chainFrames -= <u32>(ctx.stackTop - callerSp);
   ctx.signature = rotl1(ctx.signature ^ siteHash(load<u32>(block + M_SITE)));
   const cachedCell = cachedAt(ctx, below);
-  if (load<u32>(extensionsAt(ctx, below)) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
+  if (!ctx.keepsNoChild && load<u32>(extensionsAt(ctx, below)) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
     store<usize>(cachedCell, block); // its own cached child stays with it
   } else {
     queueFree(ctx, block);
@@ -395,7 +398,8 @@ export function releaseAll(ctx: Context): void {
     block = below;
   }
   ctx.stacklet = 0;
-  ctx.chainVersion++;
+  ctx.chainDepth = 0;
+  ctx.chainLowDepth = 0;
   ctx.chainFrames = 0;
   ctx.signature = 0;
   if (ctx.firstCached != 0) {
