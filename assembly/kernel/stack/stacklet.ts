@@ -15,11 +15,14 @@
  *
  * How a call reaches here: every instrumented function's prologue does
  * `sp -= F; if (sp < stackGuard) seg = stackGuardHit(F, site)`; for a task
- * with a segmented stack the core (mcu/core.ts) switches to the main stack,
- * as an SVC handler would run, and calls `moreStack`; the function's
- * epilogue does `sp += F; if (seg) stackReturn(seg)`, which calls `lessStack`
- * the same way. This file is atomic code (js/compiler/rule.ts): charged,
- * never suspended, so the heap is never entered twice.
+ * with a segmented stack the core (mcu/core.ts) runs the steps of an
+ * extension below (reuseKept, or planStacklet, takeStacklet, zeroStep,
+ * linkStacklet) on the main stack, as an SVC handler would run, with a check
+ * point between steps; the function's epilogue does
+ * `sp += F; if (seg) stackReturn(seg)`, which runs `lessStack` and then
+ * `freeStep` a block at a time the same way. This file is atomic code
+ * (js/compiler/rule.ts): charged, never suspended inside a step, so the heap
+ * is never entered twice.
  *
  * Hot-split mitigation (after Hopter): each context keeps a call-chain
  * signature (rotate right 1, xor the function's site number on every
@@ -40,9 +43,12 @@
  * Only segmented tasks get here, so a first region's bound is its base.
  *
  * Invariants: a context's stacklets form a chain through M_PREV from
- * `ctx.stacklet` down to 0 (the task's first region); a cached child
- * belongs to exactly one stacklet (or to the context, for the first region)
- * and is freed with it; `live` counts every block this file holds.
+ * `ctx.stacklet` down to 0 (the task's first region), `chainDepth` long; a
+ * cached child belongs to exactly one stacklet (or to the context, for the
+ * first region) and is freed with it; between steps a context may hold one
+ * block in hand (taken, not yet linked) and a free list of returned ones
+ * (linked through M_PREV), both released if it dies; `live` counts every
+ * block this file holds.
  */
 import { Context } from "./context";
 import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
@@ -102,7 +108,7 @@ export function countDynamic(block: usize, allocated: bool): void {
 
 /** Stacklet allocations since boot (a reused cached stacklet is not one). */
 export let allocations: u32 = 0;
-/** Why the last moreStack returned 0 (the core reports it). */
+/** Why the last extension step refused (the core reports it). */
 export const REFUSED_NONE: u32 = 0;
 export const REFUSED_LIMIT: u32 = 1;
 export const REFUSED_MEMORY: u32 = 2;
