@@ -25,6 +25,7 @@ import { recordTaskEnd } from "../probe/taskend";
 import { heapAlloc, heapFree, heapFits } from "./memory/heap";
 import { addContext, removeContext } from "./memory/roots";
 import { saveReserve, releaseStack } from "./stack/layout";
+import { drainFrees } from "./stack/stacklet";
 import { stackPeak } from "./stack/stats";
 import { STACK_STATIC, STACK_SEGMENTED } from "./stack/context";
 import * as config from "./config";
@@ -246,6 +247,7 @@ export function reclaim(t: Task): void {
   recordTaskEnd(changetype<usize>(t)); // what the host shows for an ended task, while the control block is there
   if (t.unwindState != 0) forgetTask(t);
   releaseStack(t);
+  drainFrees(t); // its stacklets back to the heap, a block a step
   trace.emit(trace.EV_TASK_DELETE, t.id, t.regionBytes, stackPeak(t), t.savePeak);
   heapFree(t.region);
 }

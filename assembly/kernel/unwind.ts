@@ -46,6 +46,7 @@ import * as sched from "./sched";
 import { lock, unlock, abandon } from "./lock";
 import { releaseAll } from "./sync/mutex";
 import { releaseSlot } from "./breathing";
+import { drainFrees } from "./stack/stacklet";
 
 /** The priority a panicking task's cleanup handlers run at (DESIGN §4). */
 export const UNWIND_PRIORITY: u8 = 13;
@@ -226,6 +227,8 @@ export function unwindTask(id: u32): void {
   const t = sched.current;
   const self = changetype<usize>(t);
   if (t.unwindPhase == PHASE_KERNEL) { kernelBug(self, 0x0A); return; }
+  // The dispatch loop put the stacklets of its discarded frames on its free list: back to the heap.
+  drainFrees(t);
   // A trap inside the kernel left the lock held: take it back (pended operations are applied).
   abandon(self);
   const s = stateOf(self, true);

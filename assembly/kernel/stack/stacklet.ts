@@ -176,30 +176,6 @@ function release(ctx: Context, block: usize): void {
 }
 
 /**
- * Zero [from, to): `from` is 16-aligned (a block's payload + META_BYTES), `to` a word boundary.
- * Four doublewords a pass, as a compiler's memset stores a register block (STM/STRD).
- */
-function zero(from: usize, to: usize): void {
-  let at = from;
-  for (; at + 32 <= to; at += 32) {
-    store<u64>(at, 0);
-    store<u64>(at, 0, 8);
-    store<u64>(at, 0, 16);
-    store<u64>(at, 0, 24);
-  }
-  for (; at < to; at += 4) store<u32>(at, 0);
-}
-
-/** Free a stacklet and the child it keeps (which may keep one of its own). */
-function releaseWithCached(ctx: Context, block: usize): void {
-  while (block != 0) {
-    const cached = load<usize>(block + M_CACHED);
-    release(ctx, block);
-    block = cached;
-  }
-}
-
-/**
  * An extension, in steps (mcu/core.ts runs them with a check point between
  * each, as an SVC handler can be preempted: no step is a long uninterruptible
  * stretch). The frame that asked is not taken meanwhile: a suspension between
@@ -274,7 +250,7 @@ export function takeStacklet(ctx: Context, want: usize): bool {
       ctx.inHandZeroedTo = ctx.inHandEnd = 0;
       return true;
     }
-    queueFree(ctx, kept);
+    queueFree(ctx, kept, false);
   }
   const block = heapAlloc(want);
   if (block == 0) {
@@ -309,10 +285,23 @@ export const ZERO_CHUNK: usize = 256;
 export function zeroStep(ctx: Context): bool {
   const from = ctx.inHandZeroedTo;
   const end = ctx.inHandEnd;
-  const to = end - from > ZERO_CHUNK ? from + ZERO_CHUNK : end;
-  zero(from, to);
-  ctx.inHandZeroedTo = to;
-  return to < end;
+  // Two doublewords a pass, as a compiler's memset stores a register block (STRD/STM); counted
+  // loops, so the build's report bounds the step. (`end - from` is a multiple of 16: TLSF sizes.)
+  let at = from;
+  for (; at < from + ZERO_CHUNK; at += 16) {
+    if (at + 16 > end) break;
+    store<u64>(at, 0);
+    store<u64>(at, 0, 8);
+  }
+  if (at + 16 > end) {
+    const tail = at;
+    for (; at < tail + 12; at += 4) {
+      if (at >= end) break;
+      store<u32>(at, 0);
+    }
+  }
+  ctx.inHandZeroedTo = at;
+  return at < end;
 }
 
 /** Step 4: the block in hand becomes the current stacklet, holding the frame; returns it. */
@@ -367,41 +356,49 @@ export function lessStack(ctx: Context, block: usize): usize {
   if (!ctx.keepsNoChild && load<u32>(extensionsAt(ctx, below)) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
     store<usize>(cachedCell, block); // its own cached child stays with it
   } else {
-    queueFree(ctx, block);
+    queueFree(ctx, block, false);
   }
   return callerSp;
 }
 
-/** Put a stacklet no longer in the chain (with the child it keeps) on the context's free list. */
-function queueFree(ctx: Context, block: usize): void {
-  store<usize>(block + M_PREV, ctx.stackletsToFree);
+/**
+ * Put a stacklet no longer in use on the context's free list, linked through its M_EXTENSIONS
+ * word (its count is not needed any more); the low bit set: the stacklets below it (a dead
+ * context's whole chain, through M_PREV) go with it. The child it keeps always does.
+ */
+function queueFree(ctx: Context, block: usize, withChainBelow: bool): void {
+  store<usize>(block + M_EXTENSIONS, ctx.stackletsToFree | <usize>withChainBelow);
   ctx.stackletsToFree = block;
 }
 
-/** Give one stacklet of the context's free list back to the heap (its kept child joins the list); whether more remain. */
+/** Give one stacklet of the context's free list back to the heap; whether more remain. */
 export function freeStep(ctx: Context): bool {
   const block = ctx.stackletsToFree;
   if (block == 0) return false;
-  ctx.stackletsToFree = load<usize>(block + M_PREV);
+  const link = load<usize>(block + M_EXTENSIONS);
+  ctx.stackletsToFree = link & ~1;
+  if ((link & 1) != 0) {
+    const below = load<usize>(block + M_PREV);
+    if (below != 0) queueFree(ctx, below, true);
+  }
   const cached = load<usize>(block + M_CACHED);
-  if (cached != 0) queueFree(ctx, cached);
+  if (cached != 0) queueFree(ctx, cached, false);
   trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), ctx.stackletsHeld - 1);
   release(ctx, block);
   return ctx.stackletsToFree != 0;
 }
 
-/** Free every stacklet a context holds (it ended, or its frames are discarded); back to its first region. */
+/**
+ * A context's frames are gone (it ended, or restarts): back to its first region, and every
+ * stacklet it holds onto its free list, in a few stores whatever their number: the caller
+ * gives them back to the heap by freeStep, a block a step (drainFrees).
+ */
 export function releaseAll(ctx: Context): void {
-  let block = ctx.stacklet;
-  while (block != 0) {
-    const below = load<usize>(block + M_PREV);
-    if (below == 0) {
-      ctx.stackTop = load<usize>(block + M_PREV_TOP);
-      ctx.stackBase = ctx.firstBase;
-      ctx.stackLimit = ctx.firstBase;
-    }
-    releaseWithCached(ctx, block);
-    block = below;
+  if (ctx.stacklet != 0) {
+    queueFree(ctx, ctx.stacklet, true);
+    ctx.stackTop = ctx.firstTop;
+    ctx.stackBase = ctx.firstBase;
+    ctx.stackLimit = ctx.firstBase;
   }
   ctx.stacklet = 0;
   ctx.chainDepth = 0;
@@ -409,17 +406,22 @@ export function releaseAll(ctx: Context): void {
   ctx.chainFrames = 0;
   ctx.signature = 0;
   if (ctx.firstCached != 0) {
-    releaseWithCached(ctx, ctx.firstCached);
+    queueFree(ctx, ctx.firstCached, false);
     ctx.firstCached = 0;
   }
   ctx.firstExtensions = 0;
   if (ctx.stackletInHand != 0) {
-    releaseWithCached(ctx, ctx.stackletInHand);
+    queueFree(ctx, ctx.stackletInHand, false);
     ctx.stackletInHand = 0;
   }
-  while (freeStep(ctx)) {}
   const cache = hotEntries(ctx);
-  for (let at = cache; at < cache + <usize>HOT_ENTRIES * 8; at += 8) store<u64>(at, 0);
+  for (let i: u32 = 0; i < HOT_ENTRIES; i++) store<u64>(cache + (<usize>i << 3), 0);
+}
+
+/** Give every stacklet on a context's free list back to the heap, a block a step (a check point between steps). */
+// @ts-ignore: decorator
+@inline export function drainFrees(ctx: Context): void {
+  while (freeStep(ctx)) {}
 }
 
 /** The frames a context holds in `block`, a stacklet below its current one: [start, end) (the collector's roots). */
