@@ -309,8 +309,7 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
       started = clock.now();
       block = stacklet.linkStacklet(ctx, sp, frameBytes, shadowBytes, site);
       noteStackStretch(started);
-    }
-    drainStackletFrees(ctx);
+    } else drainStackletFrees(ctx);
   }
   if (block != 0 && waived) {
     const frames = ctx.chainFrames + frameBytes + shadowBytes;
@@ -325,8 +324,11 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
     __stack_pointer = __heap_base - frameBytes;
     return EMERGENCY;
   }
+  // The frame is in the new stacklet now: only then may a check point suspend the task again
+  // (its saved state goes below the stack pointer, within the stacklet its registers describe).
   __stack_pointer = ctx.stackTop - frameBytes;
   stackGuard = ctx.watermark;
+  drainStackletFrees(ctx); // a kept child too small for this frame
   return block;
 }
 

@@ -285,17 +285,20 @@ export const ZERO_CHUNK: usize = 256;
 export function zeroStep(ctx: Context): bool {
   const from = ctx.inHandZeroedTo;
   const end = ctx.inHandEnd;
-  // Two doublewords a pass, as a compiler's memset stores a register block (STRD/STM); counted
-  // loops, so the build's report bounds the step. (`end - from` is a multiple of 16: TLSF sizes.)
+  // Four doublewords a pass, as a compiler's memset stores a register block (STRD/STM); counted
+  // loops, so the build's report bounds the step.
   let at = from;
-  for (; at < from + ZERO_CHUNK; at += 16) {
-    if (at + 16 > end) break;
+  for (; at < from + ZERO_CHUNK; at += 32) {
+    if (at + 32 > end) break;
     store<u64>(at, 0);
     store<u64>(at, 0, 8);
+    store<u64>(at, 0, 16);
+    store<u64>(at, 0, 24);
   }
-  if (at + 16 > end) {
+  if (at + 32 > end) {
+    // The last 0..28 bytes.
     const tail = at;
-    for (; at < tail + 12; at += 4) {
+    for (; at < tail + 28; at += 4) {
       if (at >= end) break;
       store<u32>(at, 0);
     }
