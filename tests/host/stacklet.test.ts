@@ -199,7 +199,17 @@ describe("segmented stacks: property", () => {
         expect(m.memory().heapUsed).toBe(baseline.heapUsed);
         expect(m.memory().stackletBytes).toBe(baseline.stackletBytes);
       }),
-      { numRuns: 25, seed: 0x57ac, endOnFailure: true },
+      {
+        numRuns: 25, seed: 0x57ac, endOnFailure: true,
+        // Found by longer fuzzing: a task suspended between the steps of a stack extension or a
+        // return (a check point there) once corrupted the heap.
+        examples: [
+          [[{ gap: 1663, line: SPAWN_DEEP }, { gap: 15, line: SPAWN_DEEP }, { gap: 948, line: CHURN }, { gap: 425, line: CHURN }]],
+          [[{ gap: 1, line: SPAWN_SHALLOW }, { gap: 207, line: CHURN }, { gap: 1, line: SPAWN_DEEP }, { gap: 68, line: CHURN }]],
+          [[{ gap: 1020, line: SPAWN_SHALLOW }, { gap: 844, line: SPAWN_SHALLOW }, { gap: 1987, line: SPAWN_DEEP }, { gap: 2605, line: CHURN },
+            { gap: 1, line: SPAWN_SHALLOW }, { gap: 1, line: SPAWN_DEEP }, { gap: 424, line: CHURN }]],
+        ],
+      },
     );
   }, 600_000);
 });
