@@ -15,6 +15,7 @@ import * as sched from "../sched";
 import * as time from "../time";
 import { unlock } from "../lock";
 import * as trace from "../../probe/trace";
+import { recordWake } from "../../probe/schedrecords";
 import { rawStoreBarrier } from "../memory/collector";
 
 export const WAIT_OK: i32 = 0;
@@ -40,9 +41,10 @@ export class WaitQueue {
   tail: usize = 0;
   /** The object this queue belongs to, traced: a task waiting in the queue keeps it alive. */
   private ownerObject: Object | null = null;
-  /** Its address names it in the trace. */
+  /** Its address names it in the trace: a plain word, which the probe reads (probe/schedrecords.ts). */
+  ownerId: u32 = 0;
   get owner(): usize { return changetype<usize>(this.ownerObject); }
-  set owner(object: usize) { this.ownerObject = changetype<Object | null>(object); }
+  set owner(object: usize) { this.ownerObject = changetype<Object | null>(object); this.ownerId = <u32>object; }
   constructor(public order: WakeOrder, public kind: u8) {}
 }
 
@@ -65,6 +67,17 @@ function insert(q: WaitQueue, t: Task): void {
   if (t.waitNext != 0) changetype<Task>(t.waitNext).waitPrev = self;
   else q.tail = self;
   t.waitQueue = changetype<usize>(q);
+}
+
+/** Take `t`, the first waiter of `q`, out of it (wakeFirst: no predecessor to unlink). */
+// @ts-ignore: decorator
+@inline function removeFirst(q: WaitQueue, t: Task): void {
+  const after = t.waitNext;
+  q.head = after;
+  if (after != 0) changetype<Task>(after).waitPrev = 0;
+  else q.tail = 0;
+  t.waitNext = 0;
+  t.waitQueue = 0;
 }
 
 /** Take `t` out of the queue it waits in. */
@@ -130,7 +143,7 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
 @inline export function wakeFirst(q: WaitQueue, result: i32, value: u64 = 0): Task | null {
   const t = first(q);
   if (t == null) return null;
-  remove(t);
+  removeFirst(q, t);
   if (t.waitTimed) {
     sched.removeSleeper(t);
     t.waitTimed = false;
@@ -140,7 +153,7 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
   // A raw word in a control block the collector may have rescanned already (a handler's send during its remark).
   if (value != 0) rawStoreBarrier(<usize>value);
   sched.makeReady(t);
-  trace.emitHere(trace.EV_WAKE, <u32>q.owner, t.id, q.kind);
+  recordWake(changetype<usize>(q), changetype<usize>(t));
   return t;
 }
 
