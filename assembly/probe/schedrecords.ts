@@ -11,6 +11,7 @@
 import { Task } from "../kernel/task";
 import { stackNow } from "../kernel/stack/stats";
 import { WaitQueue } from "../kernel/sync/waitqueue";
+import { Semaphore } from "../kernel/sync/semaphore";
 import * as trace from "./trace";
 
 /** EV_TASK_SWITCH_OUT of `prev` (none when 0: the first switch) and EV_TASK_SWITCH_IN of `next`. */
@@ -35,4 +36,18 @@ export function recordWake(queue: usize, task: usize): void {
   const object = load<u32>(queue + offsetof<WaitQueue>("ownerId"));
   const kind = <u32>load<u8>(queue + offsetof<WaitQueue>("kind"));
   trace.emitHere(trace.EV_WAKE, object, changetype<Task>(task).id, kind);
+}
+
+/** EV_WAIT: `task` blocks in wait queue `queue`, for at most `timeoutTicks` (0: no limit). */
+export function recordWait(queue: usize, task: usize, timeoutTicks: u32): void {
+  const object = load<u32>(queue + offsetof<WaitQueue>("ownerId"));
+  const kind = <u32>load<u8>(queue + offsetof<WaitQueue>("kind"));
+  trace.emit(trace.EV_WAIT, changetype<Task>(task).id, object, kind, timeoutTicks);
+}
+
+/** EV_SEM_GIVE of the semaphore at `sem`: its count after the give, 1 if the give was refused (saturated). */
+export function recordSemGive(sem: usize): void {
+  const count = load<u32>(sem + offsetof<Semaphore>("value"));
+  const saturated = <u32>load<u8>(sem + offsetof<Semaphore>("saturated"));
+  trace.emitHere(trace.EV_SEM_GIVE, <u32>sem, count, saturated);
 }

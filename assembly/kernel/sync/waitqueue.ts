@@ -14,8 +14,7 @@ import { Task, TASK_BLOCKED } from "../task";
 import * as sched from "../sched";
 import * as time from "../time";
 import { unlock } from "../lock";
-import * as trace from "../../probe/trace";
-import { recordWake } from "../../probe/schedrecords";
+import { recordWake, recordWait } from "../../probe/schedrecords";
 import { rawStoreBarrier } from "../memory/collector";
 
 export const WAIT_OK: i32 = 0;
@@ -69,13 +68,18 @@ function insert(q: WaitQueue, t: Task): void {
   t.waitQueue = changetype<usize>(q);
 }
 
-/** Take `t`, the first waiter of `q`, out of it (wakeFirst: no predecessor to unlink). */
+// A queue's links by its address: raw words, so that a hot path holds no managed
+// temporary (AssemblyScript spills every one to the shadow stack, a store each time).
+const HEAD: usize = offsetof<WaitQueue>("head");
+const TAIL: usize = offsetof<WaitQueue>("tail");
+
+/** Take `t`, the first waiter of queue `q`, out of it (wakeFirst: no predecessor to unlink). */
 // @ts-ignore: decorator
-@inline function removeFirst(q: WaitQueue, t: Task): void {
+@inline function removeFirst(q: usize, t: Task): void {
   const after = t.waitNext;
-  q.head = after;
+  store<usize>(q + HEAD, after);
   if (after != 0) changetype<Task>(after).waitPrev = 0;
-  else q.tail = 0;
+  else store<usize>(q + TAIL, 0);
   t.waitNext = 0;
   t.waitQueue = 0;
 }
@@ -132,17 +136,23 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
     sched.addSleeper(t, time.ticks64 + timeoutTicks);
     t.waitTimed = true;
   }
-  trace.emit(trace.EV_WAIT, t.id, <u32>q.owner, q.kind, timeoutTicks);
+  recordWait(changetype<usize>(q), changetype<usize>(t), timeoutTicks);
   unlock();
   sched.requestSwitch();
   return t.waitResult;
 }
 
-/** Wake the first waiter with `result` (and a handed-over value); the caller holds the lock. */
+/**
+ * Wake the first waiter of queue `q` (its address: the queue is reached
+ * through its object, which the caller holds, so the hot path keeps no
+ * managed temporary on the shadow stack) with `result` (and a handed-over
+ * value); the caller holds the lock.
+ */
 // @ts-ignore: decorator
-@inline export function wakeFirst(q: WaitQueue, result: i32, value: u64 = 0): Task | null {
-  const t = first(q);
-  if (t == null) return null;
+@inline export function wakeFirst(q: usize, result: i32, value: u64 = 0): Task | null {
+  const head = load<usize>(q + HEAD);
+  if (head == 0) return null;
+  const t = changetype<Task>(head);
   removeFirst(q, t);
   if (t.waitTimed) {
     sched.removeSleeper(t);
@@ -153,7 +163,7 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
   // A raw word in a control block the collector may have rescanned already (a handler's send during its remark).
   if (value != 0) rawStoreBarrier(<usize>value);
   sched.makeReady(t);
-  recordWake(changetype<usize>(q), changetype<usize>(t));
+  recordWake(q, head);
   return t;
 }
 
