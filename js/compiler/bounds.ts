@@ -14,7 +14,8 @@
  *  - atomicStretchCycles: the longest path through one call of an atomic
  *    function (its atomic callees included). A loop in atomic code whose trip
  *    count the pass cannot bound makes the stretch unbounded: reported as
- *    null, with the function that holds the loop. Functions that run only at
+ *    null, with the function that holds the loop, and
+ *  - atomicUnboundedLoops: every atomic function that holds such a loop. Functions that run only at
  *    boot, before any exception can be taken (rule.ts isBootOnly: TLSF's
  *    initialization), are left out: they delay no interrupt.
  *
@@ -357,11 +358,17 @@ function boundsOf(module: any, names: InstrumentNames, classOf: (name: string) =
     top.sort((x, y) => y[1] - x[1]);
     for (const [name, t] of top.slice(0, 25)) process.stderr.write(`hoprt: atomic ${t} ${name}${unbounded.has(name) ? " (loop)" : ""}\n`);
   }
+  // Every atomic function that holds a loop with no bound, not just the first: the stretch
+  // is bounded only once each of them is (a fix to one leaves the others unbounded).
+  const holders = functions.filter((f) => f.cls === "atomic" && !isBootOnly(f.name) && unbounded.has(f.name)).map((f) => f.name).sort();
   if (atomic === Infinity) {
     // Name the function that holds the unbounded loop rather than its caller.
     const holder = functions.find((f) => f.cls === "atomic" && unbounded.has(f.name));
     if (holder) atomicFunction = holder.name;
   }
-  return { checkpointGapCycles: json(gap), checkpointGapFunction: gapFunction, atomicStretchCycles: json(atomic), atomicStretchFunction: atomicFunction };
+  return {
+    checkpointGapCycles: json(gap), checkpointGapFunction: gapFunction, atomicStretchCycles: json(atomic), atomicStretchFunction: atomicFunction,
+    atomicUnboundedLoops: atomic === Infinity ? holders : [],
+  };
 }
 

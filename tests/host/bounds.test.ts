@@ -56,8 +56,21 @@ describe("the latency bounds the build reports", () => {
       (func $app/f ${charge(2)} ${check} (call $~lib/rt/tlsf/alloc) ${charge(5)})`);
     expect(r.atomicStretchCycles).toBeNull();
     expect(r.atomicStretchFunction).toBe("~lib/rt/tlsf/scan");
+    expect(r.atomicUnboundedLoops).toEqual(["~lib/rt/tlsf/scan"]);
     // Time inside atomic code is reported apart, not added to the gap.
     expect(r.checkpointGapCycles).toBe(5);
+  });
+
+  it("name every atomic function holding an unbounded loop, not only the first (each must be bounded), boot-only code apart", () => {
+    const r = bounds(`
+      (func $~lib/rt/tlsf/walk (param i32) (loop $l ${charge(3)} (br_if $l (local.get 0))))
+      (func $~lib/rt/tlsf/initialize (param i32) (loop $l ${charge(3)} (br_if $l (local.get 0))))
+      (func $~lib/rt/tlsf/bounded ${charge(40)})
+      (func $~lib/hoprt/kernel/memory/collector/sweep (param i32) ${charge(1)} (loop $m ${charge(2)} (br_if $m (local.get 0))) (call $~lib/rt/tlsf/walk (local.get 0)))`);
+    expect(r.atomicStretchCycles).toBeNull();
+    // Sorted; TLSF's initialization runs only at boot (it delays no interrupt).
+    expect(r.atomicUnboundedLoops).toEqual(["~lib/hoprt/kernel/memory/collector/sweep", "~lib/rt/tlsf/walk"]);
+    expect(formatBounds(r)).toContain("unbounded (loops with no bound in ~lib/hoprt/kernel/memory/collector/sweep, ~lib/rt/tlsf/walk)");
   });
 
   it("give the longest path through atomic code with its atomic callees", () => {
@@ -66,6 +79,7 @@ describe("the latency bounds the build reports", () => {
       (func $~lib/rt/tlsf/outer (param i32) ${charge(4)} (if (local.get 0) (then (call $~lib/rt/tlsf/inner))) ${charge(1)})`);
     expect(r.atomicStretchCycles).toBe(35);
     expect(r.atomicStretchFunction).toBe("~lib/rt/tlsf/outer");
+    expect(r.atomicUnboundedLoops).toEqual([]);
     expect(formatBounds(r)).toContain("35 cycles (in ~lib/rt/tlsf/outer)");
   });
 
@@ -84,6 +98,11 @@ describe("the latency bounds the build reports", () => {
     expect(meta.bounds.checkpointGapCycles).toBeGreaterThan(0);
     expect(meta.bounds.checkpointGapFunction).not.toBe("");
     expect(Number.isFinite(meta.bounds.checkpointGapCycles)).toBe(true);
+    // An unbounded atomic stretch comes with the atomic functions whose loops have no bound, the named one among them.
+    if (meta.bounds.atomicStretchCycles === null) {
+      expect(meta.bounds.atomicUnboundedLoops!.length).toBeGreaterThan(0);
+      expect(meta.bounds.atomicUnboundedLoops).toContain(meta.bounds.atomicStretchFunction);
+    } else expect(meta.bounds.atomicUnboundedLoops).toEqual([]);
   });
 
   it("read as null from a firmware whose section is missing or malformed (the firmware is untrusted)", () => {
@@ -100,5 +119,9 @@ describe("the latency bounds the build reports", () => {
     expect(readMeta(moduleWith(JSON.stringify({ bounds: { checkpointGapCycles: -1, checkpointGapFunction: "f", atomicStretchCycles: 1, atomicStretchFunction: "g" } })))).toBeNull();
     const good = { bounds: { checkpointGapCycles: 12, checkpointGapFunction: "f", atomicStretchCycles: null, atomicStretchFunction: "g" } };
     expect(readMeta(moduleWith(JSON.stringify(good)))).toEqual(good);
+    const listed = { bounds: { ...good.bounds, atomicUnboundedLoops: ["g", "h"] } };
+    expect(readMeta(moduleWith(JSON.stringify(listed)))).toEqual(listed);
+    expect(readMeta(moduleWith(JSON.stringify({ bounds: { ...good.bounds, atomicUnboundedLoops: "g" } })))).toBeNull();
+    expect(readMeta(moduleWith(JSON.stringify({ bounds: { ...good.bounds, atomicUnboundedLoops: ["g", 7] } })))).toBeNull();
   });
 });
