@@ -92,6 +92,19 @@ export let appliedCount: u32 = 0;
   }
 }
 
+/**
+ * Take the lock the caller has just seen free (`isHeld()` was false, with no
+ * check point in between): lock() without its second test.
+ */
+// @ts-ignore: decorator
+@inline export function lockFree(): void {
+  if (MASK_BUILD) lock();
+  else {
+    depth = 1;
+    owner = core.current;
+  }
+}
+
 /** A kernel path reachable from handlers called lock() instead of tryLock(): a kernel bug. */
 function lockedOut(): void {
   core.kill(core.FAULT_KERNEL, 0x10C);
@@ -126,6 +139,17 @@ function lockedOut(): void {
   } else {
     release();
   }
+}
+
+/**
+ * Let go of a lock taken with lockFree(), every nested lock() since undone
+ * (depth is 1): unlock() without its nesting test.
+ */
+// @ts-ignore: decorator
+@inline export function unlockOuter(): void {
+  if (MASK_BUILD) unlock();
+  else if (releaseWork == 0) depth = 0;
+  else release();
 }
 
 /** Whether the lock is held (by anyone). */

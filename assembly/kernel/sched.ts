@@ -22,10 +22,10 @@
 import * as core from "../mcu/core";
 import * as clock from "../mcu/clock";
 import * as trace from "../probe/trace";
-import { stackNow } from "./stack/stats";
+import { recordSwitch, recordReady } from "../probe/schedrecords";
 import { Task, TASK_READY, TASK_BLOCKED, TASK_TABLE, reclaim } from "./task";
 import * as config from "./config";
-import { lock, unlock, tryLock, isHeld, pendingOperations, deferSwitch, pend, applied, Pendable, OP_READY, requestSwitch as lockRequestSwitch } from "./lock";
+import { lock, unlock, lockFree, unlockOuter, tryLock, isHeld, pendingOperations, deferSwitch, pend, applied, Pendable, OP_READY, requestSwitch as lockRequestSwitch } from "./lock";
 import * as time from "./time";
 import { Policy, policy } from "./config";
 import * as waitqueue from "./sync/waitqueue";
@@ -59,7 +59,7 @@ let zombies: usize = 0;
   else setHead(p, self);
   setTail(p, self);
   readyMask |= 1 << <u32>p;
-  trace.emit(trace.EV_TASK_READY, t.id, <u32>p);
+  recordReady(self);
 }
 
 export function removeReady(t: Task): void {
@@ -209,7 +209,7 @@ export function tickSlice(): bool {
     t.prev = last;
     t.next = 0;
     setTail(p, self);
-    trace.emit(trace.EV_TASK_READY, t.id, <u32>p);
+    recordReady(self);
   }
   unlock();
 }
@@ -368,17 +368,14 @@ function reapZombies(): void {
 @inline function switchTo(next: Task): void {
   const now = clock.now();
   const prev = current;
-  if (changetype<usize>(prev) != 0) {
-    prev.cyclesRun += now - prev.lastSwitchIn;
-    trace.emit(trace.EV_TASK_SWITCH_OUT, prev.id, prev.taskState, stackNow(prev));
-  }
+  if (changetype<usize>(prev) != 0) prev.cyclesRun += now - prev.lastSwitchIn;
   next.switches++;
   next.lastSwitchIn = now;
   next.sliceLeft = next.timeslice; // a fresh slice each time it gets the CPU
   contextSwitches++;
   current = next;
   core.setThread(changetype<usize>(next));
-  trace.emit(trace.EV_TASK_SWITCH_IN, next.id, <u32>next.priority, 0);
+  recordSwitch(changetype<usize>(prev), changetype<usize>(next));
 }
 
 // ---- scheduler suspension (DESIGN §5: scheduler.suspend() / resume()) -------------------
@@ -417,7 +414,7 @@ export function onPendSV(): void {
   // A task inside the kernel holds the lock: the scheduler is suspended until it lets go.
   // PendSV runs at the lowest priority: only a task (the thread it preempted) can hold the lock.
   if (isHeld()) { deferSwitch(); return; }
-  lock();
+  lockFree();
   const p = highestReadyPriority();
   if (p < config.PRIORITY_LEVELS) {
     const next = changetype<Task>(headOf(p));
@@ -428,7 +425,7 @@ export function onPendSV(): void {
     }
   }
   if (zombies != 0) reapZombies();
-  unlock();
+  unlockOuter();
 }
 
 /** Start scheduling: the first task to run, chosen at boot. */

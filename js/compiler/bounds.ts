@@ -14,7 +14,8 @@
  *  - atomicStretchCycles: the longest path through one call of an atomic
  *    function (its atomic callees included). A loop in atomic code whose trip
  *    count the pass cannot bound makes the stretch unbounded: reported as
- *    null, with the function that holds the loop. Functions that run only at
+ *    null, with the function that holds the loop, and
+ *  - atomicUnboundedLoops: every atomic function that holds such a loop. Functions that run only at
  *    boot, before any exception can be taken (rule.ts isBootOnly: TLSF's
  *    initialization), are left out: they delay no interrupt.
  *
@@ -69,6 +70,8 @@ class FunctionBounds {
   pre = NONE;
   gap = NONE;
   unboundedLoop = false;
+  /** The statement before the one being walked in its block (0: none). */
+  private before = 0;
 
   constructor(
     private readonly names: InstrumentNames,
@@ -145,16 +148,37 @@ class FunctionBounds {
     switch (info.id) {
       case b.BlockId: {
         if (info.name) this.labels.set(info.name, dead());
-        const out = this.walkAll(info.children, s);
+        let out = s;
+        // A loop's trip bound may rest on the statement right before it (countedLoopTrips).
+        for (let i = 0; i < info.children.length; i++) {
+          this.before = i > 0 ? info.children[i - 1] : 0;
+          out = this.walk(info.children[i], out);
+        }
         return info.name ? join(out, this.labels.get(info.name)!) : out;
       }
       case b.LoopId: {
+        const before = this.before;
         let header = s;
         for (let round = 0; ; round++) {
           this.labels.set(info.name, dead());
           const out = this.walk(info.body, header);
           const next = join(s, this.labels.get(info.name)!);
           if (leq(next, header)) return out;
+          const trips = round >= 3 ? countedLoopTrips(info, before) : null;
+          if (trips !== null) {
+            // A counted loop: at most `trips` back edges, each adding at most one trip's growth.
+            this.labels.set(info.name, dead());
+            this.walk(info.body, s);
+            const back = this.labels.get(info.name)!;
+            const grow = (from: number, to: number) => (from === NONE ? NONE : from + trips * Math.max(0, to - from));
+            const bounded = { e: grow(s.e, back.e), c: grow(s.c, back.c) };
+            if (Number.isFinite(bounded.e) || bounded.e === NONE) {
+              if (Number.isFinite(bounded.c) || bounded.c === NONE) {
+                this.labels.set(info.name, dead());
+                return this.walk(info.body, join(s, bounded));
+              }
+            }
+          }
           if (round >= 3) {
             // Still growing: a loop with no check point whose trips nothing bounds.
             this.unboundedLoop = true;
@@ -222,6 +246,95 @@ class FunctionBounds {
         throw new Error(`hoprt bounds: unsupported expression kind ${info.id}`);
     }
   }
+}
+
+/**
+ * The most back edges a counted loop can take, or null when its shape is not
+ * one of these (what AssemblyScript's `for` becomes), which the pass proves:
+ *
+ *   (loop $L charges* (if (i32.lt_u (local.get $x) LIMIT)
+ *     (block ... (local.set $x (i32.add (local.get $x) (i32.const c))) ... (br $L))) ...)
+ *
+ * (an else arm, if any, leaves the loop) with LIMIT a constant N (bound ceil(N / c): an unsigned $x starts at 0 or
+ * more), or (i32.add (local.get $y) (i32.const K)) right after
+ * `(local.set $x (local.get $y))` with $y never written in the loop (bound
+ * ceil(K / c): $x runs from $y by c, below $y + K, which the source's own test
+ * takes as computed without wrapping). The loop's only back edge is the
+ * if-block's last statement (or that of a block nested at its end) and the
+ * increment one of those blocks' statements (every way to the back edge runs
+ * it: a branch out of one of them leaves the loop), c > 0, and nothing else
+ * in the loop writes $x (or $y) but on the way out of the function (a return's value).
+ */
+function countedLoopTrips(loop: any, before: number): number | null {
+  const body = infoOf(loop.body);
+  const statements: number[] = body.id === b.BlockId ? body.children : [loop.body];
+  const test = statements.map(infoOf).find((st) => st.id === b.IfId);
+  if (!test) return null; // an else arm (the instrumentation charges the test's fall-through there) leaves the loop
+  const cond = infoOf(test.condition);
+  if (cond.id !== b.BinaryId || cond.op !== b.LtUInt32) return null;
+  const left = infoOf(cond.left);
+  if (left.id !== b.LocalGetId) return null;
+  const x = left.index;
+  let limit: number | null = null;
+  let y = -1;
+  const right = infoOf(cond.right);
+  if (right.id === b.ConstId) limit = right.value >>> 0;
+  else if (right.id === b.BinaryId && right.op === b.AddInt32) {
+    const base = infoOf(right.left), k = infoOf(right.right);
+    const init = before ? infoOf(before) : null;
+    if (base.id === b.LocalGetId && k.id === b.ConstId && base.index !== x && init && init.id === b.LocalSetId && !init.isTee
+      && init.index === x && infoOf(init.value).id === b.LocalGetId && infoOf(init.value).index === base.index) {
+      limit = k.value >>> 0;
+      y = base.index;
+    }
+  }
+  if (limit === null) return null;
+  // The arm, and the blocks nested at its end (the instrumentation wraps a region in a block behind
+  // its charge): the back edge ends the innermost; a branch out of any of them skips it, leaving the loop.
+  const chain: number[] = [];
+  let arm = infoOf(test.ifTrue);
+  while (arm.id === b.BlockId && arm.children.length > 0) {
+    chain.push(...arm.children);
+    const tail = infoOf(arm.children[arm.children.length - 1]);
+    if (tail.id !== b.BlockId) break;
+    arm = tail;
+  }
+  if (arm.id !== b.BlockId || arm.children.length === 0) return null;
+  const last = infoOf(arm.children[arm.children.length - 1]);
+  if (last.id !== b.BreakId || last.name !== loop.name || last.condition || last.value) return null;
+  let step = 0;
+  for (const child of chain) {
+    const st = infoOf(child);
+    if (st.id !== b.LocalSetId || st.isTee || st.index !== x) continue;
+    const add = infoOf(st.value);
+    if (add.id !== b.BinaryId || add.op !== b.AddInt32) continue;
+    const l = infoOf(add.left), r = infoOf(add.right);
+    if (l.id === b.LocalGetId && l.index === x && r.id === b.ConstId && r.value > 0) step = r.value;
+  }
+  if (step === 0) return null;
+  // Nothing else in the loop writes $x (or $y), and no other branch goes back to its header.
+  // (A write inside a return's value does not count: the function leaves; the optimizer reuses locals there.)
+  let writesX = 0, writesY = 0, backEdges = 0;
+  let returning = 0;
+  const scan = (expr: number): void => {
+    const id = b.getExpressionId(expr);
+    if (id === b.ReturnId) returning++;
+    if (id === b.LocalSetId && returning === 0) {
+      const index = b.LocalSet.getIndex(expr);
+      if (index === x) writesX++;
+      if (index === y) writesY++;
+    } else if (id === b.BreakId) {
+      if (b.Break.getName(expr) === loop.name) backEdges++;
+    } else if (id === b.SwitchId) {
+      const info = infoOf(expr);
+      if (info.names.includes(loop.name) || info.defaultName === loop.name) backEdges += 2;
+    }
+    for (const c of childrenOf(expr)) scan(c);
+    if (id === b.ReturnId) returning--;
+  };
+  scan(loop.body);
+  if (writesX !== 1 || writesY !== 0 || backEdges !== 1) return null;
+  return Math.ceil(limit / step);
 }
 
 function directCallees(expr: number, out: string[] = []): string[] {
@@ -357,11 +470,17 @@ function boundsOf(module: any, names: InstrumentNames, classOf: (name: string) =
     top.sort((x, y) => y[1] - x[1]);
     for (const [name, t] of top.slice(0, 25)) process.stderr.write(`hoprt: atomic ${t} ${name}${unbounded.has(name) ? " (loop)" : ""}\n`);
   }
+  // Every atomic function that holds a loop with no bound, not just the first: the stretch
+  // is bounded only once each of them is (a fix to one leaves the others unbounded).
+  const holders = functions.filter((f) => f.cls === "atomic" && !isBootOnly(f.name) && unbounded.has(f.name)).map((f) => f.name).sort();
   if (atomic === Infinity) {
     // Name the function that holds the unbounded loop rather than its caller.
     const holder = functions.find((f) => f.cls === "atomic" && unbounded.has(f.name));
     if (holder) atomicFunction = holder.name;
   }
-  return { checkpointGapCycles: json(gap), checkpointGapFunction: gapFunction, atomicStretchCycles: json(atomic), atomicStretchFunction: atomicFunction };
+  return {
+    checkpointGapCycles: json(gap), checkpointGapFunction: gapFunction, atomicStretchCycles: json(atomic), atomicStretchFunction: atomicFunction,
+    atomicUnboundedLoops: atomic === Infinity ? holders : [],
+  };
 }
 

@@ -6,7 +6,9 @@ export function formatBounds(bounds: Bounds): string {
   const cycles = (n: number | null) => (n === null ? "unbounded" : `${n} cycles`);
   return [
     `check-point gap:   ${cycles(bounds.checkpointGapCycles)} (in ${bounds.checkpointGapFunction || "-"})`,
-    `atomic stretch:    ${cycles(bounds.atomicStretchCycles)} (in ${bounds.atomicStretchFunction || "-"})`,
+    bounds.atomicStretchCycles === null && (bounds.atomicUnboundedLoops?.length ?? 0) > 0
+      ? `atomic stretch:    unbounded (loops with no bound in ${bounds.atomicUnboundedLoops!.join(", ")})`
+      : `atomic stretch:    ${cycles(bounds.atomicStretchCycles)} (in ${bounds.atomicStretchFunction || "-"})`,
     "",
   ].join("\n");
 }

@@ -539,7 +539,7 @@ export class Machine {
   /** USART 1, 2 or 6: type bytes into it, read what it sends. */
   uart(n: number): Uart { this.check(); return this.peripheralHost.uart(n); }
 
-  /** Back to the state right after loading: fresh memory, cycle 0. */
+  /** Back to the state right after loading: fresh memory, not booted yet (it boots at its next use). */
   reset(): void {
     this.instantiate();
     this.peripheralHost.reset();
@@ -566,7 +566,17 @@ export class Machine {
     if (this.sourceMapRead === undefined) this.sourceMapRead = readSourceMap(this.module);
     return this.sourceMapRead;
   }
-  get cycles(): bigint { this.check(); return this.exports.hoprt_cycles(); }
+  /**
+   * The current cycle: where the next run starts, and the "now" of every
+   * injection scheduled at a cycle (irq.schedule, gpio setAt, uart writeAt).
+   * The machine boots at its first use (its startup code: the clock, the
+   * kernel, some thousand cycles), and reading this boots it too, so it
+   * never reads a cycle the machine has already left (before, it read 0,
+   * and `irq.schedule(n, m.cycles + d)` was then refused as in the past).
+   * Trace and console listeners see what is read after they are attached:
+   * attach them first to see boot's events as they come.
+   */
+  get cycles(): bigint { this.boot(); return this.exports.hoprt_cycles(); }
 
   /** @internal Run the firmware's static initialisation and boot, once. */
   boot(): void {

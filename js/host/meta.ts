@@ -12,11 +12,20 @@ export interface FirmwareBounds {
   /** Longest uninterruptible run in atomic code (allocator, collector, memcpy); null: unbounded. */
   atomicStretchCycles: number | null;
   atomicStretchFunction: string;
+  /**
+   * When the atomic stretch is unbounded: every atomic function holding a loop whose trip
+   * count the build cannot bound (each must be bounded for the stretch to be). Absent from
+   * firmware built before it was added.
+   */
+  atomicUnboundedLoops?: string[];
 }
 
 export interface FirmwareMeta {
   bounds: FirmwareBounds;
 }
+
+/** The most function names the host takes from the list (the firmware is untrusted). */
+const MAX_LISTED = 1000;
 
 const cycles = (v: unknown) => v === null || (typeof v === "number" && Number.isInteger(v) && v >= 0);
 
@@ -33,12 +42,15 @@ export function readMeta(module: WebAssembly.Module): FirmwareMeta | null {
   if (typeof bounds !== "object" || bounds === null) return null;
   if (!cycles(bounds.checkpointGapCycles) || !cycles(bounds.atomicStretchCycles)) return null;
   if (typeof bounds.checkpointGapFunction !== "string" || typeof bounds.atomicStretchFunction !== "string") return null;
+  const loops = bounds.atomicUnboundedLoops;
+  if (loops !== undefined && !(Array.isArray(loops) && loops.length <= MAX_LISTED && loops.every((n: unknown) => typeof n === "string"))) return null;
   return {
     bounds: {
       checkpointGapCycles: bounds.checkpointGapCycles,
       checkpointGapFunction: bounds.checkpointGapFunction,
       atomicStretchCycles: bounds.atomicStretchCycles,
       atomicStretchFunction: bounds.atomicStretchFunction,
+      ...(loops !== undefined ? { atomicUnboundedLoops: [...loops] } : {}),
     },
   };
 }

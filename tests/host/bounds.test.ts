@@ -56,8 +56,50 @@ describe("the latency bounds the build reports", () => {
       (func $app/f ${charge(2)} ${check} (call $~lib/rt/tlsf/alloc) ${charge(5)})`);
     expect(r.atomicStretchCycles).toBeNull();
     expect(r.atomicStretchFunction).toBe("~lib/rt/tlsf/scan");
+    expect(r.atomicUnboundedLoops).toEqual(["~lib/rt/tlsf/scan"]);
     // Time inside atomic code is reported apart, not added to the gap.
     expect(r.checkpointGapCycles).toBe(5);
+  });
+
+  it("name every atomic function holding an unbounded loop, not only the first (each must be bounded), boot-only code apart", () => {
+    const r = bounds(`
+      (func $~lib/rt/tlsf/walk (param i32) (loop $l ${charge(3)} (br_if $l (local.get 0))))
+      (func $~lib/rt/tlsf/initialize (param i32) (loop $l ${charge(3)} (br_if $l (local.get 0))))
+      (func $~lib/rt/tlsf/bounded ${charge(40)})
+      (func $~lib/hoprt/kernel/memory/collector/sweep (param i32) ${charge(1)} (loop $m ${charge(2)} (br_if $m (local.get 0))) (call $~lib/rt/tlsf/walk (local.get 0)))`);
+    expect(r.atomicStretchCycles).toBeNull();
+    // Sorted; TLSF's initialization runs only at boot (it delays no interrupt).
+    expect(r.atomicUnboundedLoops).toEqual(["~lib/hoprt/kernel/memory/collector/sweep", "~lib/rt/tlsf/walk"]);
+    expect(formatBounds(r)).toContain("unbounded (loops with no bound in ~lib/hoprt/kernel/memory/collector/sweep, ~lib/rt/tlsf/walk)");
+  });
+
+  it("bound a counted loop in atomic code by its trip count, and only a loop it can prove counted", () => {
+    // for (i = 0; i < 8; i += 2): at most 4 back edges of 2 + 5 + 3 cycles, and the last test (2) to leave.
+    const counted = (increment: string, extra = "") => bounds(`
+      (func $~lib/rt/tlsf/count (local $i i32) ${charge(1)} (local.set $i (i32.const 0))
+        (loop $l ${charge(2)} (if (i32.lt_u (local.get $i) (i32.const 8))
+          (then ${charge(5)} ${extra} ${charge(3)} ${increment} (br $l)))))`);
+    expect(counted(`(local.set $i (i32.add (local.get $i) (i32.const 2)))`).atomicStretchCycles).toBe(1 + 4 * (2 + 5 + 3) + 2);
+    // From $y up to $y + 12 by 4: 3 back edges.
+    const ranged = bounds(`
+      (func $~lib/rt/tlsf/zero (param $y i32) (local $x i32) (local.set $x (local.get $y))
+        (loop $l ${charge(1)} (if (i32.lt_u (local.get $x) (i32.add (local.get $y) (i32.const 12)))
+          (then ${charge(4)} (local.set $x (i32.add (local.get $x) (i32.const 4))) (br $l)))))`);
+    expect(ranged.atomicStretchCycles).toBe(3 * (1 + 4) + 1);
+    // The instrumentation's shape: the rest of the trip in a block behind its charge; a counter reused on the way out.
+    const nested = bounds(`
+      (func $~lib/rt/tlsf/find (result i32) (local $i i32) (local.set $i (i32.const 0))
+        (loop $l (if (i32.lt_u (local.get $i) (i32.const 4))
+          (then ${charge(2)} (block (if (local.get $i) (then (return (local.tee $i (i32.const 7)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))))
+        (i32.const 0))`);
+    // 4 trips of 2, and a return path out of a fifth walk of the body: the pass is one trip loose on a way out
+    // of the function inside the loop (the test that ends the loop is not taken as holding), never short.
+    expect(nested.atomicStretchCycles).toBe(5 * 2);
+    // Not provable: the counter is written twice, stepped by nothing, or a second branch goes back to the header.
+    expect(counted(`(local.set $i (i32.add (local.get $i) (i32.const 2)))`, `(local.set $i (i32.const 0))`).atomicStretchCycles).toBeNull();
+    expect(counted(`(local.set $i (i32.add (local.get $i) (i32.const 0)))`).atomicStretchCycles).toBeNull();
+    expect(counted(`(local.set $i (i32.add (local.get $i) (i32.const 1)))`, `(br_if $l (local.get $i))`).atomicStretchCycles).toBeNull();
   });
 
   it("give the longest path through atomic code with its atomic callees", () => {
@@ -66,6 +108,7 @@ describe("the latency bounds the build reports", () => {
       (func $~lib/rt/tlsf/outer (param i32) ${charge(4)} (if (local.get 0) (then (call $~lib/rt/tlsf/inner))) ${charge(1)})`);
     expect(r.atomicStretchCycles).toBe(35);
     expect(r.atomicStretchFunction).toBe("~lib/rt/tlsf/outer");
+    expect(r.atomicUnboundedLoops).toEqual([]);
     expect(formatBounds(r)).toContain("35 cycles (in ~lib/rt/tlsf/outer)");
   });
 
@@ -84,6 +127,11 @@ describe("the latency bounds the build reports", () => {
     expect(meta.bounds.checkpointGapCycles).toBeGreaterThan(0);
     expect(meta.bounds.checkpointGapFunction).not.toBe("");
     expect(Number.isFinite(meta.bounds.checkpointGapCycles)).toBe(true);
+    // An unbounded atomic stretch comes with the atomic functions whose loops have no bound, the named one among them.
+    if (meta.bounds.atomicStretchCycles === null) {
+      expect(meta.bounds.atomicUnboundedLoops!.length).toBeGreaterThan(0);
+      expect(meta.bounds.atomicUnboundedLoops).toContain(meta.bounds.atomicStretchFunction);
+    } else expect(meta.bounds.atomicUnboundedLoops).toEqual([]);
   });
 
   it("read as null from a firmware whose section is missing or malformed (the firmware is untrusted)", () => {
@@ -100,5 +148,9 @@ describe("the latency bounds the build reports", () => {
     expect(readMeta(moduleWith(JSON.stringify({ bounds: { checkpointGapCycles: -1, checkpointGapFunction: "f", atomicStretchCycles: 1, atomicStretchFunction: "g" } })))).toBeNull();
     const good = { bounds: { checkpointGapCycles: 12, checkpointGapFunction: "f", atomicStretchCycles: null, atomicStretchFunction: "g" } };
     expect(readMeta(moduleWith(JSON.stringify(good)))).toEqual(good);
+    const listed = { bounds: { ...good.bounds, atomicUnboundedLoops: ["g", "h"] } };
+    expect(readMeta(moduleWith(JSON.stringify(listed)))).toEqual(listed);
+    expect(readMeta(moduleWith(JSON.stringify({ bounds: { ...good.bounds, atomicUnboundedLoops: "g" } })))).toBeNull();
+    expect(readMeta(moduleWith(JSON.stringify({ bounds: { ...good.bounds, atomicUnboundedLoops: ["g", 7] } })))).toBeNull();
   });
 });

@@ -78,7 +78,22 @@ describe("bad input to the host", () => {
     expect(() => m.runFor(0n)).toThrow(/run length must be positive, got 0 cycles/);
     expect(() => m.runFor("ten ms")).toThrow(/run length "ten ms" is not a number with a unit/);
     expect(() => m.runFor("-3ms")).toThrow(/is not a number with a unit/);
-    expect(m.cycles).toBe(0n); // nothing ran
+    // Nothing ran past boot: the cycle is where a fresh machine's boot ends.
+    expect(m.cycles).toBe(Machine.loadSync(wasm).cycles);
+  });
+
+  it("reads the cycle after boot before the first run: the 'now' of a schedule, and where the run starts", () => {
+    const m = Machine.loadSync(wasm);
+    const booted = m.cycles;
+    expect(booted).toBeGreaterThan(0n); // the startup code (clock, kernel) ran: it takes cycles
+    expect(m.cycles).toBe(booted); // reading it again runs nothing
+    // Right after loading, a schedule relative to m.cycles is in the future, and fires at exactly that cycle.
+    m.irq.schedule(3, m.cycles + 1201n);
+    m.runFor(2000);
+    const raise = m.trace.events().find((e) => e.kind === "irq_raise" && e.a === 16 + 3);
+    expect(raise?.cycle).toBe(booted + 1201n);
+    expect(m.cycles).toBeGreaterThanOrEqual(booted + 2000n);
+    expect(() => m.irq.schedule(3, booted)).toThrow(/in the past/);
   });
 
   it("refuses to schedule an IRQ in the past", () => {

@@ -246,7 +246,7 @@ export class Channel<T> extends Pendable {
 
   /** Hand `value` to the first waiting receiver, if any. */
   private deliver(value: T): Task | null {
-    return wakeFirst(this.receivers, WAIT_OK, pack<T>(value));
+    return wakeFirst(changetype<usize>(this.receivers), WAIT_OK, pack<T>(value));
   }
 
   /** After a receive freed a slot: move the first blocked sender's value in and wake it. */
@@ -254,7 +254,7 @@ export class Channel<T> extends Pendable {
     const sender = first(this.senders);
     if (sender == null) return null;
     this.push(unpack<T>(sender.waitValue));
-    return wakeFirst(this.senders, WAIT_OK);
+    return wakeFirst(changetype<usize>(this.senders), WAIT_OK);
   }
 
   private push(value: T): void {

@@ -88,7 +88,7 @@ export class CondVar extends Pendable {
   }
 
   private wakeOne(): void {
-    const woken = wakeFirst(this.waiters, WAIT_OK);
+    const woken = wakeFirst(changetype<usize>(this.waiters), WAIT_OK);
     trace.emitHere(trace.EV_NOTIFY, <u32>changetype<usize>(this), woken == null ? 0 : 1);
     switchFor(woken);
   }
@@ -97,7 +97,7 @@ export class CondVar extends Pendable {
     let count: u32 = 0;
     let best: Task | null = null;
     while (true) {
-      const woken = wakeFirst(this.waiters, WAIT_OK);
+      const woken = wakeFirst(changetype<usize>(this.waiters), WAIT_OK);
       if (woken == null) break;
       if (best == null || woken.priority < best.priority) best = woken;
       count++;

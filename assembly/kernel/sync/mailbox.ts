@@ -84,7 +84,7 @@ export class Mailbox extends Pendable {
 
   /** The notify itself; the caller holds the lock. */
   private post(): Task | null {
-    const woken = wakeFirst(this.waiter, WAIT_OK); // the notification is handed over
+    const woken = wakeFirst(changetype<usize>(this.waiter), WAIT_OK); // the notification is handed over
     if (woken == null) this.notifications++;
     trace.emitHere(trace.EV_NOTIFY, <u32>changetype<usize>(this), this.notifications);
     return woken;

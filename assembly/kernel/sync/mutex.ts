@@ -145,7 +145,7 @@ function handOff(m: Mutex): Task | null {
   const next = first(m.waiters);
   if (next == null) return null;
   take(m, next);
-  wakeFirst(m.waiters, WAIT_OK);
+  wakeFirst(changetype<usize>(m.waiters), WAIT_OK);
   // The new owner inherits from those still waiting.
   const waiting = first(m.waiters);
   if (waiting != null && m.inheritance) inherit(m, waiting.priority);

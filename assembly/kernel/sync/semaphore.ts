@@ -14,6 +14,7 @@ import * as errors from "../errors";
 import { lock, unlock, tryLock, pend, applied, Pendable, OP_GIVE } from "../lock";
 import { inIsr, refuse, blockingRefused, OUTSIDE_MACHINE, outsideMachine } from "../context";
 import * as trace from "../../probe/trace";
+import { recordSemGive } from "../../probe/schedrecords";
 import { WaitQueue, WakeOrder, KIND_SEMAPHORE, WAIT_OK, waitOn, wakeFirst, switchFor, length } from "./waitqueue";
 
 export class Semaphore extends Pendable {
@@ -88,7 +89,7 @@ export class Semaphore extends Pendable {
    */
   give(): bool {
     if (!tryLock()) { this.pendGive(); return true; }
-    const woken = this.put();
+    const woken = Semaphore.put(changetype<usize>(this));
     unlock();
     switchFor(woken);
     return !this.saturated;
@@ -100,7 +101,7 @@ export class Semaphore extends Pendable {
   // @ts-ignore: decorator
   @inline giveFromIsr(): bool {
     if (!tryLock()) { this.pendGive(); return false; }
-    const woken = this.put();
+    const woken = Semaphore.put(changetype<usize>(this));
     unlock();
     return switchFor(woken);
   }
@@ -114,22 +115,30 @@ export class Semaphore extends Pendable {
     while (this.pendedGives > 0) {
       this.pendedGives--;
       applied(1);
-      switchFor(this.put());
+      switchFor(Semaphore.put(changetype<usize>(this)));
     }
   }
 
   private saturated: bool = false;
 
-  /** The give itself; the caller holds the lock. */
+  /**
+   * The give itself, on the semaphore at `self`; the caller holds the lock.
+   * Written on the address (raw loads and stores at the fields' offsets: a
+   * managed temporary is spilled to the shadow stack at every use) so that
+   * the give, inlined into a handler, keeps nothing there: the caller holds
+   * the semaphore, which holds its queue.
+   */
   // @ts-ignore: decorator
-  @inline private put(): Task | null {
-    const woken = wakeFirst(this.waiters, WAIT_OK);
-    this.saturated = false;
+  @inline private static put(self: usize): Task | null {
+    const woken = wakeFirst(load<usize>(self + offsetof<Semaphore>("waiters")), WAIT_OK);
+    let saturated = false;
     if (woken == null) {
-      if (this.value < this.max) this.value++;
-      else this.saturated = true;
+      const value = load<u32>(self + offsetof<Semaphore>("value"));
+      if (value < load<u32>(self + offsetof<Semaphore>("max"))) store<u32>(self + offsetof<Semaphore>("value"), value + 1);
+      else saturated = true;
     }
-    trace.emitHere(trace.EV_SEM_GIVE, <u32>changetype<usize>(this), this.value, this.saturated ? 1 : 0);
+    store<bool>(self + offsetof<Semaphore>("saturated"), saturated);
+    recordSemGive(self);
     return woken;
   }
 }

@@ -14,7 +14,7 @@ import { Task, TASK_BLOCKED } from "../task";
 import * as sched from "../sched";
 import * as time from "../time";
 import { unlock } from "../lock";
-import * as trace from "../../probe/trace";
+import { recordWake, recordWait } from "../../probe/schedrecords";
 import { rawStoreBarrier } from "../memory/collector";
 
 export const WAIT_OK: i32 = 0;
@@ -40,9 +40,10 @@ export class WaitQueue {
   tail: usize = 0;
   /** The object this queue belongs to, traced: a task waiting in the queue keeps it alive. */
   private ownerObject: Object | null = null;
-  /** Its address names it in the trace. */
+  /** Its address names it in the trace: a plain word, which the probe reads (probe/schedrecords.ts). */
+  ownerId: u32 = 0;
   get owner(): usize { return changetype<usize>(this.ownerObject); }
-  set owner(object: usize) { this.ownerObject = changetype<Object | null>(object); }
+  set owner(object: usize) { this.ownerObject = changetype<Object | null>(object); this.ownerId = <u32>object; }
   constructor(public order: WakeOrder, public kind: u8) {}
 }
 
@@ -65,6 +66,22 @@ function insert(q: WaitQueue, t: Task): void {
   if (t.waitNext != 0) changetype<Task>(t.waitNext).waitPrev = self;
   else q.tail = self;
   t.waitQueue = changetype<usize>(q);
+}
+
+// A queue's links by its address: raw words, so that a hot path holds no managed
+// temporary (AssemblyScript spills every one to the shadow stack, a store each time).
+const HEAD: usize = offsetof<WaitQueue>("head");
+const TAIL: usize = offsetof<WaitQueue>("tail");
+
+/** Take `t`, the first waiter of queue `q`, out of it (wakeFirst: no predecessor to unlink). */
+// @ts-ignore: decorator
+@inline function removeFirst(q: usize, t: Task): void {
+  const after = t.waitNext;
+  store<usize>(q + HEAD, after);
+  if (after != 0) changetype<Task>(after).waitPrev = 0;
+  else store<usize>(q + TAIL, 0);
+  t.waitNext = 0;
+  t.waitQueue = 0;
 }
 
 /** Take `t` out of the queue it waits in. */
@@ -119,18 +136,24 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
     sched.addSleeper(t, time.ticks64 + timeoutTicks);
     t.waitTimed = true;
   }
-  trace.emit(trace.EV_WAIT, t.id, <u32>q.owner, q.kind, timeoutTicks);
+  recordWait(changetype<usize>(q), changetype<usize>(t), timeoutTicks);
   unlock();
   sched.requestSwitch();
   return t.waitResult;
 }
 
-/** Wake the first waiter with `result` (and a handed-over value); the caller holds the lock. */
+/**
+ * Wake the first waiter of queue `q` (its address: the queue is reached
+ * through its object, which the caller holds, so the hot path keeps no
+ * managed temporary on the shadow stack) with `result` (and a handed-over
+ * value); the caller holds the lock.
+ */
 // @ts-ignore: decorator
-@inline export function wakeFirst(q: WaitQueue, result: i32, value: u64 = 0): Task | null {
-  const t = first(q);
-  if (t == null) return null;
-  remove(t);
+@inline export function wakeFirst(q: usize, result: i32, value: u64 = 0): Task | null {
+  const head = load<usize>(q + HEAD);
+  if (head == 0) return null;
+  const t = changetype<Task>(head);
+  removeFirst(q, t);
   if (t.waitTimed) {
     sched.removeSleeper(t);
     t.waitTimed = false;
@@ -140,7 +163,7 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
   // A raw word in a control block the collector may have rescanned already (a handler's send during its remark).
   if (value != 0) rawStoreBarrier(<usize>value);
   sched.makeReady(t);
-  trace.emitHere(trace.EV_WAKE, <u32>q.owner, t.id, q.kind);
+  recordWake(q, head);
   return t;
 }
 
