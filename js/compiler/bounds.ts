@@ -250,7 +250,8 @@ class FunctionBounds {
 
 /**
  * The most back edges a counted loop can take, or null when its shape is not
- * one of these (what AssemblyScript's `for` becomes), which the pass proves:
+ * one of these (what AssemblyScript's `for` becomes), which the pass proves
+ * (the test may also be `(i32.and <that test> <anything>)`, a `break` folded in):
  *
  *   (loop $L charges* (if (i32.lt_u (local.get $x) LIMIT)
  *     (block ... (local.set $x (i32.add (local.get $x) (i32.const c))) ... (br $L))) ...)
@@ -270,7 +271,13 @@ function countedLoopTrips(loop: any, before: number): number | null {
   const statements: number[] = body.id === b.BlockId ? body.children : [loop.body];
   const test = statements.map(infoOf).find((st) => st.id === b.IfId);
   if (!test) return null; // an else arm (the instrumentation charges the test's fall-through there) leaves the loop
-  const cond = infoOf(test.condition);
+  let cond = infoOf(test.condition);
+  // `x < N && more` (the optimizer folds a `break` at the top of the body into the test as an
+  // i32.and): the loop goes on only while x < N holds, whatever the other operand.
+  if (cond.id === b.BinaryId && cond.op === b.AndInt32) {
+    const l = infoOf(cond.left), r = infoOf(cond.right);
+    cond = l.id === b.BinaryId && l.op === b.LtUInt32 ? l : r;
+  }
   if (cond.id !== b.BinaryId || cond.op !== b.LtUInt32) return null;
   const left = infoOf(cond.left);
   if (left.id !== b.LocalGetId) return null;

@@ -288,19 +288,20 @@ export function zeroStep(ctx: Context): bool {
   // Four doublewords a pass, as a compiler's memset stores a register block (STRD/STM); counted
   // loops, so the build's report bounds the step.
   let at = from;
-  for (; at < from + ZERO_CHUNK; at += 32) {
+  for (let pass: u32 = 0; pass < <u32>(ZERO_CHUNK / 32); pass++) {
     if (at + 32 > end) break;
     store<u64>(at, 0);
     store<u64>(at, 0, 8);
     store<u64>(at, 0, 16);
     store<u64>(at, 0, 24);
+    at += 32;
   }
   if (at + 32 > end) {
     // The last 0..28 bytes.
-    const tail = at;
-    for (; at < tail + 28; at += 4) {
+    for (let word: u32 = 0; word < 7; word++) {
       if (at >= end) break;
       store<u32>(at, 0);
+      at += 4;
     }
   }
   ctx.inHandZeroedTo = at;
