@@ -505,13 +505,14 @@ class FunctionInstrumenter {
     if (this.cloneBroken || perTrip <= 0 || perTrip > 0x7fffffff) return null;
     const budget = this.names.budget;
     const done = check.replace(CHECK_LABEL_PREFIX, "hoprt~done");
-    const resume = check.replace(CHECK_LABEL_PREFIX, "hoprt~resume");
+    const retry = check.replace(CHECK_LABEL_PREFIX, "hoprt~retry");
     const i = () => m.local.get(plan.index, b.i32);
     const n = () => (plan.bound.local !== undefined ? m.local.get(plan.bound.local, b.i32) : m.i32.const(plan.bound.value!));
     const runs = () => (plan.signed ? m.i32.lt_s(i(), n()) : m.i32.lt_u(i(), n()));
-    // The copy's test failing at the limit, before the loop's own end: on into the checked loop, at its header (already charged).
+    // The copy's test failing at the limit, before the loop's own end: at the loop's header (already charged), with
+    // less room left; S overestimates a trip, so a new limit usually fits more trips; when none fits, on into the checked loop.
     const exit = b.If.getIfFalse(test);
-    b.If.setIfFalse(test, m.if(runs(), m.block(null, [m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))), m.br(resume)], b.unreachable), exit));
+    b.If.setIfFalse(test, m.if(runs(), m.block(null, [m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))), m.br(retry)], b.unreachable), exit));
     // k = min(trips, (room - 1) / S): k * S < room, so no back edge of the first k trips reaches the deadline.
     const k = this.versionLocal(b.i64);
     const trips = m.select(runs(), m.i64.extend_u(m.i32.sub(n(), i())), m.i64.const(0, 0));
@@ -530,7 +531,7 @@ class FunctionInstrumenter {
     ], b.unreachable));
     versionTests.add(version);
     this.versionedLoops++;
-    return m.block(resume, [version], b.none);
+    return m.loop(retry, version);
   }
 
   /** Locals the loop versions use (not part of the modelled frame). */
