@@ -21,6 +21,12 @@
  * pushes in the function (`sp - S < guard`). A leaf that saves no
  * registers and pushes nothing has no frame and no check, as compiled code
  * would.
+ *
+ * Speed without changing a modelled cycle: a counted loop that makes no
+ * call gets an unchecked copy (versionLoop) that runs the trips the budget
+ * proves end before the clock's deadline, with its charges on a local and
+ * no check point; the checked loop runs the rest. BuildOptions.loopVersioning
+ * false leaves the copies out (tests/host/loop-versioning.test.ts compares).
  */
 import binaryen from "assemblyscript/binaryen";
 import { classify, classifyModule, isProbeFunction, type FunctionClass } from "./rule.js";
@@ -238,7 +244,7 @@ class FunctionInstrumenter {
   }
 
   /** Loops being walked whose header check moves to their back edges (see splitCheckLoop). */
-  private splitLoops = new Map<string, { charges: number[]; check: string; unchecked?: boolean }>();
+  private splitLoops = new Map<string, { charges: number[]; check: string; unchecked?: boolean; backEdges?: number[] }>();
   private nextSplit = 0;
 
   /**
@@ -502,7 +508,8 @@ class FunctionInstrumenter {
     this.unchecked = false;
     this.splitLoops = saved.splitLoops;
     this.mirroring = saved.mirroring;
-    if (this.cloneBroken || perTrip <= 0 || perTrip > 0x7fffffff) return null;
+    // The bias plus a trip must stay an i32 (the test compares the budget with it first).
+    if (this.cloneBroken || perTrip <= 0 || perTrip >= 0x3fffffff) return null;
     const budget = this.names.budget;
     const done = check.replace(CHECK_LABEL_PREFIX, "hoprt~done");
     const retry = check.replace(CHECK_LABEL_PREFIX, "hoprt~retry");
@@ -522,13 +529,20 @@ class FunctionInstrumenter {
     const tripCount = this.versionLocal(b.i64);
     const kValue = m.select(m.i64.lt_s(m.local.get(k, b.i64), m.local.get(tripCount, b.i64)), m.local.get(k, b.i64), m.local.get(tripCount, b.i64));
     const chosen = m.i64.gt_s(m.local.tee(k, kValue, b.i64), m.i64.const(0, 0));
-    const version = m.if(m.block(null, [m.local.set(k, fit), m.local.set(tripCount, trips), chosen], b.i32), m.block(null, [
-      m.local.set(limit, m.i32.add(i(), m.i32.wrap(m.local.get(k, b.i64)))),
-      this.mirrorNode(m.local.set(0, m.global.get(budget, b.i32))),
-      walked.expr,
-      m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))),
-      m.br(done),
-    ], b.unreachable));
+    const roomy = m.i32.gt_s(m.global.get(budget, b.i32), m.i32.const((bias + perTrip) | 0));
+    // Every local here is written before it is read on every path from the check point's call, so none is live
+    // across it: Asyncify saves no more than without the copy, and a suspended context's saved state (its stack use) is the same.
+    const version = m.if(roomy, m.block(null, [
+      m.local.set(k, fit),
+      m.local.set(tripCount, trips),
+      m.if(chosen, m.block(null, [
+        m.local.set(limit, m.i32.add(i(), m.i32.wrap(m.local.get(k, b.i64)))),
+        this.mirrorNode(m.local.set(0, m.global.get(budget, b.i32))),
+        walked.expr,
+        m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))),
+        m.br(done),
+      ], b.unreachable)),
+    ], b.none));
     versionTests.add(version);
     this.versionedLoops++;
     return m.loop(retry, version);
@@ -641,7 +655,7 @@ class FunctionInstrumenter {
         const loopType = b.getExpressionType(expr);
         if (this.unchecked) return this.uncheckedLoop(expr, info);
         const split = !this.names.headerChecks && this.cls === "instrumented" && (loopType === b.none || loopType === b.unreachable) && canSplitCheck(info.body, info.name);
-        if (split) this.splitLoops.set(info.name, { charges: [], check: CHECK_LABEL_PREFIX + this.nextSplit++ });
+        if (split) this.splitLoops.set(info.name, { charges: [], check: CHECK_LABEL_PREFIX + this.nextSplit++, backEdges: [] });
         // The unchecked copy is taken before the walk changes the loop.
         let versioning: { copy: number; plan: CountedLoop; inner: Map<number, number> } | null = null;
         if (split && loopType === b.none && this.names.versionLoops !== false && !this.mirroring) {
@@ -661,7 +675,7 @@ class FunctionInstrumenter {
           b.Loop.setBody(expr, this.prefix(body.cost, body.expr, true));
           return { cost: 0, controlFlow: true, expr };
         }
-        const { check, charges } = this.splitLoops.get(info.name)!;
+        const { check, charges, backEdges } = this.splitLoops.get(info.name)!;
         this.splitLoops.delete(info.name);
         for (const c of charges) b.Const.setValueI32(c, body.cost);
         b.Loop.setBody(expr, body.expr);
@@ -670,6 +684,9 @@ class FunctionInstrumenter {
           this.deferStores(expr);
         }
         const version = versioning ? this.versionLoop(versioning.copy, versioning.plan, versioning.inner, check) : null;
+        // The checked loop's back edges pass the version test again: once a check point inside a trip (an inner
+        // loop's) has fired, the next trips fit again. The test is a compare while less than a trip fits.
+        if (version) for (const e of backEdges!) b.Break.setName(e, check.replace(CHECK_LABEL_PREFIX, "hoprt~again"));
         return { cost: 0, controlFlow: true, expr: this.splitCheckLoop(expr, body.cost, check, mirror, version) };
       }
       case b.BreakId: {
@@ -693,10 +710,12 @@ class FunctionInstrumenter {
           const again = m.block(null, [this.charge(0, headerCharge), m.br(info.name)], b.unreachable);
           return { cost, controlFlow: true, expr: info.condition ? m.if(cond.expr, again) : again };
         }
+        const back = m.br(info.name);
+        split.backEdges!.push(back);
         const backEdge = m.block(null, [
           this.charge(0, headerCharge),
           m.br(split.check, this.deadlineReached()),
-          m.br(info.name),
+          back,
         ], b.unreachable);
         return { cost, controlFlow: true, expr: info.condition ? m.if(cond.expr, backEdge) : backEdge };
       }

@@ -146,6 +146,9 @@ describe("loop versioning changes no modelled cycle", () => {
     expect(a.console.lines).toEqual(b.console.lines);
     expect(text(a) === text(b)).toBe(true);
     expect(a.cycles).toBe(b.cycles);
+    // Stack use too: the copies add no local that Asyncify saves when a context is suspended.
+    expect(a.tasks()).toEqual(b.tasks());
+    expect(a.memory()).toEqual(b.memory());
     const panics = a.panics();
     expect(panics.map((p) => p.message)).toEqual(["divide by zero in app/divTrap", "memory access out of bounds in app/oobTrap"]);
     expect(panics).toEqual(b.panics());
@@ -161,6 +164,8 @@ describe("loop versioning changes no modelled cycle", () => {
       expect(a.console.lines).toEqual(b.console.lines);
       expect(text(a) === text(b), `${name}: the traces differ`).toBe(true);
       expect(a.cycles).toBe(b.cycles);
+      expect(a.tasks()).toEqual(b.tasks());
+      expect(a.memory()).toEqual(b.memory());
     }, 120_000);
   }
 
