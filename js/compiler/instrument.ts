@@ -660,7 +660,7 @@ class FunctionInstrumenter {
         let versioning: { copy: number; plan: CountedLoop; inner: Map<number, number> } | null = null;
         if (split && loopType === b.none && this.names.versionLoops !== false && !this.mirroring) {
           const plan = countedLoop(expr);
-          if (plan && !callsOrReturns(info.body) && !branchesTo(info.body, this.loops, info.name)) {
+          if (plan && !callsOrReturns(info.body) && !branchesTo(info.body, this.loops, info.name) && !touchesGlobal(info.body, this.names.budget)) {
             const copy = this.module.copyExpression(expr);
             renameScopes(copy, `~u${this.nextCopy++}`);
             const inner = innerTripCounts(copy);
@@ -1019,6 +1019,16 @@ function countBranches(expr: number, name: string): number {
   if (id === b.SwitchId && switchTargets(expr).includes(name)) n += 2;
   for (const c of childrenOf(expr)) n += countBranches(c, name);
   return n;
+}
+
+/** Whether `expr` reads or writes the global `name` (code that reads the clock inline: the copy keeps the budget in a local). */
+function touchesGlobal(expr: number, name: string): boolean {
+  if (!expr) return false;
+  const id = b.getExpressionId(expr);
+  if (id === b.ConstId) return false;
+  if (id === b.GlobalGetId && b.GlobalGet.getName(expr) === name) return true;
+  if (id === b.GlobalSetId && b.GlobalSet.getName(expr) === name) return true;
+  return childrenOf(expr).some((c) => touchesGlobal(c, name));
 }
 
 /** Any call, or a return (whose epilogue calls), in `expr`. */

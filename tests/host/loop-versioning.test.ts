@@ -61,6 +61,11 @@ function find(a: usize, n: u32, key: u32): i32 {
   }
   return at;
 }
+function clocked(n: u32): u32 {
+  let s: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) s += <u32>time.cycles();
+  return s;
+}
 function say(what: string, value: u32): void {
   debug.print(what + " " + value.toString() + " at " + time.cycles().toString());
 }
@@ -81,6 +86,7 @@ function run(arg: u32): void {
     say("signed", <u32>signedRange(-500 + <i32>round, 700));
     say("empty", <u32>signedRange(5, 3));
     say("find", <u32>find(a, 256, (200 + round) * 2654435761));
+    say("clocked", clocked(50));
   }
   debug.mark(2);
   say("long", count(60000, 7));
