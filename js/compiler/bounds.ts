@@ -25,7 +25,7 @@
  */
 import binaryen from "assemblyscript/binaryen";
 import { classify, isBootOnly, type FunctionClass } from "./rule.js";
-import { CHECK_LABEL_PREFIX, deferredCharges, type InstrumentNames } from "./instrument.js";
+import { CHECK_LABEL_PREFIX, deferredCharges, versionTests, type InstrumentNames } from "./instrument.js";
 import type { FirmwareBounds } from "../host/meta.js";
 import { childrenOf } from "./walk.js";
 
@@ -191,6 +191,8 @@ class FunctionBounds {
       }
       case b.IfId: {
         const cond = this.walk(info.condition, s);
+        // A counted loop's unchecked copy runs only for trips in which no check point of the checked loop could fire.
+        if (versionTests.has(expr)) return cond;
         const yes = this.walk(info.ifTrue, cond);
         return info.ifFalse ? join(yes, this.walk(info.ifFalse, cond)) : join(yes, cond);
       }

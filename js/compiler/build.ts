@@ -112,6 +112,11 @@ export interface BuildOptions {
    */
   deferPass?: boolean;
   /**
+   * false: no unchecked copies of counted loops (instrument.ts versionLoop): the same modelled
+   * cycles, slower in the engine; for tests that compare the two. Default true.
+   */
+  loopVersioning?: boolean;
+  /**
    * Keep source locations (default true): a `hoprt.sourcemap` custom section
    * maps code offsets to file:line:column, so a trap's report names its
    * source line. The code is byte for byte the same either way.
@@ -244,6 +249,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // A name section (the code is the same with or without it): traps and profilers name the function.
   args.push("--debug");
   pipelineSettings.deferPass = options.deferPass ?? true;
+  pipelineSettings.loopVersioning = options.loopVersioning ?? true;
   // Source locations (the code is the same with or without them either): traps name the line.
   const sourceLines = options.sourceLines ?? true;
   if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
@@ -262,7 +268,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
-  } as any).finally(() => { pipelineSettings.deferPass = true; });
+  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; });
   if (profiling && result.stats) writeAscStats(result.stats as unknown as Record<string, number>, cpuStart);
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);

@@ -21,6 +21,12 @@
  * pushes in the function (`sp - S < guard`). A leaf that saves no
  * registers and pushes nothing has no frame and no check, as compiled code
  * would.
+ *
+ * Speed without changing a modelled cycle: a counted loop that makes no
+ * call gets an unchecked copy (versionLoop) that runs the trips the budget
+ * proves end before the clock's deadline, with its charges on a local and
+ * no check point; the checked loop runs the rest. BuildOptions.loopVersioning
+ * false leaves the copies out (tests/host/loop-versioning.test.ts compares).
  */
 import binaryen from "assemblyscript/binaryen";
 import { classify, classifyModule, isProbeFunction, type FunctionClass } from "./rule.js";
@@ -46,6 +52,8 @@ export interface InstrumentNames {
   dataEnd?: number;
   /** Keep each loop's check point at its header (the reference layout: tests compare the split one against it). */
   headerChecks?: boolean;
+  /** false: no unchecked copies of counted loops (see versionLoop); the build's `loopVersioning` option, for comparing the two. */
+  versionLoops?: boolean;
 }
 
 /** Main-stack bytes atomic code must leave free above the static data (a handler's reserve is larger). */
@@ -56,6 +64,8 @@ export interface FunctionReport {
   cls: FunctionClass;
   frameBytes: number;
   checkPoints: number;
+  /** Counted loops given an unchecked copy (FunctionInstrumenter.versionLoop). */
+  versionedLoops: number;
 }
 
 export interface InstrumentReport {
@@ -82,6 +92,7 @@ interface Walk {
 
 class FunctionInstrumenter {
   checkPoints = 0;
+  versionedLoops = 0;
   private tmpLocals = new Map<number, number>();
   private nextLocal: number;
 
@@ -121,6 +132,7 @@ class FunctionInstrumenter {
   addedVars(): number[] {
     const added = [...this.tmpLocals.entries()].map(([type, index]) => [index, type]);
     if (this.stackletLocal >= 0) added.push([this.stackletLocal, b.i32]);
+    added.push(...this.versionLocals);
     return added.sort((x, y) => x[0] - y[0]).map(([, type]) => type);
   }
 
@@ -128,6 +140,14 @@ class FunctionInstrumenter {
   charge(cycles: number, constant = 0): number {
     const m = this.module;
     const amount = constant || m.i32.const(cycles);
+    if (this.unchecked) {
+      // In an unchecked copy the budget lives in the mirror alone (stored where it can be read: see walk).
+      this.cloneFrames[this.cloneFrames.length - 1].amounts.push(amount);
+      const node = this.mirrorNode(m.local.set(0, m.i32.sub(this.mirrorNode(m.local.get(0, b.i32)), amount)));
+      this.cloneCharges.add(node);
+      deferredCharges.add(node);
+      return node;
+    }
     if (this.mirroring) return m.global.set(this.names.budget, this.mirrorNode(m.local.tee(0, m.i32.sub(this.mirrorNode(m.local.get(0, b.i32)), amount), b.i32)));
     return m.global.set(this.names.budget, m.i32.sub(m.global.get(this.names.budget, b.i32), amount));
   }
@@ -218,12 +238,13 @@ class FunctionInstrumenter {
   }
 
   check(): number {
+    if (this.unchecked) return this.module.nop();
     this.checkPoints++;
     return this.module.if(this.deadlineReached(), this.module.call(this.names.checkpoint, [], b.none));
   }
 
   /** Loops being walked whose header check moves to their back edges (see splitCheckLoop). */
-  private splitLoops = new Map<string, { charges: number[]; check: string }>();
+  private splitLoops = new Map<string, { charges: number[]; check: string; unchecked?: boolean; backEdges?: number[] }>();
   private nextSplit = 0;
 
   /**
@@ -247,7 +268,7 @@ class FunctionInstrumenter {
    * context sits outside the loop, so Asyncify leaves the loop's own code
    * uninstrumented and the engine sees a call-free loop.
    */
-  private splitCheckLoop(loop: number, headerCost: number, check: string, mirror: boolean): number {
+  private splitCheckLoop(loop: number, headerCost: number, check: string, mirror: boolean, version: number | null = null): number {
     const m = this.module;
     // Not under CHECK_LABEL_PREFIX: a branch to these is no check point.
     const done = check.replace(CHECK_LABEL_PREFIX, "hoprt~done");
@@ -266,15 +287,12 @@ class FunctionInstrumenter {
         ], b.unreachable)),
       ], b.unreachable);
     }
-    return m.block(done, [
-      this.charge(headerCost),
-      this.check(),
-      m.loop(again, m.block(null, [
-        m.block(check, [...enter, loop, m.br(done)], b.none),
-        m.call(this.names.checkpoint, [], b.none),
-        m.br(again),
-      ], b.unreachable)),
-    ], b.none);
+    const checked = m.loop(again, m.block(null, [
+      m.block(check, [...(version ? [version] : []), ...enter, loop, m.br(done)], b.none),
+      m.call(this.names.checkpoint, [], b.none),
+      m.br(again),
+    ], b.unreachable));
+    return m.block(done, [this.charge(headerCost), this.check(), checked], b.none);
   }
 
 
@@ -403,7 +421,176 @@ class FunctionInstrumenter {
     for (const c of this.frameConstants) b.Const.setValueI32(c, bytes);
   }
 
+  /** While true, the walk builds an unchecked copy of a counted loop (versionLoop): charges on the mirror, no check points. */
+  private unchecked = false;
+  /** Per loop of the copy being built, outermost first: its charge amounts (i32.const nodes) and its inner loops' bounds. */
+  private cloneFrames: { amounts: number[]; extra: number }[] = [];
+  /** Trip counts of the inner loops of the copy being built. */
+  private cloneTrips = new Map<number, number>();
+  /** Labels of the scopes of the copy around the expression being walked: a branch elsewhere leaves the copy. */
+  private cloneScopes = new Map<string, number>();
+  private cloneCharges = new Set<number>();
+  /** A store of the budget would not be exact in the copy being built (a charge inside a trapping expression's operands). */
+  private cloneBroken = false;
+
   walk(expr: number): Walk {
+    if (!this.unchecked || expr === 0) return this.walkNode(expr);
+    const id = b.getExpressionId(expr);
+    const label = id === b.BlockId ? b.Block.getName(expr) : id === b.LoopId ? b.Loop.getName(expr) : null;
+    if (label) this.cloneScopes.set(label, (this.cloneScopes.get(label) ?? 0) + 1);
+    const leaves = this.leavesOrTraps(expr, id);
+    const walked = this.walkNode(expr);
+    if (label) {
+      const n = this.cloneScopes.get(label)! - 1;
+      if (n === 0) this.cloneScopes.delete(label);
+      else this.cloneScopes.set(label, n);
+    }
+    if (!leaves) return walked;
+    // The global holds the exact budget wherever it can be read: at a trap (the fault report) and after the copy.
+    if (containsAny(walked.expr, this.cloneCharges)) this.cloneBroken = true;
+    const m = this.module;
+    const store = m.global.set(this.names.budget, this.mirrorNode(m.local.get(0, b.i32)));
+    return { ...walked, expr: m.block(null, [store, walked.expr], b.getExpressionType(walked.expr)) };
+  }
+
+  /** Whether `expr` (in an unchecked copy) may trap or branch out of the copy. */
+  private leavesOrTraps(expr: number, id: number): boolean {
+    switch (id) {
+      case b.LoadId: case b.StoreId: case b.MemoryCopyId: case b.MemoryFillId: case b.UnreachableId: case b.ReturnId:
+      case b.CallId: case b.CallIndirectId:
+        return true;
+      case b.BinaryId:
+        return TRAPPING_BINARY.has(b.Binary.getOp(expr));
+      case b.UnaryId:
+        return TRAPPING_UNARY.has(b.Unary.getOp(expr));
+      case b.BreakId:
+        return !this.cloneScopes.has(b.Break.getName(expr));
+      case b.SwitchId:
+        return switchTargets(expr).some((name) => !this.cloneScopes.has(name));
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Loop versioning. A counted loop (`loop $l { if (i < n) { ...; i = i + 1; br $l } }`,
+   * see countedLoop) that makes no call and whose inner loops run a constant
+   * number of trips gets an unchecked copy: at its first entry, after its
+   * header's charge and check, `(trips + 1) * S < budget - bias`, where S is
+   * the sum of every charge in one trip (inner loops at their bound), proves
+   * that no check point inside can reach the deadline; the copy then runs,
+   * charging the same amounts on the same paths to the mirror local, with no
+   * check point. The global is stored from the mirror before anything that
+   * can trap and wherever the copy is left, so a trap reports the exact
+   * cycle and the budget after the loop is the same. Otherwise the checked
+   * loop runs. Modelled time is the same either way; only the engine's work
+   * differs.
+   */
+  private versionLoop(copy: number, plan: CountedLoop, inner: Map<number, number>, check: string): number | null {
+    const m = this.module;
+    // The copy's test becomes `i < limit`: it stops after the trips that fit before the deadline.
+    const test = topTest(copy);
+    const limit = this.versionLocal(b.i32);
+    const cond = b.If.getCondition(test);
+    const limitOperand = b.Binary.getOp(cond) === b.LtUInt32 || b.Binary.getOp(cond) === b.LtSInt32 ? "setRight" : "setLeft";
+    b.Binary[limitOperand](cond, m.local.get(limit, b.i32));
+    const saved = { splitLoops: this.splitLoops, mirroring: this.mirroring };
+    this.splitLoops = new Map();
+    this.mirroring = false;
+    this.unchecked = true;
+    this.cloneTrips = inner;
+    this.cloneBroken = false;
+    this.cloneFrames = [{ amounts: [], extra: 0 }];
+    this.cloneScopes = new Map();
+    this.cloneCharges = new Set();
+    const walked = this.walk(copy);
+    const perTrip = this.cloneTopCost;
+    this.unchecked = false;
+    this.splitLoops = saved.splitLoops;
+    this.mirroring = saved.mirroring;
+    // The bias plus a trip must stay an i32 (the test compares the budget with it first).
+    if (this.cloneBroken || perTrip <= 0 || perTrip >= 0x3fffffff) return null;
+    const budget = this.names.budget;
+    const done = check.replace(CHECK_LABEL_PREFIX, "hoprt~done");
+    const retry = check.replace(CHECK_LABEL_PREFIX, "hoprt~retry");
+    const i = () => m.local.get(plan.index, b.i32);
+    const n = () => (plan.bound.local !== undefined ? m.local.get(plan.bound.local, b.i32) : m.i32.const(plan.bound.value!));
+    const runs = () => (plan.signed ? m.i32.lt_s(i(), n()) : m.i32.lt_u(i(), n()));
+    // The copy's test failing at the limit, before the loop's own end: at the loop's header (already charged), with
+    // less room left; S overestimates a trip, so a new limit usually fits more trips; when none fits, on into the checked loop.
+    const exit = b.If.getIfFalse(test);
+    b.If.setIfFalse(test, m.if(runs(), m.block(null, [m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))), m.br(retry)], b.unreachable), exit));
+    // k = min(trips, (room - 1) / S): k * S < room, so no back edge of the first k trips reaches the deadline.
+    const k = this.versionLocal(b.i64);
+    const trips = m.select(runs(), m.i64.extend_u(m.i32.sub(n(), i())), m.i64.const(0, 0));
+    const bias = this.names.budgetBias ?? 0;
+    const room = m.i64.sub(m.i64.extend_s(m.global.get(budget, b.i32)), m.i64.const(bias | 0, bias < 0 ? -1 : 0));
+    const fit = m.i64.div_s(m.i64.sub(room, m.i64.const(1, 0)), m.i64.const(perTrip, 0));
+    const tripCount = this.versionLocal(b.i64);
+    const kValue = m.select(m.i64.lt_s(m.local.get(k, b.i64), m.local.get(tripCount, b.i64)), m.local.get(k, b.i64), m.local.get(tripCount, b.i64));
+    const chosen = m.i64.gt_s(m.local.tee(k, kValue, b.i64), m.i64.const(0, 0));
+    const roomy = m.i32.gt_s(m.global.get(budget, b.i32), m.i32.const((bias + perTrip) | 0));
+    // Every local here is written before it is read on every path from the check point's call, so none is live
+    // across it: Asyncify saves no more than without the copy, and a suspended context's saved state (its stack use) is the same.
+    const version = m.if(roomy, m.block(null, [
+      m.local.set(k, fit),
+      m.local.set(tripCount, trips),
+      m.if(chosen, m.block(null, [
+        m.local.set(limit, m.i32.add(i(), m.i32.wrap(m.local.get(k, b.i64)))),
+        this.mirrorNode(m.local.set(0, m.global.get(budget, b.i32))),
+        walked.expr,
+        m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))),
+        m.br(done),
+      ], b.unreachable)),
+    ], b.none));
+    versionTests.add(version);
+    this.versionedLoops++;
+    return m.loop(retry, version);
+  }
+
+  /** Locals the loop versions use (not part of the modelled frame). */
+  private versionLocals: Array<[number, number]> = [];
+
+  private versionLocal(type: number): number {
+    const index = this.nextLocal++;
+    this.versionLocals.push([index, type]);
+    return index;
+  }
+
+  /**
+   * A loop of an unchecked copy: laid out as a split loop (the header's charge
+   * on the first entry and on each back edge) with no check. Its charges, at
+   * most (trips + 1) times each, go to the enclosing loop's bound.
+   */
+  private uncheckedLoop(expr: number, info: any): Walk {
+    const m = this.module;
+    const trips = this.cloneTrips.get(expr);
+    this.splitLoops.set(info.name, { charges: [], check: "", unchecked: true });
+    this.cloneFrames.push({ amounts: [], extra: 0 });
+    const body = this.walk(info.body);
+    this.loops.delete(info.name);
+    const { charges } = this.splitLoops.get(info.name)!;
+    this.splitLoops.delete(info.name);
+    for (const c of charges) b.Const.setValueI32(c, body.cost);
+    b.Loop.setBody(expr, body.expr);
+    const frame = this.cloneFrames.pop()!;
+    const sum = frame.amounts.reduce((total, c) => total + b.Const.getValueI32(c), frame.extra);
+    if (trips === undefined) {
+      // The copy's own loop: its first header charge was made before the test.
+      this.cloneTopCost = sum;
+      return { cost: 0, controlFlow: true, expr };
+    }
+    this.cloneFrames[this.cloneFrames.length - 1].extra += (trips + 1) * sum;
+    return { cost: 0, controlFlow: true, expr: m.block(null, [this.charge(body.cost), expr], b.none) };
+  }
+
+  /** Numbers the copies' labels (Binaryen wants every label of a function unique). */
+  private nextCopy = 0;
+
+  /** The charges of one trip of the top loop of the copy last built (inner loops at their bound). */
+  private cloneTopCost = 0;
+
+  private walkNode(expr: number): Walk {
     if (expr === 0) return { cost: 0, controlFlow: false, expr };
     const id = b.getExpressionId(expr);
     const info = b.getExpressionInfo(expr);
@@ -466,8 +653,20 @@ class FunctionInstrumenter {
           if (b.getExpressionId(first) === b.IfId && !b.If.getIfFalse(first)) this.rotatedExit = first;
         }
         const loopType = b.getExpressionType(expr);
+        if (this.unchecked) return this.uncheckedLoop(expr, info);
         const split = !this.names.headerChecks && this.cls === "instrumented" && (loopType === b.none || loopType === b.unreachable) && canSplitCheck(info.body, info.name);
-        if (split) this.splitLoops.set(info.name, { charges: [], check: CHECK_LABEL_PREFIX + this.nextSplit++ });
+        if (split) this.splitLoops.set(info.name, { charges: [], check: CHECK_LABEL_PREFIX + this.nextSplit++, backEdges: [] });
+        // The unchecked copy is taken before the walk changes the loop.
+        let versioning: { copy: number; plan: CountedLoop; inner: Map<number, number> } | null = null;
+        if (split && loopType === b.none && this.names.versionLoops !== false && !this.mirroring) {
+          const plan = countedLoop(expr);
+          if (plan && !callsOrReturns(info.body) && !branchesTo(info.body, this.loops, info.name) && !touchesGlobal(info.body, this.names.budget)) {
+            const copy = this.module.copyExpression(expr);
+            renameScopes(copy, `~u${this.nextCopy++}`);
+            const inner = innerTripCounts(copy);
+            if (inner) versioning = { copy, plan, inner };
+          }
+        }
         const mirror = split && !this.mirroring && callFree(info.body);
         if (mirror) this.mirroring = true;
         const body = this.walk(info.body);
@@ -476,7 +675,7 @@ class FunctionInstrumenter {
           b.Loop.setBody(expr, this.prefix(body.cost, body.expr, true));
           return { cost: 0, controlFlow: true, expr };
         }
-        const { check, charges } = this.splitLoops.get(info.name)!;
+        const { check, charges, backEdges } = this.splitLoops.get(info.name)!;
         this.splitLoops.delete(info.name);
         for (const c of charges) b.Const.setValueI32(c, body.cost);
         b.Loop.setBody(expr, body.expr);
@@ -484,7 +683,11 @@ class FunctionInstrumenter {
           this.mirroring = false;
           this.deferStores(expr);
         }
-        return { cost: 0, controlFlow: true, expr: this.splitCheckLoop(expr, body.cost, check, mirror) };
+        const version = versioning ? this.versionLoop(versioning.copy, versioning.plan, versioning.inner, check) : null;
+        // The checked loop's back edges pass the version test again: once a check point inside a trip (an inner
+        // loop's) has fired, the next trips fit again. The test is a compare while less than a trip fits.
+        if (version) for (const e of backEdges!) b.Break.setName(e, check.replace(CHECK_LABEL_PREFIX, "hoprt~again"));
+        return { cost: 0, controlFlow: true, expr: this.splitCheckLoop(expr, body.cost, check, mirror, version) };
       }
       case b.BreakId: {
         const value = this.walk(info.value);
@@ -503,10 +706,16 @@ class FunctionInstrumenter {
         const m = this.module;
         const headerCharge = m.i32.const(0); // the header's cost, known once the body is walked
         split.charges.push(headerCharge);
+        if (split.unchecked) {
+          const again = m.block(null, [this.charge(0, headerCharge), m.br(info.name)], b.unreachable);
+          return { cost, controlFlow: true, expr: info.condition ? m.if(cond.expr, again) : again };
+        }
+        const back = m.br(info.name);
+        split.backEdges!.push(back);
         const backEdge = m.block(null, [
           this.charge(0, headerCharge),
           m.br(split.check, this.deadlineReached()),
-          m.br(info.name),
+          back,
         ], b.unreachable);
         return { cost, controlFlow: true, expr: info.condition ? m.if(cond.expr, backEdge) : backEdge };
       }
@@ -633,6 +842,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
   const functions: FunctionReport[] = [];
   const violations: string[] = [];
   deferredCharges.clear();
+  versionTests.clear();
   const count = module.getNumFunctions();
   const all: any[] = [];
   for (let i = 0; i < count; i++) all.push(b.getFunctionInfo(module.getFunctionByIndex(i)));
@@ -656,7 +866,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
       }
       // Hardware has no frame and no stack check: it must not push on whatever stack it runs on.
       if (shadowPushes(info, true) > 0) violations.push(`${info.name} (hardware) keeps managed values on the stack`);
-      functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0 });
+      functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0, versionedLoops: 0 });
       continue;
     }
     if (cls === "atomic") {
@@ -696,7 +906,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     // Re-adding under the same name keeps every reference (calls, table, exports) valid.
     module.removeFunction(info.name);
     module.addFunction(info.name, info.params, resultType, vars, body);
-    functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints });
+    functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints, versionedLoops: fi.versionedLoops });
   }
   return { functions, violations };
 }
@@ -707,6 +917,208 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
  * which reads the module before Asyncify.
  */
 export const deferredCharges = new Set<number>();
+
+/**
+ * The `if`s that choose between a counted loop's unchecked copy and the
+ * checked loop (versionLoop) in the module last instrumented: bounds.ts
+ * follows the checked loop only (the copy runs only when no check point in
+ * it could fire, so it delays no interrupt).
+ */
+export const versionTests = new Set<number>();
+
+/** A counted loop: `loop $l { if (i < n) { ...; i = i + 1; ...; br $l } }` (i32; `n > i` too; n a constant or a local). */
+export interface CountedLoop { index: number; bound: { local?: number; value?: number }; signed: boolean }
+
+/**
+ * Whether `loop` is a counted loop whose trips, from entry, are `n - i` when
+ * `i < n` and 0 otherwise: its body is one `if` without else, testing
+ * `i <u n` or `i <s n`; its only back edge, an unconditional `br`, ends a
+ * block that holds, among its statements before it, the one write of `i` in
+ * the loop, `i = i + 1`; `n` is not written in the loop. Every back edge
+ * then follows one increment, and i + 1 <= n cannot wrap.
+ */
+export function countedLoop(loop: number): CountedLoop | null {
+  const name = b.Loop.getName(loop);
+  let body = b.Loop.getBody(loop);
+  if (b.getExpressionId(body) === b.BlockId && b.Block.getNumChildren(body) === 1) body = b.Block.getChildAt(body, 0);
+  if (b.getExpressionId(body) !== b.IfId || b.If.getIfFalse(body)) return null;
+  const cond = b.If.getCondition(body);
+  if (b.getExpressionId(cond) !== b.BinaryId) return null;
+  const op = b.Binary.getOp(cond);
+  let left = b.Binary.getLeft(cond);
+  let right = b.Binary.getRight(cond);
+  let signed: boolean;
+  if (op === b.LtUInt32 || op === b.LtSInt32) signed = op === b.LtSInt32;
+  else if (op === b.GtUInt32 || op === b.GtSInt32) { signed = op === b.GtSInt32; [left, right] = [right, left]; }
+  else return null;
+  if (b.getExpressionId(left) !== b.LocalGetId) return null;
+  const index = b.LocalGet.getIndex(left);
+  let bound: CountedLoop["bound"];
+  if (b.getExpressionId(right) === b.ConstId) bound = { value: b.Const.getValueI32(right) };
+  else if (b.getExpressionId(right) === b.LocalGetId && b.LocalGet.getIndex(right) !== index) bound = { local: b.LocalGet.getIndex(right) };
+  else return null;
+  // The back edge ends a block whose statements, before it, include the increment.
+  const edge = backEdgeBlock(b.If.getIfTrue(body), name);
+  if (!edge) return null;
+  let increments = 0;
+  for (let k = 0; k < b.Block.getNumChildren(edge) - 1; k++) if (isIncrement(b.Block.getChildAt(edge, k), index)) increments++;
+  if (increments !== 1 || localWrites(body, index) !== 1) return null;
+  if (bound.local !== undefined && localWrites(body, bound.local) !== 0) return null;
+  if (countBranches(body, name) !== 1) return null;
+  return { index, bound, signed };
+}
+
+/** The block (inside `expr`) whose last statement is a plain `br name`. */
+function backEdgeBlock(expr: number, name: string): number {
+  if (!expr) return 0;
+  const id = b.getExpressionId(expr);
+  if (id === b.ConstId) return 0;
+  if (id === b.BlockId) {
+    const n = b.Block.getNumChildren(expr);
+    const last = n > 0 ? b.Block.getChildAt(expr, n - 1) : 0;
+    if (last && b.getExpressionId(last) === b.BreakId && b.Break.getName(last) === name && !b.Break.getCondition(last) && !b.Break.getValue(last)) return expr;
+  }
+  for (const c of childrenOf(expr)) {
+    const found = backEdgeBlock(c, name);
+    if (found) return found;
+  }
+  return 0;
+}
+
+/** The `if` that tests a counted loop's condition (see countedLoop). */
+function topTest(loop: number): number {
+  const body = b.Loop.getBody(loop);
+  return b.getExpressionId(body) === b.BlockId ? b.Block.getChildAt(body, 0) : body;
+}
+
+function isIncrement(expr: number, index: number): boolean {
+  if (b.getExpressionId(expr) !== b.LocalSetId || b.LocalSet.getIndex(expr) !== index) return false;
+  const value = b.LocalSet.getValue(expr);
+  if (b.getExpressionId(value) !== b.BinaryId || b.Binary.getOp(value) !== b.AddInt32) return false;
+  const l = b.Binary.getLeft(value);
+  const r = b.Binary.getRight(value);
+  const isI = (e: number) => b.getExpressionId(e) === b.LocalGetId && b.LocalGet.getIndex(e) === index;
+  const isOne = (e: number) => b.getExpressionId(e) === b.ConstId && b.Const.getValueI32(e) === 1;
+  return (isI(l) && isOne(r)) || (isOne(l) && isI(r));
+}
+
+function localWrites(expr: number, index: number): number {
+  if (!expr) return 0;
+  const id = b.getExpressionId(expr);
+  if (id === b.ConstId) return 0;
+  let n = id === b.LocalSetId && b.LocalSet.getIndex(expr) === index ? 1 : 0;
+  for (const c of childrenOf(expr)) n += localWrites(c, index);
+  return n;
+}
+
+function countBranches(expr: number, name: string): number {
+  if (!expr) return 0;
+  const id = b.getExpressionId(expr);
+  if (id === b.ConstId) return 0;
+  let n = id === b.BreakId && b.Break.getName(expr) === name ? 1 : 0;
+  if (id === b.SwitchId && switchTargets(expr).includes(name)) n += 2;
+  for (const c of childrenOf(expr)) n += countBranches(c, name);
+  return n;
+}
+
+/** Whether `expr` reads or writes the global `name` (code that reads the clock inline: the copy keeps the budget in a local). */
+function touchesGlobal(expr: number, name: string): boolean {
+  if (!expr) return false;
+  const id = b.getExpressionId(expr);
+  if (id === b.ConstId) return false;
+  if (id === b.GlobalGetId && b.GlobalGet.getName(expr) === name) return true;
+  if (id === b.GlobalSetId && b.GlobalSet.getName(expr) === name) return true;
+  return childrenOf(expr).some((c) => touchesGlobal(c, name));
+}
+
+/** Any call, or a return (whose epilogue calls), in `expr`. */
+function callsOrReturns(expr: number): boolean {
+  if (!expr) return false;
+  const id = b.getExpressionId(expr);
+  if (id === b.CallId || id === b.CallIndirectId || id === b.ReturnId) return true;
+  if (id === b.ConstId) return false;
+  return childrenOf(expr).some((c) => callsOrReturns(c));
+}
+
+/** Whether `expr` branches to one of `labels` (enclosing loops' back edges, charged with their headers) other than `own`. */
+function branchesTo(expr: number, labels: Set<string>, own: string): boolean {
+  if (!expr) return false;
+  const id = b.getExpressionId(expr);
+  if (id === b.ConstId) return false;
+  if (id === b.BreakId && b.Break.getName(expr) !== own && labels.has(b.Break.getName(expr))) return true;
+  if (id === b.SwitchId && switchTargets(expr).some((t) => t !== own && labels.has(t))) return true;
+  return childrenOf(expr).some((c) => branchesTo(c, labels, own));
+}
+
+/**
+ * The trip count of every loop inside `loop`, or null when one has none
+ * known at compile time: each must be a counted loop with a constant bound,
+ * right after `i = constant` in its block, and able to have its check split.
+ */
+function innerTripCounts(loop: number): Map<number, number> | null {
+  const trips = new Map<number, number>();
+  let loops = 0;
+  const visit = (e: number): void => {
+    if (!e) return;
+    const id = b.getExpressionId(e);
+    if (id === b.ConstId) return;
+    if (id === b.LoopId && e !== loop) loops++;
+    if (id === b.BlockId) {
+      const n = b.Block.getNumChildren(e);
+      for (let k = 1; k < n; k++) {
+        const child = b.Block.getChildAt(e, k);
+        if (b.getExpressionId(child) !== b.LoopId || b.getExpressionType(child) !== b.none) continue;
+        if (!canSplitCheck(b.Loop.getBody(child), b.Loop.getName(child))) continue;
+        const plan = countedLoop(child);
+        const init = b.Block.getChildAt(e, k - 1);
+        if (!plan || plan.bound.value === undefined || b.getExpressionId(init) !== b.LocalSetId || b.LocalSet.getIndex(init) !== plan.index) continue;
+        const start = b.LocalSet.getValue(init);
+        if (b.getExpressionId(start) !== b.ConstId) continue;
+        const a = b.Const.getValueI32(start);
+        const n2 = plan.bound.value;
+        const t = plan.signed ? (a < n2 ? n2 - a : 0) : ((a >>> 0) < (n2 >>> 0) ? (n2 >>> 0) - (a >>> 0) : 0);
+        trips.set(child, t);
+      }
+    }
+    for (const c of childrenOf(e)) visit(c);
+  };
+  visit(loop);
+  return trips.size === loops ? trips : null;
+}
+
+/** Give every block and loop label inside `expr` (and the branches to them) the suffix `suffix`. */
+function renameScopes(expr: number, suffix: string): void {
+  const renamed = new Set<string>();
+  const define = (e: number): void => {
+    if (!e) return;
+    const id = b.getExpressionId(e);
+    if (id === b.ConstId) return;
+    if (id === b.BlockId && b.Block.getName(e)) { renamed.add(b.Block.getName(e)); b.Block.setName(e, b.Block.getName(e) + suffix); }
+    if (id === b.LoopId && b.Loop.getName(e)) { renamed.add(b.Loop.getName(e)); b.Loop.setName(e, b.Loop.getName(e) + suffix); }
+    for (const c of childrenOf(e)) define(c);
+  };
+  const use = (e: number): void => {
+    if (!e) return;
+    const id = b.getExpressionId(e);
+    if (id === b.ConstId) return;
+    if (id === b.BreakId && renamed.has(b.Break.getName(e))) b.Break.setName(e, b.Break.getName(e) + suffix);
+    if (id === b.SwitchId) {
+      const n = b.Switch.getNumNames(e);
+      for (let k = 0; k < n; k++) if (renamed.has(b.Switch.getNameAt(e, k))) b.Switch.setNameAt(e, k, b.Switch.getNameAt(e, k) + suffix);
+      if (renamed.has(b.Switch.getDefaultName(e))) b.Switch.setDefaultName(e, b.Switch.getDefaultName(e) + suffix);
+    }
+    for (const c of childrenOf(e)) use(c);
+  };
+  define(expr);
+  use(expr);
+}
+
+function containsAny(expr: number, nodes: Set<number>): boolean {
+  if (!expr || nodes.size === 0) return false;
+  if (nodes.has(expr)) return true;
+  if (b.getExpressionId(expr) === b.ConstId) return false;
+  return childrenOf(expr).some((c) => containsAny(c, nodes));
+}
 
 /** Labels of the branches instrument.ts emits to a split loop's check point (bounds.ts reads them as check points). */
 export const CHECK_LABEL_PREFIX = "hoprt~check";

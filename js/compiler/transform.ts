@@ -131,9 +131,11 @@ function restoreLocations(module: any, locations: SourceLocations | undefined): 
  * Set by the build driver for one build. `deferPass` false leaves out the
  * cleanup-handler pass (defer.ts), only to measure what the pass costs an
  * app that never calls unwind.defer (tests/host/defer-cost.test.ts); an app
- * that calls it cannot be built so.
+ * that calls it cannot be built so. `loopVersioning` false builds no
+ * unchecked loop copies (instrument.ts versionLoop), to show they change no
+ * modelled cycle.
  */
-export const pipelineSettings = { deferPass: true };
+export const pipelineSettings = { deferPass: true, loopVersioning: true };
 
 
 export interface PipelineReport extends InstrumentReport {
@@ -254,7 +256,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   unmarkHardware(module);
   phase("unmark hardware");
 
-  const report = instrumentModule(module, NAMES);
+  const report = instrumentModule(module, { ...NAMES, versionLoops: pipelineSettings.loopVersioning });
   restoreLocations(module, options.locations);
   phase("instrument");
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWatInstrumented = module.emitText();
