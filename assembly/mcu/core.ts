@@ -293,7 +293,7 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   let started = clock.now();
   let block = stacklet.reuseKept(ctx, sp, frameBytes, shadowBytes, site, waived);
   noteStackStretch(started);
-  const want = block != 0 || stacklet.refusal != stacklet.REFUSED_NONE ? 0 : planStep(ctx, sp, frameBytes, shadowBytes, site, waived);
+  const want: usize = block != 0 || stacklet.refusal != stacklet.REFUSED_NONE ? <usize>0 : planStep(ctx, sp, frameBytes, shadowBytes, site, waived);
   if (want != 0) {
     checkpoint();
     started = clock.now();
