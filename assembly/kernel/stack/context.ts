@@ -41,7 +41,7 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   stackTop: usize;
   /** Lowest byte of the context's stack memory. */
   stackBase: usize;
-  /** Bytes of its control block at its own address (a task's; 0 for a handler), which the collector scans. */
+  /** Bytes of its control block at its own address (a task's; 0 for a handler); the collector scans what follows these fields (roots.ts). */
   controlBytes: u32;
   /** Lowest stack pointer the frames may reach (room below is kept for the saved state). */
   stackLimit: usize;

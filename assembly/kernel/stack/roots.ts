@@ -2,9 +2,15 @@
  * The collector's root ranges of a context, decided here with the layout
  * (inlined into the collector, which must not be suspended).
  *
- *  - its control block, [ctx, ctx + controlBytes): values in flight (a
- *    message handed to a waiting receiver, a blocked sender's value), the
- *    wait queue and held mutexes the kernel links to it by address;
+ *  - its control block beyond the Context fields, [ctx + sizeof Context,
+ *    ctx + controlBytes): values in flight (a message handed to a waiting
+ *    receiver, a blocked sender's value), the wait queue and held mutexes
+ *    the kernel links to it by address. The Context fields hold stack
+ *    addresses, never a reference, and some of them (sp and resumeSp of a
+ *    running context: where it was last resumed) depend on where the host
+ *    ended a run slice: scanned, such a stale address could keep an object
+ *    in a block the heap reused, and a host stop would change a later
+ *    collection's work;
  *  - the running task: its frames, [sp, stackTop) of its current stacklet,
  *    where sp is the one it had when the collector (atomic code, on the
  *    main stack) was entered (mcu/core.ts taskStackPointer);
@@ -26,7 +32,7 @@ import * as core from "../../mcu/core";
 // @ts-ignore: decorator
 @inline export function scanContext(ptr: usize, running: bool, scan: (start: usize, end: usize) => void): bool {
   const ctx = changetype<Context>(ptr);
-  if (ctx.controlBytes != 0) scan(ptr, ptr + ctx.controlBytes);
+  if (ctx.controlBytes != 0) scan(ptr + offsetof<Context>(), ptr + ctx.controlBytes);
   if (running) scan(core.taskStackPointer, ctx.stackTop);
   else if (ctx.state == STATE_SUSPENDED) {
     if (ctx.saveBlock != 0) {
