@@ -26,7 +26,7 @@
  *
  * Hot-split mitigation (after Hopter): each context keeps a call-chain
  * signature (rotate right 1, xor the function's site number on every
- * extension, undone on return) and a 4-entry cache of (signature, count)
+ * extension; on return, the stacklet below's again) and a 4-entry cache of (signature, count)
  * in its control block.
  * Every extension counts against the signature the extended stacklet was
  * allocated under; each HOT_EXTENSIONS of them make the next stacklets
@@ -63,7 +63,7 @@ const M_CALLER_SP: usize = 12;     // the stack pointer in the stacklet below wh
 const M_EXTENSIONS: usize = 16;    // extensions made while this stacklet was the current one
 const M_SIGNATURE: usize = 20;     // the chain signature this stacklet was allocated under
 const M_CACHED: usize = 24;        // a child stacklet kept for reuse, or 0
-const M_SITE: usize = 28;          // the site number xored into the signature (undone on return)
+// Word 28 is spare: it keeps the metadata a multiple of 16 bytes.
 export const META_BYTES: usize = 32;
 
 // The hot-split cache: HOT_ENTRIES (signature, extensions counted under it) pairs in the context.
@@ -116,8 +116,6 @@ export let refusal: u32 = REFUSED_NONE;
 
 // @ts-ignore: decorator
 @inline function rotr1(x: u32): u32 { return (x >>> 1) | (x << 31); }
-// @ts-ignore: decorator
-@inline function rotl1(x: u32): u32 { return (x << 1) | (x >>> 31); }
 /** Spread a site number over the word (Knuth's multiplicative hash), so nearby sites give far signatures. */
 // @ts-ignore: decorator
 @inline function siteHash(site: u32): u32 { return (site + 1) * 0x9E3779B1; }
@@ -203,8 +201,10 @@ export function reuseKept(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
   const cachedCell = cachedAt(ctx, ctx.stacklet);
   const kept = load<usize>(cachedCell);
   if (kept == 0) return 0;
-  // Too small now that its signature is hotter (its own extensions made it so): step 1 replaces it.
-  const factor = hotFactor(ctx, rotr1(ctx.signature) ^ siteHash(site));
+  // Too small for this frame, or, when it overflowed the last time it ran, too small now that
+  // its signature is hotter (its own extensions made it so): step 1 replaces it. One that held
+  // everything the last time keeps its size (no lookup on the hot path).
+  const factor = load<u32>(kept + M_EXTENSIONS) != 0 ? hotFactor(ctx, rotr1(ctx.signature) ^ siteHash(site)) : 1;
   if (blockBytes(kept) < ((META_BYTES + (<usize>need + STACKLET_ADDITION) * factor + 15) & ~15) + 4) return 0;
   store<usize>(cachedCell, 0);
   ctx.stackletInHand = kept;
@@ -217,13 +217,8 @@ export function reuseKept(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
  * the stack limit refuses it (unless `waived`: a cleanup handler runs).
  */
 export function planStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
-  const callerSp = sp + frameBytes;
   const below = ctx.stacklet;
   const need = frameBytes + shadowBytes;
-  if (!waived && ctx.frameLimit != 0 && ctx.chainFrames + <u32>(ctx.stackTop - callerSp) + need > ctx.frameLimit) {
-    refusal = REFUSED_LIMIT;
-    return 0;
-  }
   const factor = hotFactor(ctx, rotr1(ctx.signature) ^ siteHash(site));
   const addition = below == 0 && ctx.firstBase == ctx.firstTop ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
   // The stacklet below counts this extension (a hot one keeps its child), and so does the
@@ -323,7 +318,6 @@ export function linkStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
   store<usize>(block + M_CALLER_SP, callerSp);
   store<u32>(block + M_EXTENSIONS, 0);
   store<u32>(block + M_SIGNATURE, signature);
-  store<u32>(block + M_SITE, site);
   ctx.signature = signature;
   ctx.stacklet = block;
   ctx.chainDepth++;
@@ -355,7 +349,7 @@ export function lessStack(ctx: Context, block: usize): usize {
   ctx.stackLimit = ctx.stackBase;
   ctx.watermark = load<usize>(block + M_PREV_WATERMARK);
   ctx.chainFrames -= <u32>(ctx.stackTop - callerSp);
-  ctx.signature = rotl1(ctx.signature ^ siteHash(load<u32>(block + M_SITE)));
+  ctx.signature = below != 0 ? load<u32>(below + M_SIGNATURE) : 0;
   const cachedCell = cachedAt(ctx, below);
   if (!ctx.keepsNoChild && load<u32>(extensionsAt(ctx, below)) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
     store<usize>(cachedCell, block); // its own cached child stays with it
