@@ -20,6 +20,7 @@ import { Context, STATE_DEAD, STACK_SEGMENTED, HANDLER_ID_BASE } from "./context
 import * as stacklet from "../kernel/stack/stacklet";
 import { beginSave, clearSaved, restoreStaticLimit } from "../kernel/stack/layout";
 import { asyncifyStartUnwind, asyncifyStopRewind } from "./asyncify";
+import { argumentsLength, setArgumentsLength } from "./argc";
 import { TRACE_CAPACITY, KILL_SCRATCH_BYTES } from "./memmap";
 import { depth as kernelLockDepth, owner as kernelLockOwner, panicWhenReleased } from "../kernel/lockstate";
 
@@ -102,7 +103,9 @@ export function checkpoint(): void {
   if (resuming) {
     resuming = false;
     asyncifyStopRewind();
-    clearSaved(changetype<Context>(current));
+    const ctx = changetype<Context>(current);
+    clearSaved(ctx);
+    setArgumentsLength(ctx.argumentsLength);
     return;
   }
   service();
@@ -114,7 +117,10 @@ export function checkpoint(): void {
     else kill(faultReason, faultDetail);
     return;
   }
-  if (mustSuspend()) suspend();
+  if (mustSuspend()) {
+    changetype<Context>(current).argumentsLength = argumentsLength();
+    suspend();
+  }
 }
 
 /** Fire every alarm due now and re-arm the budget. */

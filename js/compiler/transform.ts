@@ -33,6 +33,23 @@ export const NAMES: InstrumentNames = {
 };
 
 const KEEP_PREFIX = "__hoprt_keep_";
+
+/** AssemblyScript's argument-count register, and the imports that reach it (assembly/mcu/argc.ts). */
+const ARGUMENTS_LENGTH = "~argumentsLength";
+const ARGC_READ = PACKAGE_PREFIX + "mcu/argc/argumentsLength";
+const ARGC_WRITE = PACKAGE_PREFIX + "mcu/argc/setArgumentsLength";
+
+function implementArgumentCount(module: any): void {
+  const hasRegister = Boolean(module.getGlobal(ARGUMENTS_LENGTH));
+  if (module.getFunction(ARGC_READ)) {
+    module.removeFunction(ARGC_READ);
+    module.addFunction(ARGC_READ, b.none, b.i32, [], hasRegister ? module.global.get(ARGUMENTS_LENGTH, b.i32) : module.i32.const(0));
+  }
+  if (module.getFunction(ARGC_WRITE)) {
+    module.removeFunction(ARGC_WRITE);
+    module.addFunction(ARGC_WRITE, b.i32, b.none, [], hasRegister ? module.global.set(ARGUMENTS_LENGTH, module.local.get(0, b.i32)) : module.nop());
+  }
+}
 export const ASYNCIFY_RESET_EXPORT = "hoprt_asyncify_reset";
 
 function requireFunction(module: any, name: string): void {
@@ -206,6 +223,10 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
     module.removeFunction("~stack_check");
     module.addFunction("~stack_check", b.none, b.none, [], module.nop());
   }
+  // The check point's access to AssemblyScript's argument-count register (mcu/argc.ts):
+  // the imports become a read and a write of the global (a constant 0 and nothing in a
+  // firmware that never leaves an optional argument out, which has no such global).
+  implementArgumentCount(module);
   // Hardware must not be inlined into instrumented code, where its instructions
   // would be charged: exported for the first optimization, a function that
   // makes calls is never inlined, and one without is at most a register access.

@@ -125,6 +125,8 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   inHandEnd: usize;
   /** Stacklets returned and not yet given back to the heap, linked through their M_PREV. */
   stackletsToFree: usize;
+  /** AssemblyScript's argument-count register while the context is suspended (mcu/argc.ts). */
+  argumentsLength: i32;
 }
 
 /** A handler on the main stack, or a task's static stack: one contiguous region, any extension is an overflow. */
