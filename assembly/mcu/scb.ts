@@ -82,12 +82,13 @@ function readIcsr(): u32 {
 
 /**
  * A pend written by the firmware (ICSR, ISPR, STIR): as on silicon, the
- * exception is taken right after the store if it beats what runs, so this
- * is a check point.
+ * exception is taken right after the store if it beats what runs: raise()
+ * ends the budget, and the transform puts a check point right after every
+ * call to the bus's stores, in the code that made it (so no MCU function is
+ * on the stack a suspended context saves).
  */
 function pend(exc: i32): void {
   core.raise(exc, 1);
-  if (core.dispatching && core.current != 0) core.checkpoint();
 }
 
 function writeIcsr(value: u32): void {

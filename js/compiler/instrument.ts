@@ -54,6 +54,13 @@ export interface InstrumentNames {
   headerChecks?: boolean;
   /** false: no unchecked copies of counted loops (see versionLoop); the build's `loopVersioning` option, for comparing the two. */
   versionLoops?: boolean;
+  /**
+   * The MMIO bus's store functions: a store may pend an exception that beats what runs (SCB ICSR,
+   * NVIC ISPR/STIR), which the core takes right after the store, so each call is followed by a
+   * check point in the code that made it: the MCU model's own functions are then never on a
+   * suspended context's stack (its saved state holds the caller's frames only).
+   */
+  busStores?: string[];
 }
 
 /** Main-stack bytes atomic code must leave free above the static data (a handler's reserve is larger). */
@@ -749,6 +756,9 @@ class FunctionInstrumenter {
           const op = this.walk(b.Call.getOperandAt(expr, i));
           b.Call.setOperandAt(expr, i, op.expr);
           cost += op.cost;
+        }
+        if (this.names.busStores?.includes(info.target)) {
+          return { cost, controlFlow: false, expr: this.module.block(null, [expr, this.check()], b.none) };
         }
         return { cost, controlFlow: false, expr };
       }

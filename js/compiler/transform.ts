@@ -30,6 +30,7 @@ export const NAMES: InstrumentNames = {
   stackOverflow: PACKAGE_PREFIX + "mcu/core/stackGuardHit",
   stackReturn: PACKAGE_PREFIX + "mcu/core/stackReturn",
   taskStackPointer: PACKAGE_PREFIX + "mcu/core/taskStackPointer",
+  busStores: [PACKAGE_PREFIX + "mcu/bus/write32", PACKAGE_PREFIX + "mcu/bus/write8"],
 };
 
 const KEEP_PREFIX = "__hoprt_keep_";
