@@ -757,7 +757,8 @@ class FunctionInstrumenter {
           b.Call.setOperandAt(expr, i, op.expr);
           cost += op.cost;
         }
-        if (this.names.busStores?.includes(info.target)) {
+        // Atomic code is never suspended: a pend it stores is taken at the first check point after it.
+        if (this.cls === "instrumented" && this.names.busStores?.includes(info.target)) {
           return { cost, controlFlow: false, expr: this.module.block(null, [expr, this.check()], b.none) };
         }
         return { cost, controlFlow: false, expr };
