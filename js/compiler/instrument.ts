@@ -503,7 +503,10 @@ class FunctionInstrumenter {
     this.cloneFrames = [{ amounts: [], extra: 0 }];
     this.cloneScopes = new Map();
     this.cloneCharges = new Set();
+    this.hoistedLoops = new Set();
+    this.cloneTopTrip = null;
     const walked = this.walk(copy);
+    const topTrip = this.cloneTopTrip;
     const perTrip = this.cloneTopCost;
     this.unchecked = false;
     this.splitLoops = saved.splitLoops;
@@ -538,6 +541,8 @@ class FunctionInstrumenter {
       m.if(chosen, m.block(null, [
         m.local.set(limit, m.i32.add(i(), m.i32.wrap(m.local.get(k, b.i64)))),
         this.mirrorNode(m.local.set(0, m.global.get(budget, b.i32))),
+        // A pure trip: the copy runs exactly k trips (limit - i), charged at once (k * C < room: no wrap).
+        ...(topTrip !== null ? [this.hoistedCharge(m.i32.mul(m.i32.wrap(m.local.get(k, b.i64)), m.i32.const(topTrip)))] : []),
         walked.expr,
         m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))),
         m.br(done),
@@ -575,13 +580,103 @@ class FunctionInstrumenter {
     b.Loop.setBody(expr, body.expr);
     const frame = this.cloneFrames.pop()!;
     const sum = frame.amounts.reduce((total, c) => total + b.Const.getValueI32(c), frame.extra);
+    // Read before hoistTrip may zero the trip's charges: the bound S keeps counting them.
+    const tripCost = this.hoistTrip(expr, info.name);
     if (trips === undefined) {
       // The copy's own loop: its first header charge was made before the test.
       this.cloneTopCost = sum;
+      this.cloneTopTrip = tripCost;
       return { cost: 0, controlFlow: true, expr };
     }
     this.cloneFrames[this.cloneFrames.length - 1].extra += (trips + 1) * sum;
-    return { cost: 0, controlFlow: true, expr: m.block(null, [this.charge(body.cost), expr], b.none) };
+    const parts = [this.charge(body.cost)];
+    if (tripCost !== null) parts.push(this.hoistedCharge(m.i32.const(Number(BigInt.asIntN(32, BigInt(trips) * BigInt(tripCost))))));
+    return { cost: 0, controlFlow: true, expr: m.block(null, [...parts, expr], b.none) };
+  }
+
+  /** Inner loops of the copy being built whose trips' charges were hoisted (hoistTrip). */
+  private hoistedLoops = new Set<number>();
+
+  /**
+   * A loop of an unchecked copy whose trip is pure (local arithmetic and
+   * charges only: nothing traps, nothing stores or reads the budget, no
+   * branch but the one back edge, inner loops hoisted themselves) charges
+   * the same on every trip, and nothing can see the mirror until the loop
+   * ends. Its trip's charges are then made once, before the loop, for all
+   * its trips (`mirror -= trips * C`, modulo 2^32 as the charges would
+   * wrap): the mirror is the same where anything reads it, and the engine
+   * runs the loop as plain code. Returns C (the trip's charges now zero),
+   * or null when the trip is not pure (nothing changed).
+   */
+  private hoistTrip(loop: number, label: string): number | null {
+    let body = b.Loop.getBody(loop);
+    if (b.getExpressionId(body) === b.BlockId && b.Block.getNumChildren(body) === 1) body = b.Block.getChildAt(body, 0);
+    if (b.getExpressionId(body) !== b.IfId) return null;
+    const trip = b.If.getIfTrue(body);
+    const charges: number[] = [];
+    let backEdges = 0;
+    let pure = true;
+    const visit = (e: number): void => {
+      if (!e || !pure) return;
+      const id = b.getExpressionId(e);
+      switch (id) {
+        case b.ConstId: case b.LocalGetId: case b.NopId: case b.GlobalGetId:
+          if (id === b.GlobalGetId && b.GlobalGet.getName(e) === this.names.budget) pure = false;
+          return;
+        case b.LocalSetId:
+          if (this.cloneCharges.has(e)) charges.push(e);
+          visit(b.LocalSet.getValue(e));
+          return;
+        case b.UnaryId:
+          if (TRAPPING_UNARY.has(b.Unary.getOp(e))) pure = false;
+          else visit(b.Unary.getValue(e));
+          return;
+        case b.BinaryId:
+          if (TRAPPING_BINARY.has(b.Binary.getOp(e))) pure = false;
+          else { visit(b.Binary.getLeft(e)); visit(b.Binary.getRight(e)); }
+          return;
+        case b.SelectId:
+          visit(b.Select.getIfTrue(e)); visit(b.Select.getIfFalse(e)); visit(b.Select.getCondition(e));
+          return;
+        case b.DropId:
+          visit(b.Drop.getValue(e));
+          return;
+        case b.BlockId: {
+          const n = b.Block.getNumChildren(e);
+          for (let i = 0; i < n; i++) visit(b.Block.getChildAt(e, i));
+          return;
+        }
+        case b.LoopId:
+          if (!this.hoistedLoops.has(e)) pure = false;
+          return;
+        case b.BreakId:
+          if (b.Break.getName(e) === label && !b.Break.getCondition(e) && !b.Break.getValue(e)) backEdges++;
+          else pure = false;
+          return;
+        default:
+          pure = false; // a store of the budget before a trap, a branch, a call, a memory access
+      }
+    };
+    visit(trip);
+    if (!pure || backEdges !== 1) return null;
+    let cost = 0;
+    for (const node of charges) {
+      const amount = b.Binary.getRight(b.LocalSet.getValue(node));
+      if (b.getExpressionId(amount) !== b.ConstId) return null;
+      cost = (cost + b.Const.getValueI32(amount)) | 0;
+    }
+    for (const node of charges) b.Const.setValueI32(b.Binary.getRight(b.LocalSet.getValue(node)), 0);
+    this.hoistedLoops.add(loop);
+    return cost;
+  }
+
+  /** `mirror -= amount` in an unchecked copy, outside the bound S (it stands for charges S already counts). */
+  private hoistedCharge(amount: number): number {
+    const m = this.module;
+    const node = this.mirrorNode(m.local.set(0, m.i32.sub(this.mirrorNode(m.local.get(0, b.i32)), amount)));
+    this.cloneCharges.add(node);
+    deferredCharges.add(node);
+    return node;
   }
 
   /** Numbers the copies' labels (Binaryen wants every label of a function unique). */
@@ -589,6 +684,8 @@ class FunctionInstrumenter {
 
   /** The charges of one trip of the top loop of the copy last built (inner loops at their bound). */
   private cloneTopCost = 0;
+  /** The top loop's trip charges when hoistTrip moved them before the loop, else null. */
+  private cloneTopTrip: number | null = null;
 
   private walkNode(expr: number): Walk {
     if (expr === 0) return { cost: 0, controlFlow: false, expr };
