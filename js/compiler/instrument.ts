@@ -66,6 +66,8 @@ export interface FunctionReport {
   checkPoints: number;
   /** Counted loops given an unchecked copy (FunctionInstrumenter.versionLoop). */
   versionedLoops: number;
+  /** Loops of those copies whose pure trips are charged all at once before the loop (FunctionInstrumenter.hoistTrip). */
+  hoistedLoops: number;
 }
 
 export interface InstrumentReport {
@@ -93,6 +95,7 @@ interface Walk {
 class FunctionInstrumenter {
   checkPoints = 0;
   versionedLoops = 0;
+  hoistedLoops = 0;
   private tmpLocals = new Map<number, number>();
   private nextLocal: number;
 
@@ -503,7 +506,7 @@ class FunctionInstrumenter {
     this.cloneFrames = [{ amounts: [], extra: 0 }];
     this.cloneScopes = new Map();
     this.cloneCharges = new Set();
-    this.hoistedLoops = new Set();
+    this.pureLoops = new Set();
     this.cloneTopTrip = null;
     const walked = this.walk(copy);
     const topTrip = this.cloneTopTrip;
@@ -550,6 +553,7 @@ class FunctionInstrumenter {
     ], b.none));
     versionTests.add(version);
     this.versionedLoops++;
+    this.hoistedLoops += this.pureLoops.size;
     return m.loop(retry, version);
   }
 
@@ -594,8 +598,8 @@ class FunctionInstrumenter {
     return { cost: 0, controlFlow: true, expr: m.block(null, [...parts, expr], b.none) };
   }
 
-  /** Inner loops of the copy being built whose trips' charges were hoisted (hoistTrip). */
-  private hoistedLoops = new Set<number>();
+  /** Loops of the copy being built whose trips' charges were hoisted (hoistTrip). */
+  private pureLoops = new Set<number>();
 
   /**
    * A loop of an unchecked copy whose trip is pure (local arithmetic and
@@ -647,7 +651,7 @@ class FunctionInstrumenter {
           return;
         }
         case b.LoopId:
-          if (!this.hoistedLoops.has(e)) pure = false;
+          if (!this.pureLoops.has(e)) pure = false;
           return;
         case b.BreakId:
           if (b.Break.getName(e) === label && !b.Break.getCondition(e) && !b.Break.getValue(e)) backEdges++;
@@ -666,7 +670,7 @@ class FunctionInstrumenter {
       cost = (cost + b.Const.getValueI32(amount)) | 0;
     }
     for (const node of charges) b.Const.setValueI32(b.Binary.getRight(b.LocalSet.getValue(node)), 0);
-    this.hoistedLoops.add(loop);
+    this.pureLoops.add(loop);
     return cost;
   }
 
@@ -963,7 +967,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
       }
       // Hardware has no frame and no stack check: it must not push on whatever stack it runs on.
       if (shadowPushes(info, true) > 0) violations.push(`${info.name} (hardware) keeps managed values on the stack`);
-      functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0, versionedLoops: 0 });
+      functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0, versionedLoops: 0, hoistedLoops: 0 });
       continue;
     }
     if (cls === "atomic") {
@@ -1003,7 +1007,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     // Re-adding under the same name keeps every reference (calls, table, exports) valid.
     module.removeFunction(info.name);
     module.addFunction(info.name, info.params, resultType, vars, body);
-    functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints, versionedLoops: fi.versionedLoops });
+    functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints, versionedLoops: fi.versionedLoops, hoistedLoops: fi.hoistedLoops });
   }
   return { functions, violations };
 }

@@ -5,6 +5,7 @@
  * same app built with and without it (BuildOptions.loopVersioning) must give
  * the same console, trace and final cycle, however the host slices the run,
  * wherever an interrupt lands, and when a loop traps (the fault's cycle).
+ * Nor does charging a copy's pure trips at once (instrument.ts hoistTrip).
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import * as fs from "node:fs";
@@ -138,6 +139,14 @@ describe("loop versioning changes no modelled cycle", () => {
     // crc32: its outer loop (with the 8-trip inner loop inside) and the inner loop of its checked copy.
     expect(versioned("/crc32")).toBe(2);
     expect(off.report.functions.every((f) => f.versionedLoops === 0)).toBe(true);
+    // A copy's pure trips (local arithmetic only) are charged all at once before their loop: the counting
+    // loop, the signed range, crc32's 8-trip bit loop (in both of its copies); never a trip that loads,
+    // stores, divides (it may trap: the budget must be exact there) or branches on data.
+    const hoisted = (suffix: string) => on.report.functions.filter((f) => f.name.endsWith(suffix)).reduce((n, f) => n + f.hoistedLoops, 0);
+    for (const name of ["/count", "/signedRange"]) expect(hoisted(name), name).toBeGreaterThan(0);
+    expect(hoisted("/crc32")).toBe(2);
+    for (const name of ["/copyWords", "/dot", "/firQ15", "/mixed", "/find", "/divTrap", "/oobTrap", "/divisions", "/clocked"]) expect(hoisted(name), name).toBe(0);
+    expect(off.report.functions.every((f) => f.hoistedLoops === 0)).toBe(true);
     expect(Buffer.compare(Buffer.from(on.wasm), Buffer.from(off.wasm))).not.toBe(0);
     // The same check points (none added or lost) and the same interrupt-latency bound.
     const points = (r: BuildResult) => r.report.functions.reduce((n, f) => n + f.checkPoints, 0);
