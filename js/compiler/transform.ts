@@ -139,9 +139,10 @@ const SPEED_INLINE_MAX_SIZE = 65;
  * app that never calls unwind.defer (tests/host/defer-cost.test.ts); an app
  * that calls it cannot be built so. `loopVersioning` false builds no
  * unchecked loop copies (instrument.ts versionLoop), to show they change no
- * modelled cycle.
+ * modelled cycle; `speedInlining` false leaves out the inlining after
+ * Asyncify, for the same reason.
  */
-export const pipelineSettings = { deferPass: true, loopVersioning: true };
+export const pipelineSettings = { deferPass: true, loopVersioning: true, speedInlining: true };
 
 
 export interface PipelineReport extends InstrumentReport {
@@ -299,7 +300,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
     b.setFlexibleInlineMaxSize(65);
     b.setOptimizeLevel(Number(speedLevel));
     module.optimize();
-  } else {
+  } else if (pipelineSettings.speedInlining) {
     b.setFlexibleInlineMaxSize(SPEED_INLINE_MAX_SIZE);
     b.setOneCallerInlineMaxSize(ONE_CALLER_INLINE_MAX_SIZE);
     module.runPasses(["inlining"]);
