@@ -516,6 +516,9 @@ class FunctionInstrumenter {
     this.mirroring = saved.mirroring;
     // The bias plus a trip must stay an i32 (the test compares the budget with it first).
     if (this.cloneBroken || perTrip <= 0 || perTrip >= 0x3fffffff) return null;
+    // A pure trip charges exactly C (hoistTrip), S also counts the exit's charge: k * C < room is what
+    // keeps every skipped check point short of the deadline, so all the trips that fit run in one go.
+    const tripBound = topTrip !== null && topTrip > 0 && topTrip <= perTrip ? topTrip : perTrip;
     const budget = this.names.budget;
     const done = check.replace(CHECK_LABEL_PREFIX, "hoprt~done");
     const retry = check.replace(CHECK_LABEL_PREFIX, "hoprt~retry");
@@ -526,16 +529,16 @@ class FunctionInstrumenter {
     // less room left; S overestimates a trip, so a new limit usually fits more trips; when none fits, on into the checked loop.
     const exit = b.If.getIfFalse(test);
     b.If.setIfFalse(test, m.if(runs(), m.block(null, [m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))), m.br(retry)], b.unreachable), exit));
-    // k = min(trips, (room - 1) / S): k * S < room, so no back edge of the first k trips reaches the deadline.
+    // k = min(trips, (room - 1) / S): k * S < room, so no back edge of the first k trips reaches the deadline (C for S: see above).
     const k = this.versionLocal(b.i64);
     const trips = m.select(runs(), m.i64.extend_u(m.i32.sub(n(), i())), m.i64.const(0, 0));
     const bias = this.names.budgetBias ?? 0;
     const room = m.i64.sub(m.i64.extend_s(m.global.get(budget, b.i32)), m.i64.const(bias | 0, bias < 0 ? -1 : 0));
-    const fit = m.i64.div_s(m.i64.sub(room, m.i64.const(1, 0)), m.i64.const(perTrip, 0));
+    const fit = m.i64.div_s(m.i64.sub(room, m.i64.const(1, 0)), m.i64.const(tripBound, 0));
     const tripCount = this.versionLocal(b.i64);
     const kValue = m.select(m.i64.lt_s(m.local.get(k, b.i64), m.local.get(tripCount, b.i64)), m.local.get(k, b.i64), m.local.get(tripCount, b.i64));
     const chosen = m.i64.gt_s(m.local.tee(k, kValue, b.i64), m.i64.const(0, 0));
-    const roomy = m.i32.gt_s(m.global.get(budget, b.i32), m.i32.const((bias + perTrip) | 0));
+    const roomy = m.i32.gt_s(m.global.get(budget, b.i32), m.i32.const((bias + tripBound) | 0));
     // Every local here is written before it is read on every path from the check point's call, so none is live
     // across it: Asyncify saves no more than without the copy, and a suspended context's saved state (its stack use) is the same.
     const version = m.if(roomy, m.block(null, [
