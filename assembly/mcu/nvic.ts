@@ -207,15 +207,6 @@ export function highestPending(): i32 {
 }
 
 /** The pending exception that preempts the current execution priority, or 0. */
-/**
- * preempting(), with its cached answer read in place: the dispatch loop and the
- * check point ask several times a context switch, and the answer rarely changed.
- */
-// @ts-ignore: decorator
-@inline export function preemptingNow(): i32 {
-  return cachedPreempting >= 0 ? cachedPreempting : preempting();
-}
-
 export function preempting(): i32 {
   if (cachedPreempting >= 0) return cachedPreempting;
   let result = 0;
@@ -225,4 +216,13 @@ export function preempting(): i32 {
   }
   cachedPreempting = result;
   return result;
+}
+
+/**
+ * preempting(), with its cached answer read in place: the dispatch loop and the
+ * check point ask several times a context switch, and the answer rarely changed.
+ */
+// @ts-ignore: decorator
+@inline export function preemptingNow(): i32 {
+  return cachedPreempting >= 0 ? cachedPreempting : preempting();
 }
