@@ -183,8 +183,8 @@ function dispatch(): u32 {
       core.stopRequest = core.STOP_NONE;
       return reason;
     }
-    core.service();
-    const exc = nvic.preempting();
+    if (clock.left() <= 0) core.service(); // its own first test, here without a call
+    const exc = nvic.preemptingNow();
     if (exc != 0) {
       // A context parked in the scratch area by the last slice is suspended for real before anything else runs.
       if (parked != 0) {

@@ -108,7 +108,7 @@ export function checkpoint(): void {
     setArgumentsLength(ctx.argumentsLength);
     return;
   }
-  service();
+  if (clock.left() <= 0) service(); // its own first test, here without a call
   if (!dispatching) return;
   if (overflowPending) {
     overflowPending = false;
@@ -157,7 +157,7 @@ export function mustSuspend(): bool {
   if (stopRequest != STOP_NONE) return true;
   if (clock.now() >= clock.getSliceEnd()) return true;
   if (probeFull()) return true;
-  return nvic.preempting() != 0;
+  return nvic.preemptingNow() != 0;
 }
 
 /** Unwind the running context into the free stack below its frames (kernel/stack/layout.ts). */

@@ -117,6 +117,11 @@ export interface BuildOptions {
    */
   loopVersioning?: boolean;
   /**
+   * false: no inlining of call-free functions after Asyncify (transform.ts runPipeline): the same
+   * modelled cycles and traces, slower in the engine; for tests that compare the two. Default true.
+   */
+  speedInlining?: boolean;
+  /**
    * Keep source locations (default true): a `hoprt.sourcemap` custom section
    * maps code offsets to file:line:column, so a trap's report names its
    * source line. The code is byte for byte the same either way.
@@ -250,6 +255,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   args.push("--debug");
   pipelineSettings.deferPass = options.deferPass ?? true;
   pipelineSettings.loopVersioning = options.loopVersioning ?? true;
+  pipelineSettings.speedInlining = options.speedInlining ?? true;
   // Source locations (the code is the same with or without them either): traps name the line.
   const sourceLines = options.sourceLines ?? true;
   if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
@@ -268,7 +274,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
-  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; });
+  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; });
   if (profiling && result.stats) writeAscStats(result.stats as unknown as Record<string, number>, cpuStart);
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);

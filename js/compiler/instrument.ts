@@ -73,6 +73,8 @@ export interface FunctionReport {
   checkPoints: number;
   /** Counted loops given an unchecked copy (FunctionInstrumenter.versionLoop). */
   versionedLoops: number;
+  /** Loops of those copies whose pure trips are charged all at once before the loop (FunctionInstrumenter.hoistTrip). */
+  hoistedLoops: number;
 }
 
 export interface InstrumentReport {
@@ -100,6 +102,7 @@ interface Walk {
 class FunctionInstrumenter {
   checkPoints = 0;
   versionedLoops = 0;
+  hoistedLoops = 0;
   private tmpLocals = new Map<number, number>();
   private nextLocal: number;
 
@@ -510,13 +513,19 @@ class FunctionInstrumenter {
     this.cloneFrames = [{ amounts: [], extra: 0 }];
     this.cloneScopes = new Map();
     this.cloneCharges = new Set();
+    this.pureLoops = new Set();
+    this.cloneTopTrip = null;
     const walked = this.walk(copy);
+    const topTrip = this.cloneTopTrip;
     const perTrip = this.cloneTopCost;
     this.unchecked = false;
     this.splitLoops = saved.splitLoops;
     this.mirroring = saved.mirroring;
     // The bias plus a trip must stay an i32 (the test compares the budget with it first).
     if (this.cloneBroken || perTrip <= 0 || perTrip >= 0x3fffffff) return null;
+    // A pure trip charges exactly C (hoistTrip), S also counts the exit's charge: k * C < room is what
+    // keeps every skipped check point short of the deadline, so all the trips that fit run in one go.
+    const tripBound = topTrip !== null && topTrip > 0 && topTrip <= perTrip ? topTrip : perTrip;
     const budget = this.names.budget;
     const done = check.replace(CHECK_LABEL_PREFIX, "hoprt~done");
     const retry = check.replace(CHECK_LABEL_PREFIX, "hoprt~retry");
@@ -527,16 +536,16 @@ class FunctionInstrumenter {
     // less room left; S overestimates a trip, so a new limit usually fits more trips; when none fits, on into the checked loop.
     const exit = b.If.getIfFalse(test);
     b.If.setIfFalse(test, m.if(runs(), m.block(null, [m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))), m.br(retry)], b.unreachable), exit));
-    // k = min(trips, (room - 1) / S): k * S < room, so no back edge of the first k trips reaches the deadline.
+    // k = min(trips, (room - 1) / S): k * S < room, so no back edge of the first k trips reaches the deadline (C for S: see above).
     const k = this.versionLocal(b.i64);
     const trips = m.select(runs(), m.i64.extend_u(m.i32.sub(n(), i())), m.i64.const(0, 0));
     const bias = this.names.budgetBias ?? 0;
     const room = m.i64.sub(m.i64.extend_s(m.global.get(budget, b.i32)), m.i64.const(bias | 0, bias < 0 ? -1 : 0));
-    const fit = m.i64.div_s(m.i64.sub(room, m.i64.const(1, 0)), m.i64.const(perTrip, 0));
+    const fit = m.i64.div_s(m.i64.sub(room, m.i64.const(1, 0)), m.i64.const(tripBound, 0));
     const tripCount = this.versionLocal(b.i64);
     const kValue = m.select(m.i64.lt_s(m.local.get(k, b.i64), m.local.get(tripCount, b.i64)), m.local.get(k, b.i64), m.local.get(tripCount, b.i64));
     const chosen = m.i64.gt_s(m.local.tee(k, kValue, b.i64), m.i64.const(0, 0));
-    const roomy = m.i32.gt_s(m.global.get(budget, b.i32), m.i32.const((bias + perTrip) | 0));
+    const roomy = m.i32.gt_s(m.global.get(budget, b.i32), m.i32.const((bias + tripBound) | 0));
     // Every local here is written before it is read on every path from the check point's call, so none is live
     // across it: Asyncify saves no more than without the copy, and a suspended context's saved state (its stack use) is the same.
     const version = m.if(roomy, m.block(null, [
@@ -545,6 +554,8 @@ class FunctionInstrumenter {
       m.if(chosen, m.block(null, [
         m.local.set(limit, m.i32.add(i(), m.i32.wrap(m.local.get(k, b.i64)))),
         this.mirrorNode(m.local.set(0, m.global.get(budget, b.i32))),
+        // A pure trip: the copy runs exactly k trips (limit - i), charged at once (k * C < room: no wrap).
+        ...(topTrip !== null ? [this.hoistedCharge(m.i32.mul(m.i32.wrap(m.local.get(k, b.i64)), m.i32.const(topTrip)))] : []),
         walked.expr,
         m.global.set(budget, this.mirrorNode(m.local.get(0, b.i32))),
         m.br(done),
@@ -552,6 +563,7 @@ class FunctionInstrumenter {
     ], b.none));
     versionTests.add(version);
     this.versionedLoops++;
+    this.hoistedLoops += this.pureLoops.size;
     return m.loop(retry, version);
   }
 
@@ -582,13 +594,103 @@ class FunctionInstrumenter {
     b.Loop.setBody(expr, body.expr);
     const frame = this.cloneFrames.pop()!;
     const sum = frame.amounts.reduce((total, c) => total + b.Const.getValueI32(c), frame.extra);
+    // Read before hoistTrip may zero the trip's charges: the bound S keeps counting them.
+    const tripCost = this.hoistTrip(expr, info.name);
     if (trips === undefined) {
       // The copy's own loop: its first header charge was made before the test.
       this.cloneTopCost = sum;
+      this.cloneTopTrip = tripCost;
       return { cost: 0, controlFlow: true, expr };
     }
     this.cloneFrames[this.cloneFrames.length - 1].extra += (trips + 1) * sum;
-    return { cost: 0, controlFlow: true, expr: m.block(null, [this.charge(body.cost), expr], b.none) };
+    const parts = [this.charge(body.cost)];
+    if (tripCost !== null) parts.push(this.hoistedCharge(m.i32.const(Number(BigInt.asIntN(32, BigInt(trips) * BigInt(tripCost))))));
+    return { cost: 0, controlFlow: true, expr: m.block(null, [...parts, expr], b.none) };
+  }
+
+  /** Loops of the copy being built whose trips' charges were hoisted (hoistTrip). */
+  private pureLoops = new Set<number>();
+
+  /**
+   * A loop of an unchecked copy whose trip is pure (local arithmetic and
+   * charges only: nothing traps, nothing stores or reads the budget, no
+   * branch but the one back edge, inner loops hoisted themselves) charges
+   * the same on every trip, and nothing can see the mirror until the loop
+   * ends. Its trip's charges are then made once, before the loop, for all
+   * its trips (`mirror -= trips * C`, modulo 2^32 as the charges would
+   * wrap): the mirror is the same where anything reads it, and the engine
+   * runs the loop as plain code. Returns C (the trip's charges now zero),
+   * or null when the trip is not pure (nothing changed).
+   */
+  private hoistTrip(loop: number, label: string): number | null {
+    let body = b.Loop.getBody(loop);
+    if (b.getExpressionId(body) === b.BlockId && b.Block.getNumChildren(body) === 1) body = b.Block.getChildAt(body, 0);
+    if (b.getExpressionId(body) !== b.IfId) return null;
+    const trip = b.If.getIfTrue(body);
+    const charges: number[] = [];
+    let backEdges = 0;
+    let pure = true;
+    const visit = (e: number): void => {
+      if (!e || !pure) return;
+      const id = b.getExpressionId(e);
+      switch (id) {
+        case b.ConstId: case b.LocalGetId: case b.NopId: case b.GlobalGetId:
+          if (id === b.GlobalGetId && b.GlobalGet.getName(e) === this.names.budget) pure = false;
+          return;
+        case b.LocalSetId:
+          if (this.cloneCharges.has(e)) charges.push(e);
+          visit(b.LocalSet.getValue(e));
+          return;
+        case b.UnaryId:
+          if (TRAPPING_UNARY.has(b.Unary.getOp(e))) pure = false;
+          else visit(b.Unary.getValue(e));
+          return;
+        case b.BinaryId:
+          if (TRAPPING_BINARY.has(b.Binary.getOp(e))) pure = false;
+          else { visit(b.Binary.getLeft(e)); visit(b.Binary.getRight(e)); }
+          return;
+        case b.SelectId:
+          visit(b.Select.getIfTrue(e)); visit(b.Select.getIfFalse(e)); visit(b.Select.getCondition(e));
+          return;
+        case b.DropId:
+          visit(b.Drop.getValue(e));
+          return;
+        case b.BlockId: {
+          const n = b.Block.getNumChildren(e);
+          for (let i = 0; i < n; i++) visit(b.Block.getChildAt(e, i));
+          return;
+        }
+        case b.LoopId:
+          if (!this.pureLoops.has(e)) pure = false;
+          return;
+        case b.BreakId:
+          if (b.Break.getName(e) === label && !b.Break.getCondition(e) && !b.Break.getValue(e)) backEdges++;
+          else pure = false;
+          return;
+        default:
+          pure = false; // a store of the budget before a trap, a branch, a call, a memory access
+      }
+    };
+    visit(trip);
+    if (!pure || backEdges !== 1) return null;
+    let cost = 0;
+    for (const node of charges) {
+      const amount = b.Binary.getRight(b.LocalSet.getValue(node));
+      if (b.getExpressionId(amount) !== b.ConstId) return null;
+      cost = (cost + b.Const.getValueI32(amount)) | 0;
+    }
+    for (const node of charges) b.Const.setValueI32(b.Binary.getRight(b.LocalSet.getValue(node)), 0);
+    this.pureLoops.add(loop);
+    return cost;
+  }
+
+  /** `mirror -= amount` in an unchecked copy, outside the bound S (it stands for charges S already counts). */
+  private hoistedCharge(amount: number): number {
+    const m = this.module;
+    const node = this.mirrorNode(m.local.set(0, m.i32.sub(this.mirrorNode(m.local.get(0, b.i32)), amount)));
+    this.cloneCharges.add(node);
+    deferredCharges.add(node);
+    return node;
   }
 
   /** Numbers the copies' labels (Binaryen wants every label of a function unique). */
@@ -596,6 +698,8 @@ class FunctionInstrumenter {
 
   /** The charges of one trip of the top loop of the copy last built (inner loops at their bound). */
   private cloneTopCost = 0;
+  /** The top loop's trip charges when hoistTrip moved them before the loop, else null. */
+  private cloneTopTrip: number | null = null;
 
   private walkNode(expr: number): Walk {
     if (expr === 0) return { cost: 0, controlFlow: false, expr };
@@ -877,7 +981,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
       }
       // Hardware has no frame and no stack check: it must not push on whatever stack it runs on.
       if (shadowPushes(info, true) > 0) violations.push(`${info.name} (hardware) keeps managed values on the stack`);
-      functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0, versionedLoops: 0 });
+      functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0, versionedLoops: 0, hoistedLoops: 0 });
       continue;
     }
     if (cls === "atomic") {
@@ -917,7 +1021,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     // Re-adding under the same name keeps every reference (calls, table, exports) valid.
     module.removeFunction(info.name);
     module.addFunction(info.name, info.params, resultType, vars, body);
-    functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints, versionedLoops: fi.versionedLoops });
+    functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints, versionedLoops: fi.versionedLoops, hoistedLoops: fi.hoistedLoops });
   }
   return { functions, violations };
 }

@@ -145,15 +145,22 @@ function restoreLocations(module: any, locations: SourceLocations | undefined): 
   if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: source locations ${(performance.now() - start).toFixed(0)} ms\n`);
 }
 
+/** Binaryen's inlining sizes (its own units) before instrumentation: its defaults (see runPipeline). */
+const FLEXIBLE_INLINE_MAX_SIZE = 20;
+const ONE_CALLER_INLINE_MAX_SIZE = FLEXIBLE_INLINE_MAX_SIZE;
+/** After Asyncify: call-free functions up to this size are inlined for speed (a function's modelled cost is fixed by then). */
+const SPEED_INLINE_MAX_SIZE = 65;
+
 /**
  * Set by the build driver for one build. `deferPass` false leaves out the
  * cleanup-handler pass (defer.ts), only to measure what the pass costs an
  * app that never calls unwind.defer (tests/host/defer-cost.test.ts); an app
  * that calls it cannot be built so. `loopVersioning` false builds no
  * unchecked loop copies (instrument.ts versionLoop), to show they change no
- * modelled cycle.
+ * modelled cycle; `speedInlining` false leaves out the inlining after
+ * Asyncify, for the same reason.
  */
-export const pipelineSettings = { deferPass: true, loopVersioning: true };
+export const pipelineSettings = { deferPass: true, loopVersioning: true, speedInlining: true };
 
 
 export interface PipelineReport extends InstrumentReport {
@@ -260,7 +267,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   // many sites and costs the switch paths more modelled cycles); fast math
   // off: the Cortex-M4F's FPU is IEEE 754, and so is the model.
   b.setAlwaysInlineMaxSize(2);
-  b.setFlexibleInlineMaxSize(20);
+  b.setFlexibleInlineMaxSize(FLEXIBLE_INLINE_MAX_SIZE);
   b.setAllowInliningFunctionsWithLoops(false);
   b.setFastMath(false);
   b.setZeroFilledMemory(false);
@@ -270,7 +277,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   b.setDebugInfo(Boolean(process.env.HOPRT_DEBUG_NAMES));
   // A function called once must stay a function: inlining it into a caller
   // of another class (hardware into kernel) would move its cost.
-  b.setOneCallerInlineMaxSize(b.getFlexibleInlineMaxSize());
+  b.setOneCallerInlineMaxSize(ONE_CALLER_INLINE_MAX_SIZE);
   phase("prepare");
   module.optimize();
   phase("optimize (costs)");
@@ -298,16 +305,27 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   restoreLocations(module, options.locations);
   phase("asyncify");
   b.clearPassArguments();
-  // Costs are fixed now. Asyncify already simplified the functions it
-  // changed; a second whole-module -O3 (inlining at 65) took as long as the
-  // first and made no measurable difference to instrumented code's speed in
-  // the engine (bench cpuCrc/cpuCount/cpuLoop), so it runs only on request:
-  // HOPRT_SPEED_OPT=<level> (profiling, experiments).
+  // Costs are fixed now: every later change is only to how fast the engine
+  // runs the same wasm semantics (the same charges, the same bytes Asyncify
+  // saves, so the same modelled cycles and traces). A context switch or an
+  // interrupt runs dozens of small hardware functions (the dispatch loop,
+  // the NVIC's arbitration, the clock, the trace writer), and the engine
+  // does not inline wasm calls: Binaryen inlines every call-free function up
+  // to SPEED_INLINE_MAX_SIZE into its callers (some 20 fewer calls a switch;
+  // bench contextSwitch / irq about 10 % faster), in 0.1-0.2 s. Instrumented
+  // functions are never inlined (each calls its check point), so a trap is
+  // still reported in the application function it happened in. A whole
+  // second -O3 (HOPRT_SPEED_OPT=<level>, for experiments) gained little more
+  // and took as long as the first.
   const speedLevel = process.env.HOPRT_SPEED_OPT;
   if (speedLevel) {
     b.setFlexibleInlineMaxSize(65);
     b.setOptimizeLevel(Number(speedLevel));
     module.optimize();
+  } else if (pipelineSettings.speedInlining) {
+    b.setFlexibleInlineMaxSize(SPEED_INLINE_MAX_SIZE);
+    b.setOneCallerInlineMaxSize(ONE_CALLER_INLINE_MAX_SIZE);
+    module.runPasses(["inlining"]);
   }
   phase("optimize (speed)");
 

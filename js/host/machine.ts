@@ -690,14 +690,16 @@ export class Machine {
       this.deliver({ cycle: at, kind: "trace_lost", context: 0xFFFF, a: newlyLost, b: lost, c: 0 }, -1);
     }
     const keep = this.trace.wanted;
-    const watching = this.peripheralHost.watching;
+    // Without collection only what the host itself needs is decoded (HOST_KINDS); this loop
+    // visits every record the firmware wrote, several per context switch, so it stays lean:
+    // the capacity is a power of two (ringAt), so the slot is a mask, not a division.
+    const needed = this.peripheralHost.watching ? NEEDED_ALWAYS | NEEDED_WATCHING : NEEDED_ALWAYS;
+    const mask = capacity - 1;
+    const records = base + HEADER_BYTES;
     for (let n = 0; n < count; n++) {
-      const at = base + HEADER_BYTES + (((from + n) >>> 0) % capacity) * RECORD_BYTES;
+      const at = records + ((from + n) & mask) * RECORD_BYTES;
       const kind = view.getUint16(at + 8, true);
-      // Without collection only what the host itself needs is decoded.
-      if (keep || kind === KIND_PANIC || kind === KIND_UNWIND_DONE || kind === KIND_RESTART || kind === KIND_TASK_EXIT || kind === KIND_TASK_END || kind === KIND_TASK_CPU || kind === KIND_TASK_DELETE || kind === KIND_ERROR || (watching && (kind === KIND_GPIO || kind === KIND_UART_TX))) {
-        this.deliver(decodeRecord(view, at), kind);
-      }
+      if (keep || (kind < HOST_KINDS.length && (HOST_KINDS[kind] & needed) !== 0)) this.deliver(decodeRecord(view, at), kind);
     }
     this.traceRead = written;
     return written;
@@ -960,3 +962,8 @@ const UTF16 = new TextDecoder("utf-16le");
 /** Trace kinds the host reads even with collection off (assembly/probe/trace.ts). */
 const KIND_UNWIND_DONE = 36, KIND_RESTART = 37, KIND_TASK_END = 38, KIND_TASK_CPU = 39;
 const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 17, KIND_MUTEX_UNLOCK = 28, KIND_GPIO = 50, KIND_UART_TX = 52;
+/** Kinds the host decodes even when it collects no trace: always, or while pins or UARTs are watched. */
+const NEEDED_ALWAYS = 1, NEEDED_WATCHING = 2;
+const HOST_KINDS = new Uint8Array(64);
+for (const kind of [KIND_PANIC, KIND_UNWIND_DONE, KIND_RESTART, KIND_TASK_EXIT, KIND_TASK_END, KIND_TASK_CPU, KIND_TASK_DELETE, KIND_ERROR]) HOST_KINDS[kind] = NEEDED_ALWAYS;
+for (const kind of [KIND_GPIO, KIND_UART_TX]) HOST_KINDS[kind] = NEEDED_WATCHING;

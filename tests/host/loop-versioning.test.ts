@@ -5,6 +5,8 @@
  * same app built with and without it (BuildOptions.loopVersioning) must give
  * the same console, trace and final cycle, however the host slices the run,
  * wherever an interrupt lands, and when a loop traps (the fault's cycle).
+ * Nor does charging a copy's pure trips at once (instrument.ts hoistTrip),
+ * nor the inlining of call-free functions after Asyncify (transform.ts).
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import * as fs from "node:fs";
@@ -105,6 +107,7 @@ const TOTAL = 3_000_000n;
 
 let on: BuildResult;
 let off: BuildResult;
+let plainCalls: BuildResult;
 
 beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hoprt-loop-versioning-"));
@@ -113,10 +116,11 @@ beforeAll(async () => {
     fs.writeFileSync(app, APP);
     on = await build({ app, sourceLines: false });
     off = await build({ app, sourceLines: false, loopVersioning: false });
+    plainCalls = await build({ app, sourceLines: false, speedInlining: false });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}, 120_000);
+}, 180_000);
 
 const text = (m: Machine, end?: bigint) => m.trace.events()
   .filter((e) => e.kind !== "run_stop" && (end === undefined || e.cycle < end))
@@ -138,6 +142,14 @@ describe("loop versioning changes no modelled cycle", () => {
     // crc32: its outer loop (with the 8-trip inner loop inside) and the inner loop of its checked copy.
     expect(versioned("/crc32")).toBe(2);
     expect(off.report.functions.every((f) => f.versionedLoops === 0)).toBe(true);
+    // A copy's pure trips (local arithmetic only) are charged all at once before their loop: the counting
+    // loop, the signed range, crc32's 8-trip bit loop (in both of its copies); never a trip that loads,
+    // stores, divides (it may trap: the budget must be exact there) or branches on data.
+    const hoisted = (suffix: string) => on.report.functions.filter((f) => f.name.endsWith(suffix)).reduce((n, f) => n + f.hoistedLoops, 0);
+    for (const name of ["/count", "/signedRange"]) expect(hoisted(name), name).toBeGreaterThan(0);
+    expect(hoisted("/crc32")).toBe(2);
+    for (const name of ["/copyWords", "/dot", "/firQ15", "/mixed", "/find", "/divTrap", "/oobTrap", "/divisions", "/clocked"]) expect(hoisted(name), name).toBe(0);
+    expect(off.report.functions.every((f) => f.hoistedLoops === 0)).toBe(true);
     expect(Buffer.compare(Buffer.from(on.wasm), Buffer.from(off.wasm))).not.toBe(0);
     // The same check points (none added or lost) and the same interrupt-latency bound.
     const points = (r: BuildResult) => r.report.functions.reduce((n, f) => n + f.checkPoints, 0);
@@ -203,3 +215,36 @@ describe("loop versioning changes no modelled cycle", () => {
     expect(entered).toBe(600);
   });
 });
+
+describe("the inlining after Asyncify (transform.ts) changes nothing modelled", () => {
+  it("the same console, trace, final cycle, stack use and trap reports; fewer functions", () => {
+    expect(Buffer.compare(Buffer.from(on.wasm), Buffer.from(plainCalls.wasm))).not.toBe(0);
+    // Small call-free helpers inlined into every caller are gone as functions.
+    expect(countFunctions(on.wasm)).toBeLessThan(countFunctions(plainCalls.wasm));
+    const a = whole(on.wasm, 700_000n);
+    const b = whole(plainCalls.wasm, 700_000n);
+    expect(a.console.lines.some((l) => l.startsWith("hits "))).toBe(true);
+    expect(a.console.lines).toEqual(b.console.lines);
+    expect(text(a) === text(b)).toBe(true);
+    expect(a.cycles).toBe(b.cycles);
+    // Asyncify saves the same bytes: a suspended task holds the same stack.
+    expect(a.tasks()).toEqual(b.tasks());
+    expect(a.memory()).toEqual(b.memory());
+    // A trap is still reported in the application's function (no instrumented function is inlined).
+    expect(a.panics().map((p) => p.message)).toEqual(["divide by zero in app/divTrap", "memory access out of bounds in app/oobTrap"]);
+    expect(a.panics()).toEqual(b.panics());
+  });
+});
+
+/** The functions a module defines (its code section's count). */
+function countFunctions(wasm: Uint8Array): number {
+  let i = 8;
+  while (i < wasm.length) {
+    const id = wasm[i];
+    let size = 0, shift = 0, j = i + 1;
+    for (;;) { const byte = wasm[j++]; size |= (byte & 0x7f) << shift; shift += 7; if (byte < 0x80) break; }
+    if (id === 10) { let n = 0; shift = 0; for (;;) { const byte = wasm[j++]; n |= (byte & 0x7f) << shift; shift += 7; if (byte < 0x80) break; } return n; }
+    i = j + size;
+  }
+  throw new Error("no code section");
+}
