@@ -87,6 +87,8 @@ interface Manifest {
   format: number;
   inputs: Array<[string, string]>; // file path, content hash
   report: BuildResult["report"];
+  /** The compiler's messages (warnings): a hit gives what the build gave. */
+  stderr: string;
 }
 
 export interface CachedBuild extends BuildResult {
@@ -154,7 +156,7 @@ function lookupIn(dir: string, options: BuildOptions): CachedBuild | null {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Manifest;
     if (manifest.format !== FORMAT || !Array.isArray(manifest.inputs) || !unchanged(manifest.inputs, options.files)) return null;
     const wasm = new Uint8Array(fs.readFileSync(path.join(dir, "firmware.wasm")));
-    return { wasm, report: manifest.report, stderr: "", cached: true };
+    return { wasm, report: manifest.report, stderr: typeof manifest.stderr === "string" ? manifest.stderr : "", cached: true };
   } catch {
     return null; // no entry, or a damaged one
   }
@@ -174,7 +176,7 @@ export async function cachedBuild(options: BuildOptions, cache: CacheOptions = {
       options.onRead?.(file, contents);
     },
   });
-  const manifest: Manifest = { format: FORMAT, inputs: [...inputs.entries()].sort(), report: result.report };
+  const manifest: Manifest = { format: FORMAT, inputs: [...inputs.entries()].sort(), report: result.report, stderr: result.stderr };
   try {
     fs.mkdirSync(dir, { recursive: true });
     // Write the firmware first and the manifest last, each through a rename: a reader never sees half an entry.

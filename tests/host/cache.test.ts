@@ -11,7 +11,14 @@ import { cachedBuild, lookupBuild, compilerParts, OUTPUT_ENV, type CacheOptions,
 import { nodeFiles, PACKAGE_ROOT, type BuildOptions, type BuildResult } from "../../js/compiler/build.js";
 
 const HELPER_ONE = `export function greeting(): string { return "one"; }\n`;
-const APP = `import { debug } from "hoprt";\nimport { greeting } from "./helper";\nexport function main(): void { debug.print(greeting()); }\n`;
+// The ternary draws a compiler warning (AS201): a hit must give it as the build did.
+const APP = [
+  `import { debug } from "hoprt";`,
+  `import { greeting } from "./helper";`,
+  `function size(): usize { return 8; }`,
+  `export function main(): void { const n = greeting().length > 3 ? 0 : size(); debug.print(greeting() + n.toString()); }`,
+  ``,
+].join("\n");
 
 /** A copy of the compiler's parts (its code folders, its packages' package.json) that the test may edit. */
 function copyParts(into: string): CompilerParts {
@@ -55,6 +62,8 @@ describe("the CLI's build cache", () => {
     expect(warm.cached).toBe(true);
     expect(Buffer.from(warm.wasm).equals(Buffer.from(cold.wasm))).toBe(true);
     expect(warm.report.bounds).toEqual(cold.report.bounds);
+    expect(cold.stderr).toContain("AS201");
+    expect(warm.stderr).toBe(cold.stderr);
     expect(lookup()).not.toBeNull();
   });
 
