@@ -2,12 +2,14 @@
  * The playground's in-page build (bench group `pageBuild`): Debian's
  * Chromium (headless, through playwright-core) opens the page served
  * locally, as tests/browser does, and builds blinky in the compiler worker
- * as a user would (choose the example, press Build), then an edited blinky
- * (the worker's second build: nothing cached, a warm compiler).
+ * as a user would (choose the example, press Build), then compiles it in
+ * the worker (the page's freshBuilds switch), then an edited blinky.
  *
- *   compilerLoadMs   page opened -> the compiler worker has loaded asc, Binaryen and the sources
- *   blinkyMs         the first build in the page (Build pressed -> firmware in the page), as the worker times it
- *   blinkyEditedMs   a second build, of an edited blinky
+ *   compilerLoadMs    page opened -> the compiler worker has loaded asc, Binaryen and the sources
+ *   blinkyMs          Build of the example as shipped (Build pressed -> firmware, as the
+ *                     worker times it): the page ships the examples' firmware prebuilt
+ *   blinkyCompileMs   blinky compiled in the page: the worker's first compile (a cold compiler)
+ *   blinkyEditedMs    an edited blinky: the worker's second compile (a warm compiler)
  *
  * The group runs `npm run build:web` first, so the page measured is built
  * from this checkout. Needs Chromium ($HOPRT_CHROMIUM, default
@@ -29,6 +31,7 @@ export async function pageBuild(root: string, repeats: number): Promise<Record<s
   const { server, url } = await serve(0);
   const load: number[] = [];
   const first: number[] = [];
+  const compile: number[] = [];
   const edited: number[] = [];
   try {
     for (let repeat = 0; repeat < repeats; repeat++) {
@@ -42,18 +45,22 @@ export async function pageBuild(root: string, repeats: number): Promise<Record<s
         await page.goto(url);
         await page.waitForFunction(() => (window as any).playground?.compilerReady === true, null, { timeout: 120_000 });
         load.push(await page.evaluate(() => (window as any).playground.timings.compilerLoadMs as number));
-        const build = async (): Promise<number> => {
+        const build = async (fresh: boolean, compiled: boolean): Promise<number> => {
           const loads = await page.evaluate(() => (window as any).playground.loads as number);
+          await page.evaluate((on) => { (window as any).playground.freshBuilds = on; }, fresh);
           await page.click("#build");
           await page.waitForFunction((before) => (window as any).playground.loads > before || document.querySelector("#diagnostics li") !== null, loads, { timeout: 300_000 });
           if ((await page.locator("#diagnostics li").count()) > 0) throw new Error(`bench pageBuild: the build failed in the page: ${await page.locator("#diagnostics").innerText()}`);
-          return page.evaluate(() => (window as any).playground.timings.buildMs as number);
+          const timings = await page.evaluate(() => (window as any).playground.timings as { buildMs: number; compiled: boolean });
+          if (timings.compiled !== compiled) throw new Error(`bench pageBuild: the worker ${timings.compiled ? "compiled" : "did not compile"} (expected the other)`);
+          return timings.buildMs;
         };
         await page.selectOption("#example", "blinky");
-        first.push(await build());
+        first.push(await build(false, false));
+        compile.push(await build(true, true));
         const source = fs.readFileSync(path.join(root, "examples", "blinky", "app.ts"), "utf8");
         await page.evaluate((s) => (window as any).playground.setSource(s), source.replace("const RELOAD: u32 = 2499;", "const RELOAD: u32 = 4999;"));
-        edited.push(await build());
+        edited.push(await build(false, true));
       } finally {
         await context.close();
         fs.rmSync(profile, { recursive: true, force: true });
@@ -66,6 +73,7 @@ export async function pageBuild(root: string, repeats: number): Promise<Record<s
   return {
     compilerLoadMs: median(load),
     blinkyMs: median(first), blinkyBestMs: Math.min(...first),
+    blinkyCompileMs: median(compile), blinkyCompileBestMs: Math.min(...compile),
     blinkyEditedMs: median(edited), blinkyEditedBestMs: Math.min(...edited),
   };
 }
