@@ -151,6 +151,18 @@ describe("the CLI's build cache", () => {
     }
   });
 
+  it("every environment variable the compiler reads is either part of the key or leaves the firmware alone", () => {
+    // Output-neutral: timings on stderr (HOPRT_PROFILE), a text dump kept in memory (HOPRT_DUMP_WAT), where the cache is (HOPRT_CACHE_DIR).
+    const neutral = ["HOPRT_PROFILE", "HOPRT_DUMP_WAT", "HOPRT_CACHE_DIR"];
+    const dir = path.join(PACKAGE_ROOT, "js", "compiler");
+    const read = new Set<string>();
+    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".ts"))) {
+      for (const m of fs.readFileSync(path.join(dir, name), "utf8").matchAll(/env\??\.(HOPRT_[A-Z_]+)/g)) read.add(m[1]);
+    }
+    expect(read.size).toBeGreaterThan(0);
+    for (const name of read) expect([...OUTPUT_ENV, ...neutral], `${name}: does it change the firmware? add it to OUTPUT_ENV (cache.ts) if so`).toContain(name);
+  });
+
   it("another compiler (its code, or the AssemblyScript or Binaryen version) is a miss", () => {
     const parts = cache.compiler!;
     for (const codeDir of parts.codeDirs) {
