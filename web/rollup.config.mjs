@@ -43,7 +43,9 @@ const EXAMPLES = [
 async function prebuildExamples(context) {
   const cache = path.join(ROOT, "dist", "js", "compiler", "cache.js");
   if (!fs.existsSync(cache)) throw new Error(`the playground's prebuilt examples need the compiler: ${cache} is missing (run \`npx tsc -p .\`)`);
-  const { cachedBuild } = await import(pathToFileURL(cache).href);
+  const { cachedBuild, OUTPUT_ENV } = await import(pathToFileURL(cache).href);
+  // The page's compiler sees no environment: neither do these builds.
+  for (const name of OUTPUT_ENV) delete process.env[name];
   const list = [];
   for (const [name] of EXAMPLES) {
     const app = path.join(ROOT, "examples", name, "app.ts");
