@@ -50,11 +50,13 @@
  *               ms; warmMs: the blink app built again in a process that has built it
  *               once (no cache: a warm compiler, as in the playground's worker or a
  *               test process); *CpuMs: the build process's CPU time (all its threads),
- *               steadier than wall-clock on a busy machine; phase.*Ms: where a cold build's time goes (HOPRT_PROFILE,
- *               wall-clock ms of each phase of one cold CLI build).
- * pageBuild     the playground's compiler worker in headless Chromium (bench/page.ts):
- *               blinky's first build in the page, an edited blinky's, the worker's load.
- *               Needs `npm run build:web` first.
+ *               steadier than wall-clock on a busy machine; phase.*Ms: where a cold
+ *               build's time goes (HOPRT_PROFILE: wall-clock ms of each phase of one
+ *               cold CLI build).
+ * pageBuild     the playground in headless Chromium (bench/page.ts; runs `npm run
+ *               build:web` first): Build of blinky as shipped (prebuilt), blinky
+ *               compiled in the page's worker (cold), an edited blinky (warm), and
+ *               the worker's load.
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
