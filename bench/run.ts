@@ -49,9 +49,20 @@
  *               atomic stretch), handler operations pended
  *               on held soft-locks, probes merged into a pending one; and
  *               give -> take, ISR -> task, mutex hand-off in both builds.
- * build         `hoprt build examples/blinky/app.ts` as a user runs it (a new
- *               process each time): cold (an empty build cache) and cached
- *               (the second build of the unchanged app), wall-clock ms.
+ * build         `hoprt build` as a user runs it (a new process each time) of the
+ *               README's blink app (bench/apps/blink.ts: coldMs, cachedMs) and of
+ *               examples/blinky (blinkyColdMs, blinkyCachedMs): cold (an empty build
+ *               cache) and cached (the second build of the unchanged app), wall-clock
+ *               ms; warmMs: the blink app built again in a process that has built it
+ *               once (no cache: a warm compiler, as in the playground's worker or a
+ *               test process); *CpuMs: the build process's CPU time (all its threads),
+ *               steadier than wall-clock on a busy machine; phase.*Ms: where a cold
+ *               build's time goes (HOPRT_PROFILE: wall-clock ms of each phase of one
+ *               cold CLI build).
+ * pageBuild     the playground in headless Chromium (bench/page.ts; runs `npm run
+ *               build:web` first): Build of blinky as shipped (prebuilt), blinky
+ *               compiled in the page's worker (cold), an edited blinky (warm), and
+ *               the worker's load.
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
@@ -64,6 +75,7 @@ import { buildLatencyApp, measureLatency } from "./latency.js";
 import { buildChurnApp, measureChurn } from "./churn.js";
 import { Machine } from "../js/host/machine.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT } from "../js/compiler/weights.js";
+import { pageBuild } from "./page.js";
 
 const APPS = path.join(PACKAGE_ROOT, "bench", "apps");
 const CPU_ITERATIONS = 2000 * 10000;
@@ -406,31 +418,74 @@ export async function irqLatency() {
 
 const BUILD_REPEATS = 3;
 
-/** Wall-clock ms of one `hoprt build` of blinky in a new process, with the given cache directory. */
-function cliBuildMs(cacheDir: string, out: string): number {
+/** Wall-clock and CPU ms of one `hoprt build` of `app` in a new process, with the given cache directory (and its stderr). */
+function cliBuild(app: string, cacheDir: string, out: string, env: Record<string, string> = {}): { ms: number; cpuMs: number; stderr: string } {
+  const cpuFile = path.join(path.dirname(out), "cpu.txt");
+  fs.rmSync(cpuFile, { force: true });
   const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, "bin", "hoprt.js"), "build", path.join(PACKAGE_ROOT, "examples", "blinky", "app.ts"), "-o", out], {
-    env: { ...process.env, HOPRT_CACHE_DIR: cacheDir, HOPRT_PROFILE: "" },
+  const cpuHook = new URL("./cpu-exit.js", import.meta.url).href;
+  const run = spawnSync(process.execPath, ["--import", cpuHook, path.join(PACKAGE_ROOT, "bin", "hoprt.js"), "build", app, "-o", out], {
+    env: { ...process.env, HOPRT_CACHE_DIR: cacheDir, HOPRT_PROFILE: "", HOPRT_BENCH_CPU_FILE: cpuFile, ...env },
     encoding: "utf8",
   });
   const ms = seconds(start) * 1000;
   if (run.status !== 0) throw new Error(`bench build: hoprt build failed:\n${run.stderr}`);
-  return ms;
+  return { ms, cpuMs: Number(fs.readFileSync(cpuFile, "utf8")), stderr: run.stderr };
 }
 
-/** The CLI's build of the README's blink app: cold (empty cache) and cached. */
+/** The phases a cold build reports under HOPRT_PROFILE (transform.ts, build.ts), as bench keys. */
+const PHASES: Array<[string, RegExp]> = [
+  ["ascParse", /^hoprt: asc parse (\d+) ms/m], ["ascInitialize", /^hoprt: asc initialize (\d+) ms/m], ["ascCompile", /^hoprt: asc compile (\d+) ms/m],
+  ["optimize", /^hoprt: optimize \(costs\) (\d+) ms/m], ["instrument", /^hoprt: instrument (\d+) ms/m], ["bounds", /^hoprt: bounds (\d+) ms/m],
+  ["asyncify", /^hoprt: asyncify (\d+) ms/m], ["ascEmit", /^hoprt: asc emit (\d+) ms/m], ["sourceMap", /^hoprt: source map section (\d+) ms/m],
+  ["ascTotal", /^hoprt: asc total (\d+) ms/m],
+];
+
+/** The CLI's build of the README's blink app and of examples/blinky: cold (empty cache) and cached; a warm in-process build; a cold build's phases. */
 async function buildTime() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hoprt-bench-build-"));
   try {
-    const out = path.join(dir, "blinky.wasm");
-    const cold: number[] = [];
-    const cached: number[] = [];
-    for (let repeat = 0; repeat < BUILD_REPEATS; repeat++) {
-      const cache = path.join(dir, `cache${repeat}`);
-      cold.push(cliBuildMs(cache, out));
-      cached.push(cliBuildMs(cache, out));
+    const out = path.join(dir, "out.wasm");
+    const result: Record<string, number> = {};
+    const apps: Array<[string, string]> = [["", path.join(APPS, "blink.ts")], ["blinky", path.join(PACKAGE_ROOT, "examples", "blinky", "app.ts")]];
+    for (const [prefix, app] of apps) {
+      const cold: Array<ReturnType<typeof cliBuild>> = [];
+      const cached: Array<ReturnType<typeof cliBuild>> = [];
+      for (let repeat = 0; repeat < BUILD_REPEATS; repeat++) {
+        const cache = path.join(dir, `cache-${prefix}${repeat}`);
+        cold.push(cliBuild(app, cache, out));
+        const hit = cliBuild(app, cache, out);
+        if (!hit.stderr.includes("cached")) throw new Error(`bench build: the second build of ${app} was not a cache hit:\n${hit.stderr}`);
+        cached.push(hit);
+      }
+      const key = (name: string) => (prefix ? prefix + name[0].toUpperCase() + name.slice(1) : name);
+      result[key("coldMs")] = median(cold.map((r) => r.ms));
+      result[key("coldBestMs")] = Math.min(...cold.map((r) => r.ms));
+      result[key("coldCpuMs")] = median(cold.map((r) => r.cpuMs));
+      result[key("cachedMs")] = median(cached.map((r) => r.ms));
+      result[key("cachedBestMs")] = Math.min(...cached.map((r) => r.ms));
+      result[key("cachedCpuMs")] = median(cached.map((r) => r.cpuMs));
     }
-    return { blinkyColdMs: median(cold), blinkyColdBestMs: Math.min(...cold), blinkyCachedMs: median(cached), blinkyCachedBestMs: Math.min(...cached) };
+    const profiled = cliBuild(path.join(APPS, "blink.ts"), path.join(dir, "cache-profiled"), out, { HOPRT_PROFILE: "1" }).stderr;
+    for (const [name, pattern] of PHASES) {
+      const m = pattern.exec(profiled);
+      if (!m) throw new Error(`bench build: a profiled build reported no ${name} phase:\n${profiled}`);
+      result[`phase.${name}Ms`] = Number(m[1]);
+    }
+    await build({ app: path.join(APPS, "blink.ts") });
+    const warm: number[] = [];
+    const warmCpu: number[] = [];
+    for (let repeat = 0; repeat < BUILD_REPEATS; repeat++) {
+      const start = process.hrtime.bigint();
+      const cpu = process.cpuUsage();
+      await build({ app: path.join(APPS, "blink.ts") });
+      const used = process.cpuUsage(cpu);
+      warm.push(seconds(start) * 1000);
+      warmCpu.push((used.user + used.system) / 1000);
+    }
+    result.warmMs = median(warm);
+    result.warmCpuMs = median(warmCpu);
+    return result;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -445,6 +500,7 @@ async function main() {
     ["cpuLoop", cpuLoop], ["cpuCrc", cpuCrc], ["cpuCount", cpuCount], ["contextSwitch", contextSwitch], ["irq", irq],
     ["sync", sync], ["gpioToggle", gpioToggle], ["uartEcho", uartEcho],
     ["gc", gcPauses], ["stackMemory", stackMemory], ["irqLatency", irqLatency], ["build", buildTime],
+    ["pageBuild", () => pageBuild(PACKAGE_ROOT, BUILD_REPEATS)],
   ];
   const results: Record<string, Record<string, number>> = {};
   for (const [name, run] of groups) {

@@ -5,7 +5,8 @@
 //   web/dist/playground.js       the page: editor, controls, live views
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createHash } from "node:crypto";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import commonjs from "@rollup/plugin-commonjs";
 
@@ -32,6 +33,31 @@ const EXAMPLES = [
   ["breathing", "Breathing tasks (four sensors, two work slots)"],
 ];
 
+/**
+ * The examples' firmware, built here (through the CLI's build cache: a
+ * rebuild of the page costs nothing when nothing changed) and shipped as
+ * web/dist/prebuilt/*.wasm: the worker answers a Build of an example's
+ * unedited source with it at once (the same bytes it would compile: the same
+ * compiler, sources and options), and compiles anything else.
+ */
+async function prebuildExamples(context) {
+  const cache = path.join(ROOT, "dist", "js", "compiler", "cache.js");
+  if (!fs.existsSync(cache)) throw new Error(`the playground's prebuilt examples need the compiler: ${cache} is missing (run \`npx tsc -p .\`)`);
+  const { cachedBuild, OUTPUT_ENV } = await import(pathToFileURL(cache).href);
+  // The page's compiler sees no environment: neither do these builds.
+  for (const name of OUTPUT_ENV) delete process.env[name];
+  const list = [];
+  for (const [name] of EXAMPLES) {
+    const app = path.join(ROOT, "examples", name, "app.ts");
+    const source = fs.readFileSync(app, "utf8");
+    const result = await cachedBuild({ app });
+    const fileName = `prebuilt/${name}-${createHash("sha256").update(result.wasm).digest("hex").slice(0, 16)}.wasm`;
+    context.emitFile({ type: "asset", fileName, source: result.wasm });
+    list.push({ source, file: fileName, stderr: result.stderr });
+  }
+  return `export const prebuilt = ${JSON.stringify(list)};`;
+}
+
 /** virtual:* modules, node:* shims for the compiler, and no Node built-ins reached at run time. */
 function hoprtWeb() {
   const shims = { "node:path": "path.js", "node:fs": "fs.js", "node:url": "url.js" };
@@ -50,6 +76,7 @@ function hoprtWeb() {
         this.addWatchFile(dir);
         return `export const files = ${JSON.stringify(walk(dir))};`;
       }
+      if (id === "\0virtual:hoprt-prebuilt") return prebuildExamples(this);
       if (id === "\0virtual:hoprt-examples") {
         const list = EXAMPLES.map(([name, title]) => ({
           name, title, source: fs.readFileSync(path.join(ROOT, "examples", name, "app.ts"), "utf8"),

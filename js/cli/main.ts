@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import type { BuildOptions } from "../compiler/build.js";
 import { UART_NUMBERS } from "../host/peripherals.js";
 import { EXIT } from "./exit.js";
-import { runFirmware, type RunCommandOptions } from "./run.js";
+import type { RunCommandOptions } from "./run.js";
 
 class UsageError extends Error {}
 
@@ -178,7 +178,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     try {
       const wasm = await loadFirmware(file, opts);
-      status = await runFirmware(wasm, opts, outputs);
+      // The host and the scenario reader load only to run: a (cached) build stays quick to start.
+      status = await (await import("./run.js")).runFirmware(wasm, opts, outputs);
     } finally {
       for (const fd of Object.values(outputs)) fs.closeSync(fd);
     }

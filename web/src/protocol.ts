@@ -10,10 +10,11 @@ export interface Diagnostic {
   column: number;
 }
 
-export type CompilerRequest = { type: "build"; id: number; source: string };
+/** `fresh`: compile even when the worker has this source's firmware already (prebuilt or built before). */
+export type CompilerRequest = { type: "build"; id: number; source: string; fresh?: boolean };
 export type CompilerReply =
   | { type: "ready"; ms: number }
-  | { type: "built"; id: number; ok: true; wasm: Uint8Array; ms: number; diagnostics: Diagnostic[] }
+  | { type: "built"; id: number; ok: true; wasm: Uint8Array; ms: number; diagnostics: Diagnostic[]; compiled: boolean }
   | { type: "built"; id: number; ok: false; ms: number; diagnostics: Diagnostic[]; text: string };
 
 /** An input to the machine, at the cycle it was applied (a share link replays them). */

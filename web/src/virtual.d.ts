@@ -7,3 +7,7 @@ declare module "virtual:hoprt-examples" {
   /** The playground's examples: name, title, source. */
   export const examples: Array<{ name: string; title: string; source: string }>;
 }
+declare module "virtual:hoprt-prebuilt" {
+  /** The examples' firmware, built with the page (web/rollup.config.mjs): source, file (relative to the worker's script), compiler messages. */
+  export const prebuilt: Array<{ source: string; file: string; stderr: string }>;
+}
