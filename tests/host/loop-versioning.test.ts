@@ -158,18 +158,8 @@ describe("loop versioning changes no modelled cycle", () => {
   });
 
   it("the same console, trace and final cycle, the two traps' cycles included", () => {
-    const a = whole(on.wasm);
-    const b = whole(off.wasm);
-    expect(a.console.lines.some((l) => l.startsWith("hits "))).toBe(true);
-    expect(a.console.lines).toEqual(b.console.lines);
-    expect(text(a) === text(b)).toBe(true);
-    expect(a.cycles).toBe(b.cycles);
     // Stack use too: the copies add no local that Asyncify saves when a context is suspended.
-    expect(a.tasks()).toEqual(b.tasks());
-    expect(a.memory()).toEqual(b.memory());
-    const panics = a.panics();
-    expect(panics.map((p) => p.message)).toEqual(["divide by zero in app/divTrap", "memory access out of bounds in app/oobTrap"]);
-    expect(panics).toEqual(b.panics());
+    expectSameRun(whole(on.wasm), whole(off.wasm));
   });
 
   // The names match tests/host/slicing.test.ts's, so the firmware cache serves the versioned builds.
@@ -221,20 +211,23 @@ describe("the inlining after Asyncify (transform.ts) changes nothing modelled", 
     expect(Buffer.compare(Buffer.from(on.wasm), Buffer.from(plainCalls.wasm))).not.toBe(0);
     // Small call-free helpers inlined into every caller are gone as functions.
     expect(countFunctions(on.wasm)).toBeLessThan(countFunctions(plainCalls.wasm));
-    const a = whole(on.wasm, 700_000n);
-    const b = whole(plainCalls.wasm, 700_000n);
-    expect(a.console.lines.some((l) => l.startsWith("hits "))).toBe(true);
-    expect(a.console.lines).toEqual(b.console.lines);
-    expect(text(a) === text(b)).toBe(true);
-    expect(a.cycles).toBe(b.cycles);
-    // Asyncify saves the same bytes: a suspended task holds the same stack.
-    expect(a.tasks()).toEqual(b.tasks());
-    expect(a.memory()).toEqual(b.memory());
-    // A trap is still reported in the application's function (no instrumented function is inlined).
-    expect(a.panics().map((p) => p.message)).toEqual(["divide by zero in app/divTrap", "memory access out of bounds in app/oobTrap"]);
-    expect(a.panics()).toEqual(b.panics());
+    // Asyncify saves the same bytes (a suspended task holds the same stack), and a trap is still
+    // reported in the application's function (no instrumented function is inlined).
+    expectSameRun(whole(on.wasm, 700_000n), whole(plainCalls.wasm, 700_000n));
   });
 });
+
+/** Two builds ran the same: console, trace, final cycle, stack use, memory, and the two traps' reports. */
+function expectSameRun(a: Machine, b: Machine): void {
+  expect(a.console.lines.some((l) => l.startsWith("hits "))).toBe(true);
+  expect(a.console.lines).toEqual(b.console.lines);
+  expect(text(a) === text(b)).toBe(true);
+  expect(a.cycles).toBe(b.cycles);
+  expect(a.tasks()).toEqual(b.tasks());
+  expect(a.memory()).toEqual(b.memory());
+  expect(a.panics().map((p) => p.message)).toEqual(["divide by zero in app/divTrap", "memory access out of bounds in app/oobTrap"]);
+  expect(a.panics()).toEqual(b.panics());
+}
 
 /** The functions a module defines (its code section's count). */
 function countFunctions(wasm: Uint8Array): number {
