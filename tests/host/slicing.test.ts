@@ -79,6 +79,12 @@ const INJECTIONS = Array.from({ length: 48 }, (_, i) => ({ line: IRQ_LINES[i % I
 
 const TOTAL = 12_000_000n;
 
+/** The modelled events (where the host stopped a run is not one), before `end` if given, one line each. */
+function modelTrace(m: Machine, end?: bigint): string {
+  return m.trace.events().filter((e) => e.kind !== "run_stop" && (end === undefined || e.cycle < end))
+    .map((e) => `${e.cycle} ${e.kind} ${e.context} ${e.a} ${e.b} ${e.c}`).join("\n");
+}
+
 interface Outcome { trace: string; cycles: bigint; console: string[]; halted: boolean }
 
 function drive(wasm: Uint8Array, slices: number, readBetween: boolean): Outcome {
@@ -102,8 +108,7 @@ function drive(wasm: Uint8Array, slices: number, readBetween: boolean): Outcome 
       void m.cycles;
     }
   }
-  const trace = m.trace.events().filter((e) => e.kind !== "run_stop")
-    .map((e) => `${e.cycle} ${e.kind} ${e.context} ${e.a} ${e.b} ${e.c}`).join("\n");
+  const trace = modelTrace(m);
   return { trace, cycles: m.cycles, console: [...m.console.lines], halted };
 }
 
@@ -122,13 +127,11 @@ describe("host slicing and reads never change modelled time", () => {
     };
     const whole = Machine.loadSync(wasm);
     whole.runFor(3_360_000);
-    const model = (m: Machine, end: bigint) => m.trace.events().filter((e) => e.kind !== "run_stop" && e.cycle < end)
-      .map((e) => `${e.cycle} ${e.kind} ${e.context} ${e.a} ${e.b} ${e.c}`).join("\n");
     const differing: number[] = [];
     for (let slice = 1900; slice <= 2300; slice++) {
       const m = run(slice);
       const end = m.cycles < whole.cycles ? m.cycles : whole.cycles;
-      if (model(m, end) !== model(whole, end)) differing.push(slice);
+      if (modelTrace(m, end) !== modelTrace(whole, end)) differing.push(slice);
     }
     expect(differing).toEqual([]);
     expect(whole.trace.events().filter((e) => e.kind === "tick").length).toBeGreaterThan(10);
@@ -179,8 +182,7 @@ describe("segmented stacks under host stops", () => {
       m.memory();
     }
     if (END > m.cycles) m.runFor(END - m.cycles);
-    return m.trace.events().filter((e) => e.kind !== "run_stop" && e.cycle < END)
-      .map((e) => `${e.cycle} ${e.kind} ${e.context} ${e.a} ${e.b} ${e.c}`).join("\n");
+    return modelTrace(m, END);
   }
 
   it("a host stop while a task runs in a stacklet leaves no trace in a later collection", async () => {
