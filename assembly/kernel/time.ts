@@ -50,13 +50,9 @@ export function msForTicks(t: u64): u64 {
 export function sleepTicks(n: u32): i32 {
   if (OUTSIDE_MACHINE) outsideMachine("time.sleepTicks", "");
   if (blockingRefused()) return errors.ERR_IN_ISR;
-  if (n == 0) n = 1;
-  lock();
-  const t = sched.current;
-  sched.removeReady(t);
-  sched.addSleeper(t, ticks64 + n);
-  trace.emit(trace.EV_TASK_BLOCK, t.id, 1, ticks + n);
-  unlock();
+  fileSleeper(n);
+  // The switch (a check point): the task sleeps here, and only this frame and its callers'
+  // are its saved state: the bookkeeping has returned.
   sched.requestSwitch();
   return errors.OK;
 }
@@ -67,7 +63,20 @@ export function sleepMs(ms: u32): i32 {
   if (blockingRefused()) return errors.ERR_IN_ISR;
   const n = timeoutTicks(ms);
   if (n < 0) return errors.ERR_TOO_LONG;
-  return sleepTicks(<u32>n);
+  fileSleeper(<u32>n);
+  sched.requestSwitch(); // it sleeps here, as in sleepTicks
+  return errors.OK;
+}
+
+/** The calling task leaves the ready queue for the timing wheel, to wake `n` ticks from now (0 counts as 1). */
+function fileSleeper(n: u32): void {
+  if (n == 0) n = 1;
+  lock();
+  const t = sched.current;
+  sched.removeReady(t);
+  sched.addSleeper(t, ticks64 + n);
+  trace.emit(trace.EV_TASK_BLOCK, t.id, 1, ticks + n);
+  unlock();
 }
 
 /** Ticks that found the kernel lock held, applied by the holder. */

@@ -301,10 +301,28 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   noteStackStretch(started);
   const want: usize = block != 0 || stacklet.refusal != stacklet.REFUSED_NONE ? <usize>0 : planStep(ctx, sp, frameBytes, shadowBytes, site, waived);
   if (want != 0) {
+    const least = stacklet.leastWant;
+    let size = want;
     checkpoint();
     started = clock.now();
-    const taken = stacklet.takeStacklet(ctx, want);
+    let taken = stacklet.takeStacklet(ctx, size);
     noteStackStretch(started);
+    while (!taken) {
+      if (least < size) {
+        size = least; // the size it wants does not fit: the frame with its addition may
+      } else if (ctx.stackletsToFree != 0) {
+        // Stacklets the context returned and has not given back yet (a context restarted to
+        // unwind holds the whole chain of the frames it lost): back to the heap, one a step.
+        checkpoint();
+        started = clock.now();
+        stacklet.freeStep(ctx);
+        noteStackStretch(started);
+      } else break;
+      checkpoint();
+      started = clock.now();
+      taken = stacklet.takeStacklet(ctx, size);
+      noteStackStretch(started);
+    }
     if (taken) {
       while (ctx.inHandZeroedTo < ctx.inHandEnd) {
         checkpoint();

@@ -6,6 +6,15 @@ import { firmware, ofKind } from "./support.js";
 import { build } from "../../js/compiler/build.js";
 import { Machine } from "../../js/host/machine.js";
 
+/** Locals that are all live at once: a frame the first stacklet cannot hold. */
+const WIDE = 120;
+function wideBody(): string {
+  const lines = ["  let v0: u32 = i * 3;"];
+  for (let k = 1; k < WIDE; k++) lines.push(`  let v${k}: u32 = (v${k - 1} ^ ${k * 7 + 1}) * ${2 * k + 3};`);
+  lines.push(`  return ${Array.from({ length: WIDE }, (_, k) => `v${k}`).join(" + ")};`);
+  return lines.join("\n");
+}
+
 // Segmented stacks (DESIGN §3, §5): limits, static stacks, stacklets freed on return, hot-split mitigation.
 const SCENARIOS = `
 import { task, time, debug, stack } from "hoprt";
@@ -32,11 +41,11 @@ function report(arg: u32): void { debug.print("reached " + reached.toString()); 
 function staticSmall(arg: u32): void { reached = 0; recurse(1000, 1); debug.print("static survived"); }
 function staticBig(arg: u32): void { debug.print("static big " + recurse(100, 1).toString()); }
 
-// Hot split: a loop whose every iteration calls across a stacklet boundary.
+// Hot split: a loop whose every iteration calls across a stacklet boundary: big's frame (its
+// WIDE live locals, 4 bytes each) is larger than the first stacklet's addition, so wherever the
+// loop runs, the call does not fit beside it.
 function big(i: u32): u32 {
-  let a = i * 3, b = i ^ 7, c = a + b, d = c * 5, e = d ^ a, f = e + 11, g = f * b, h = g ^ c;
-  let j = h + a, k = j * 13, l = k ^ d, m = l + e, o = m * f, p = o ^ g, q = p + h, r = q * j;
-  return a + b + c + d + e + f + g + h + j + k + l + m + o + p + q + r;
+${wideBody()}
 }
 function looping(count: u32): u32 {
   let sum: u32 = 0;
@@ -61,7 +70,16 @@ function phases(arg: u32): void {
   time.sleepMs(4);          // and here: every stacklet of the recursion is freed
   debug.print("phases done");
 }
+// A deep phase that comes back: its first pass extends a stacklet's worth of frames at a time.
+function again(arg: u32): void {
+  for (let pass = 1; pass <= 3; pass++) {
+    const ext = stack.extensions();
+    recurse(60, 1);
+    debug.print("again pass " + pass.toString() + " extensions " + (stack.extensions() - ext).toString());
+  }
+}
 export function main(): void {
+  task.build().entry(again).priority(11).name("again").spawn();
   task.build().entry(deep).priority(2).stackLimit(65536).name("deep").spawn();
   task.build().entry(limited).priority(3).stackLimit(2048).name("limited").spawn();
   task.build().entry(report).priority(4).name("report").spawn();
@@ -74,6 +92,7 @@ export function main(): void {
 `;
 
 let scenarios: Machine;
+let bigFrame = 0;
 let recurseFrame = 0;
 beforeAll(async () => {
   fs.mkdirSync("build/test-firmware", { recursive: true });
@@ -81,6 +100,7 @@ beforeAll(async () => {
   fs.writeFileSync(file, SCENARIOS);
   const result = await build({ app: file });
   recurseFrame = result.report.functions.find((f) => f.name.endsWith("stacklet-scenarios/recurse"))!.frameBytes;
+  bigFrame = result.report.functions.find((f) => f.name.endsWith("stacklet-scenarios/big"))!.frameBytes;
   scenarios = Machine.loadSync(result.wasm);
 }, 300_000);
 
@@ -133,12 +153,23 @@ describe("segmented stacks", () => {
   it("hot-split mitigation: a loop calling across a boundary allocates fewer than a tenth as many stacklets as calls", () => {
     const line = scenarios.console.lines.find((l) => l.startsWith("hot calls"))!;
     const allocations = Number(line.split(" ")[4]);
+    // The boundary is really crossed in the loop: big's frame does not fit in any stacklet's addition.
+    expect(bigFrame).toBeGreaterThan(384 + 64);
+    expect(allocations).toBeGreaterThan(0);
     expect(allocations).toBeLessThan(10050 / 10);
     // One long loop inside a single call: the hot stacklet keeps the child its loop needs.
     const long = scenarios.console.lines.find((l) => l.startsWith("long loop"))!;
     expect(Number(long.split(" ")[5])).toBeLessThanOrEqual(12);
     const stacklets = ofKind(scenarios.trace.events(), "stacklet_alloc");
     expect(stacklets.length).toBeGreaterThan(0);
+  });
+
+  it("a deep phase that comes back needs one extension: the stacklet below learned what its calls held", () => {
+    const extensions = (pass: number) => Number(scenarios.console.lines.find((l) => l.startsWith(`again pass ${pass} `))!.split(" ")[4]);
+    // 60 frames: the first pass goes a few frames and 64 bytes (the addition) a stacklet.
+    expect(extensions(1)).toBeGreaterThanOrEqual(60 * recurseFrame / (3 * recurseFrame + 64) - 2);
+    expect(extensions(2)).toBe(1);
+    expect(extensions(3)).toBe(1);
   });
 });
 
@@ -212,4 +243,34 @@ describe("segmented stacks: property", () => {
       },
     );
   }, 600_000);
+});
+
+// A stacklet learns the size of its deepest calls; when that size no longer fits in a heap that
+// filled up meanwhile, an extension settles for the frame's own size instead of running out.
+const LEARNED_SIZE_IN_A_FULL_HEAP = `
+import { task, time, debug } from "hoprt";
+const hoard = new Array<StaticArray<u8>>();
+function recurse(n: u32): u32 { if (n == 0) return 1; return recurse(n - 1) + n; }
+function victim(arg: u32): void {
+  debug.print("deep " + recurse(300).toString());
+  time.sleepMs(5);            // the hoarder fills the heap meanwhile, and ends out of memory
+  debug.print("shallow " + recurse(40).toString()); // past the first stacklet, not as deep as before
+}
+function hoarder(arg: u32): void {
+  while (true) hoard.push(new StaticArray<u8>(1024));
+}
+export function main(): void {
+  task.build().entry(victim).priority(2).name("victim").spawn();
+  task.build().entry(hoarder).priority(3).name("hoarder").spawn();
+}
+`;
+
+describe("segmented stacks: a learned size in a full heap", () => {
+  it("an extension whose learned size does not fit takes the frame's own size", async () => {
+    const m = Machine.loadSync(await firmware("stacklet-learned-full", LEARNED_SIZE_IN_A_FULL_HEAP));
+    m.runFor("50ms");
+    expect(m.console.lines).toContain(`deep ${1 + (300 * 301) / 2}`);
+    expect(m.panics().map((p) => [p.where, p.reason])).toEqual([["task hoarder", "out of memory"]]);
+    expect(m.console.lines).toContain(`shallow ${1 + (40 * 41) / 2}`);
+  });
 });

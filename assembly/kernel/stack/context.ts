@@ -110,6 +110,8 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   /** The first region's extension count and kept child (a stacklet's own are in its metadata). */
   firstExtensions: u32;
   firstCached: usize;
+  /** The most stack bytes its stacklets have held at once (stacklet.ts M_CHILD_PEAK, for the first region). */
+  firstChildPeak: u32;
   /** Stacklets this context holds now (kept ones included) and at most. */
   stackletsHeld: u32;
   stackletsPeak: u32;

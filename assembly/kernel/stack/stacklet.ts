@@ -11,7 +11,8 @@
  * The metadata keeps what the context's stack registers were in the
  * stacklet below (restored when the function that moved up returns), the
  * call-chain signature it was allocated under, how often it has been
- * extended, and one child stacklet kept for reuse once it is hot.
+ * extended, the most its extensions have held, and one child stacklet kept
+ * for reuse once it is hot.
  *
  * How a call reaches here: every instrumented function's prologue does
  * `sp -= F; if (sp < stackGuard) seg = stackGuardHit(F, site)`; for a task
@@ -38,7 +39,11 @@
  * instead of freeing it, so one long loop inside a single call (which
  * enlarging cannot help: the stacklet already exists) stops allocating.
  * A breathing task keeps none (DESIGN §5: init and work run on stacklets
- * freed when they return).
+ * freed when they return). And a stacklet learns what the calls it extended
+ * held at most (M_CHILD_PEAK: each stacklet freed on return reports its
+ * deepest use, its own children's included), so the next extension from it
+ * is one stacklet that holds the whole deep phase: a recursion that comes
+ * back needs one extension, not one per stacklet's worth of frames.
  *
  * Only segmented tasks get here, so a first region's bound is its base.
  *
@@ -63,7 +68,7 @@ const M_CALLER_SP: usize = 12;     // the stack pointer in the stacklet below wh
 const M_EXTENSIONS: usize = 16;    // extensions made while this stacklet was the current one
 const M_SIGNATURE: usize = 20;     // the chain signature this stacklet was allocated under
 const M_CACHED: usize = 24;        // a child stacklet kept for reuse, or 0
-// Word 28 is spare: it keeps the metadata a multiple of 16 bytes.
+const M_CHILD_PEAK: usize = 28;  // the most stack bytes the stacklets above it have held at once
 export const META_BYTES: usize = 32;
 
 // The hot-split cache: HOT_ENTRIES (signature, extensions counted under it) pairs in the context.
@@ -130,6 +135,11 @@ export let refusal: u32 = REFUSED_NONE;
   return stacklet != 0 ? stacklet + M_CACHED : changetype<usize>(ctx) + offsetof<Context>("firstCached");
 }
 
+// @ts-ignore: decorator
+@inline function childPeakAt(ctx: Context, stacklet: usize): usize {
+  return stacklet != 0 ? stacklet + M_CHILD_PEAK : changetype<usize>(ctx) + offsetof<Context>("firstChildPeak");
+}
+
 /** The enlargement for stacklets allocated under `signature`: 1, +1 per HOT_EXTENSIONS extensions seen under it. */
 function hotFactor(ctx: Context, signature: u32): u32 {
   const cache = hotEntries(ctx);
@@ -194,22 +204,59 @@ function release(ctx: Context, block: usize): void {
 export function reuseKept(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
   refusal = REFUSED_NONE;
   const need = frameBytes + shadowBytes;
-  if (!waived && ctx.frameLimit != 0 && ctx.chainFrames + <u32>(ctx.stackTop - sp - frameBytes) + need > ctx.frameLimit) {
+  const callerSp = sp + frameBytes;
+  const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
+  if (!waived && ctx.frameLimit != 0 && framesBelow + need > ctx.frameLimit) {
     refusal = REFUSED_LIMIT;
     return 0;
   }
   const cachedCell = cachedAt(ctx, ctx.stacklet);
   const kept = load<usize>(cachedCell);
   if (kept == 0) return 0;
+  const signature = rotr1(ctx.signature) ^ siteHash(site);
   // Too small for this frame, or, when it overflowed the last time it ran, too small now that
   // its signature is hotter (its own extensions made it so): step 1 replaces it. One that held
   // everything the last time keeps its size (no lookup on the hot path).
-  const factor = load<u32>(kept + M_EXTENSIONS) != 0 ? hotFactor(ctx, rotr1(ctx.signature) ^ siteHash(site)) : 1;
-  if (blockBytes(kept) < ((META_BYTES + (<usize>need + STACKLET_ADDITION) * factor + 15) & ~15) + 4) return 0;
+  const factor = load<u32>(kept + M_EXTENSIONS) != 0 ? hotFactor(ctx, signature) : 1;
+  const top = topOf(kept);
+  if (top - (kept + META_BYTES) < (<usize>need + STACKLET_ADDITION) * factor) return 0;
   store<usize>(cachedCell, 0);
-  ctx.stackletInHand = kept;
-  return linkStacklet(ctx, sp, frameBytes, shadowBytes, site);
+  // Its M_PREV and M_PREV_TOP still describe the stacklet below: a kept child only ever
+  // returns to the stacklet that keeps it, whose top never moves.
+  store<usize>(kept + M_PREV_WATERMARK, ctx.watermark);
+  store<usize>(kept + M_CALLER_SP, callerSp);
+  store<u32>(kept + M_EXTENSIONS, 0);
+  store<u32>(kept + M_SIGNATURE, signature);
+  enterStacklet(ctx, kept, top, framesBelow, need, signature);
+  return kept;
 }
+
+/** A stacklet's stack top: its block's end, less TLSF's next header, 16-byte aligned. */
+// @ts-ignore: decorator
+@inline function topOf(block: usize): usize { return (block + blockBytes(block) - 4) & ~15; }
+
+/** The context's registers describe `block`, which holds the frame (`need` bytes) just taken. */
+// @ts-ignore: decorator
+@inline function enterStacklet(ctx: Context, block: usize, top: usize, framesBelow: u32, need: u32, signature: u32): void {
+  ctx.signature = signature;
+  ctx.stacklet = block;
+  ctx.chainDepth++;
+  ctx.chainFrames = framesBelow;
+  const base = block + META_BYTES;
+  ctx.stackBase = base;
+  ctx.stackLimit = base;
+  ctx.stackTop = top;
+  ctx.watermark = top - need;
+  const frames = framesBelow + need;
+  if (frames > ctx.framePeak) ctx.framePeak = frames;
+}
+
+/**
+ * What the last planStacklet would settle for when the size it wants (learned from deeper
+ * calls, enlarged when hot, a first stacklet's room for a wait) does not fit in the heap
+ * (mcu/core.ts asks for it in a step of its own).
+ */
+export let leastWant: usize = 0;
 
 /**
  * Step 1 for a frame `frameBytes` (already taken: `sp` is below the current stacklet's bound)
@@ -227,7 +274,15 @@ export function planStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
   const counter = extensionsAt(ctx, below);
   store<u32>(counter, load<u32>(counter) + 1);
   if (below != 0) countExtension(ctx, load<u32>(below + M_SIGNATURE));
-  return (META_BYTES + (<usize>need + addition) * factor + 15) & ~15;
+  // What the calls from the stacklet below held at most the last times they ran (a recursion's
+  // every level): the stacklet holds it all, so a deep phase that comes back needs one
+  // extension, not one a stacklet's worth of frames.
+  const learned = load<u32>(childPeakAt(ctx, below));
+  const room = (<usize>need + addition) * factor;
+  // What it settles for in a heap too full for that: the frame and Hopter's addition, no more.
+  leastWant = (META_BYTES + need + STACKLET_ADDITION + 15) & ~15;
+  const wanted = <usize>learned + addition > room ? <usize>learned + addition : room;
+  return (META_BYTES + wanted + 15) & ~15;
 }
 
 /**
@@ -261,6 +316,7 @@ export function takeStacklet(ctx: Context, want: usize): bool {
   ctx.stackletsHeld++;
   if (ctx.stackletsHeld > ctx.stackletsPeak) ctx.stackletsPeak = ctx.stackletsHeld;
   store<usize>(block + M_CACHED, 0);
+  store<u32>(block + M_CHILD_PEAK, 0);
   ctx.stackletInHand = block;
   ctx.inHandZeroedTo = block + META_BYTES;
   ctx.inHandEnd = block + bytes - 4;
@@ -308,26 +364,15 @@ export function linkStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
   const block = ctx.stackletInHand;
   ctx.stackletInHand = 0;
   const callerSp = sp + frameBytes;
-  const below = ctx.stacklet;
   const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
-  const need = frameBytes + shadowBytes;
   const signature = rotr1(ctx.signature) ^ siteHash(site);
-  store<usize>(block + M_PREV, below);
+  store<usize>(block + M_PREV, ctx.stacklet);
   store<usize>(block + M_PREV_TOP, ctx.stackTop);
   store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
   store<usize>(block + M_CALLER_SP, callerSp);
   store<u32>(block + M_EXTENSIONS, 0);
   store<u32>(block + M_SIGNATURE, signature);
-  ctx.signature = signature;
-  ctx.stacklet = block;
-  ctx.chainDepth++;
-  ctx.chainFrames = framesBelow;
-  ctx.stackBase = block + META_BYTES;
-  ctx.stackLimit = ctx.stackBase;
-  ctx.stackTop = (block + blockBytes(block) - 4) & ~15;
-  ctx.watermark = ctx.stackTop - need;
-  const frames = framesBelow + need;
-  if (frames > ctx.framePeak) ctx.framePeak = frames;
+  enterStacklet(ctx, block, topOf(block), framesBelow, frameBytes + shadowBytes, signature);
   return block;
 }
 
@@ -341,19 +386,41 @@ export function linkStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
 export function lessStack(ctx: Context, block: usize): usize {
   const below = load<usize>(block + M_PREV);
   const callerSp = load<usize>(block + M_CALLER_SP);
+  const top = load<usize>(block + M_PREV_TOP);
+  const low = ctx.watermark;
   ctx.stacklet = below;
   const depth = --ctx.chainDepth;
   if (depth < ctx.chainLowDepth) ctx.chainLowDepth = depth;
-  ctx.stackTop = load<usize>(block + M_PREV_TOP);
-  ctx.stackBase = below != 0 ? below + META_BYTES : ctx.firstBase;
-  ctx.stackLimit = ctx.stackBase;
+  ctx.stackTop = top;
   ctx.watermark = load<usize>(block + M_PREV_WATERMARK);
-  ctx.chainFrames -= <u32>(ctx.stackTop - callerSp);
-  ctx.signature = below != 0 ? load<u32>(below + M_SIGNATURE) : 0;
-  const cachedCell = cachedAt(ctx, below);
-  if (!ctx.keepsNoChild && load<u32>(extensionsAt(ctx, below)) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
+  ctx.chainFrames -= <u32>(top - callerSp);
+  // The stacklet below's registers, signature, extension count and kept-child cell (the first region's are in the context).
+  let base: usize, counter: usize, cachedCell: usize, peakCell: usize;
+  if (below != 0) {
+    base = below + META_BYTES;
+    ctx.signature = load<u32>(below + M_SIGNATURE);
+    counter = below + M_EXTENSIONS;
+    cachedCell = below + M_CACHED;
+    peakCell = below + M_CHILD_PEAK;
+  } else {
+    base = ctx.firstBase;
+    ctx.signature = 0;
+    counter = changetype<usize>(ctx) + offsetof<Context>("firstExtensions");
+    cachedCell = changetype<usize>(ctx) + offsetof<Context>("firstCached");
+    peakCell = changetype<usize>(ctx) + offsetof<Context>("firstChildPeak");
+  }
+  ctx.stackBase = base;
+  ctx.stackLimit = base;
+  if (!ctx.keepsNoChild && load<u32>(counter) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
     store<usize>(cachedCell, block); // its own cached child stays with it
   } else {
+    // What it held at its deepest, with the stacklets above it then, is learned by the one below
+    // (a kept child needs no lesson until it overflows, and then its own children teach it). A
+    // shallower call takes an eighth of the way down: a deep phase that varies a little keeps its
+    // size, and one rare deep call does not make every later extension from here as big.
+    const held = <u32>(topOf(block) - low) + load<u32>(block + M_CHILD_PEAK);
+    const learned = load<u32>(peakCell);
+    store<u32>(peakCell, held >= learned ? held : learned - ((learned - held) >> 3));
     queueFree(ctx, block, false);
   }
   return callerSp;
@@ -408,6 +475,7 @@ export function releaseAll(ctx: Context): void {
     ctx.firstCached = 0;
   }
   ctx.firstExtensions = 0;
+  ctx.firstChildPeak = 0;
   if (ctx.stackletInHand != 0) {
     queueFree(ctx, ctx.stackletInHand, false);
     ctx.stackletInHand = 0;
