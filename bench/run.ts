@@ -38,7 +38,9 @@
  *               allocated at once: stacklets with metadata, saved-state blocks);
  *               and the cycle overhead of segmented vs static stacks, modelled
  *               (cycles the tasks ran for the same work; over the whole run and
- *               over its second second, the steady state) and wall-clock.
+ *               over its second second, the steady state) and wall-clock;
+ *               waitingBytes: what the tasks hold while all of them wait, the
+ *               floor under any stack scheme on this workload.
  * irqLatency    bench/apps/latency.ts: a priority-5 probe IRQ at pseudo-random
  *               cycles while tasks hammer the kernel (semaphores, a mutex with
  *               inheritance, a channel also fed by a handler, sleeps, spawns,
@@ -352,6 +354,7 @@ async function stackMemory() {
   // state that needed a block), machine-wide.
   const segmented = runStackload(await stackload(1, "segmented"));
   const breathing = runStackload(await stackload(2, "segmented"));
+  const waiting = fixed.tasks.reduce((sum, t) => sum + t.stackUsed, 0);
   const share = (bytes: number) => Math.round((1000 * bytes) / staticSizedToPeak) / 10;
   return {
     tasks: fixed.tasks.length,
@@ -361,6 +364,10 @@ async function stackMemory() {
     segmentedPercentOfStatic: share(segmented.mem.stackDynamicPeakBytes),
     breathingPeakBytes: breathing.mem.stackDynamicPeakBytes,
     breathingPercentOfStatic: share(breathing.mem.stackDynamicPeakBytes),
+    // What the tasks hold while every one of them waits (frames + saved state, at the end of the
+    // run): no stack scheme goes below it, however little its stacklets cost.
+    waitingBytes: waiting,
+    waitingPercentOfStatic: share(waiting),
     stackletAllocations: segmented.mem.stackletAllocations,
     // The same work (same sensors, same periods) over the same virtual time: the cycles tasks ran.
     staticBusyCycles: fixed.busy,

@@ -70,6 +70,8 @@ export interface FunctionReport {
   name: string;
   cls: FunctionClass;
   frameBytes: number;
+  /** AssemblyScript's shadow-stack pushes below the frame (bytes): part of the stack while its code runs. */
+  shadowBytes: number;
   checkPoints: number;
   /** Counted loops given an unchecked copy (FunctionInstrumenter.versionLoop). */
   versionedLoops: number;
@@ -981,7 +983,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
       }
       // Hardware has no frame and no stack check: it must not push on whatever stack it runs on.
       if (shadowPushes(info, true) > 0) violations.push(`${info.name} (hardware) keeps managed values on the stack`);
-      functions.push({ name: info.name, cls, frameBytes: 0, checkPoints: 0, versionedLoops: 0, hoistedLoops: 0 });
+      functions.push({ name: info.name, cls, frameBytes: 0, shadowBytes: 0, checkPoints: 0, versionedLoops: 0, hoistedLoops: 0 });
       continue;
     }
     if (cls === "atomic") {
@@ -1021,7 +1023,7 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     // Re-adding under the same name keeps every reference (calls, table, exports) valid.
     module.removeFunction(info.name);
     module.addFunction(info.name, info.params, resultType, vars, body);
-    functions.push({ name: info.name, cls, frameBytes: frame.value, checkPoints: fi.checkPoints, versionedLoops: fi.versionedLoops, hoistedLoops: fi.hoistedLoops });
+    functions.push({ name: info.name, cls, frameBytes: frame.value, shadowBytes, checkPoints: fi.checkPoints, versionedLoops: fi.versionedLoops, hoistedLoops: fi.hoistedLoops });
   }
   return { functions, violations };
 }

@@ -1,5 +1,9 @@
 import { describe, it, expect } from "vitest";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { machine, ofKind } from "./support.js";
+import { build } from "../../js/compiler/build.js";
+import { Machine } from "../../js/host/machine.js";
 
 // A deep task suspended in the middle of its recursion, next to a shallow one.
 const DEEP = `
@@ -134,5 +138,59 @@ describe("stack statistics", () => {
     // The sleeper is suspended: what it holds includes its exception frame and saved state.
     expect(sleeper.stackUsed).toBeGreaterThan(sleeper.savePeak - 1);
     expect(sleeper.savePeak).toBeGreaterThan(32);
+  });
+});
+
+// Tasks blocked in each kind of wait, at the bottom of their own code.
+const BLOCKED = `
+import { task, time, Semaphore, Channel, Mutex } from "hoprt";
+const sem = new Semaphore(1, 0);
+const inbox = new Channel<u32>(2);
+const full = new Channel<u32>(1);
+const held = new Mutex();
+function sleeper(arg: u32): void { time.sleepMs(1000000); }
+function taker(arg: u32): void { sem.take(); }
+function receiver(arg: u32): void { inbox.receive(); }
+function sender(arg: u32): void { full.send(1); full.send(2); }
+function locker(arg: u32): void { held.lock(); }
+export function main(): void {
+  held.lock();
+  task.build().entry(sleeper).priority(9).name("sleeper").spawn();
+  task.build().entry(taker).priority(9).name("taker").spawn();
+  task.build().entry(receiver).priority(9).name("receiver").spawn();
+  task.build().entry(sender).priority(9).name("sender").spawn();
+  task.build().entry(locker).priority(9).name("locker").spawn();
+  time.sleepMs(1000000);
+}
+`;
+
+describe("stack: a blocked task's saved state", () => {
+  it("holds its own frames and the one kernel call it waits in, not the kernel's bookkeeping below it", async () => {
+    const dir = path.resolve("build/test-firmware");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "stack-blocked.ts"), BLOCKED);
+    const built = await build({ app: path.join(dir, "stack-blocked.ts") });
+    // What a function holds while its code runs: its frame and AssemblyScript's shadow-stack pushes below it.
+    const held = (suffix: string) => {
+      const found = built.report.functions.filter((f) => f.name.endsWith(suffix));
+      expect(found.map((f) => f.name), suffix).toHaveLength(1);
+      return found[0].frameBytes + found[0].shadowBytes;
+    };
+    const m = Machine.loadSync(built.wasm);
+    m.runFor("5ms");
+    expect(m.panics()).toEqual([]);
+    // The kernel call each waits in; the queue and timing-wheel bookkeeping (waitqueue.ts enqueueCurrent,
+    // time.ts fileSleeper) has returned before the switch.
+    const waits: Array<[string, string[]]> = [
+      ["sleeper", ["kernel/time/sleepMs"]], ["taker", ["Semaphore#take"]], ["receiver", ["Channel<u32>#receive"]],
+      ["sender", ["Channel<u32>#send"]], ["locker", ["Mutex#lock", "Mutex#acquire"]],
+    ];
+    for (const [name, calls] of waits) {
+      const t = m.tasks().find((task) => task.name === name)!;
+      // Suspended once, there: its saved state is the largest it has had.
+      const frames = t.stackUsed - t.savePeak;
+      const chain = ["kernel/task/taskMain", `stack-blocked/${name}`, ...calls].reduce((sum, f) => sum + held(f), 0);
+      expect(frames, name).toBe(chain);
+    }
   });
 });

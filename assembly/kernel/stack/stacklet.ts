@@ -86,7 +86,7 @@ export const STACKLET_ADDITION: u32 = isDefined(HOPRT_STACKLET_ADDITION) ? <u32>
  * needs no save block (and no allocation) each time it is switched out.
  */
 // @ts-ignore: defined by the firmware build with --use HOPRT_FIRST_STACKLET_ADDITION=...
-export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDITION) ? <u32>HOPRT_FIRST_STACKLET_ADDITION : 384;
+export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDITION) ? <u32>HOPRT_FIRST_STACKLET_ADDITION : 320;
 /** Extensions under one stacklet after which its signature is hot. */
 export const HOT_EXTENSIONS: u32 = 10;
 const MAX_FACTOR: u32 = 16;

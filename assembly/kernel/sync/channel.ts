@@ -188,7 +188,8 @@ export class Channel<T> extends Pendable {
     }
   }
 
-  private put(value: T, timeoutTicks: u32, block: bool): bool {
+  // @ts-ignore: decorator
+  @inline private put(value: T, timeoutTicks: u32, block: bool): bool {
     if (!tryLock()) return this.pendSend(value); // trySend from a handler
     this.busy = true;
     const woken = this.deliver(value);
@@ -217,7 +218,8 @@ export class Channel<T> extends Pendable {
     return waitOn(this.senders, timeoutTicks) == WAIT_OK;
   }
 
-  private take(timeoutTicks: u32, block: bool): bool {
+  // @ts-ignore: decorator
+  @inline private take(timeoutTicks: u32, block: bool): bool {
     if (!tryLock()) { // tryReceive from a handler
       refuse(errors.ERR_BUSY, <u32>changetype<usize>(this));
       this.traceReceive(true);

@@ -124,9 +124,19 @@ export function length(q: WaitQueue): i32 {
 /**
  * Block the running task on `q`, for at most `timeoutTicks` (0: no limit).
  * The caller holds the kernel lock; this releases it, switches away, and
- * returns the wait's result once the task runs again.
+ * returns the wait's result once the task runs again. Inline: the switch (a
+ * check point) is made in the caller's frame, so a blocked task's saved
+ * state holds no frame of the queue's bookkeeping, which has returned.
  */
-export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
+// @ts-ignore: decorator
+@inline export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
+  enqueueCurrent(q, timeoutTicks);
+  sched.requestSwitch();
+  return sched.current.waitResult;
+}
+
+/** The running task leaves the ready queue for `q` (and the timing wheel, when timed); the lock is released. */
+function enqueueCurrent(q: WaitQueue, timeoutTicks: u32): void {
   const t = sched.current;
   sched.removeReady(t);
   t.taskState = TASK_BLOCKED;
@@ -138,8 +148,6 @@ export function waitOn(q: WaitQueue, timeoutTicks: u32): i32 {
   }
   recordWait(changetype<usize>(q), changetype<usize>(t), timeoutTicks);
   unlock();
-  sched.requestSwitch();
-  return t.waitResult;
 }
 
 /**
