@@ -188,6 +188,7 @@ export class Channel<T> extends Pendable {
     }
   }
 
+  // Inline, as take: a blocked sender waits in send() itself (waitqueue.ts waitOn).
   // @ts-ignore: decorator
   @inline private put(value: T, timeoutTicks: u32, block: bool): bool {
     if (!tryLock()) return this.pendSend(value); // trySend from a handler
@@ -218,6 +219,7 @@ export class Channel<T> extends Pendable {
     return waitOn(this.senders, timeoutTicks) == WAIT_OK;
   }
 
+  // Inline: a blocked receiver waits in receive() itself, one kernel frame (waitqueue.ts waitOn).
   // @ts-ignore: decorator
   @inline private take(timeoutTicks: u32, block: bool): bool {
     if (!tryLock()) { // tryReceive from a handler
