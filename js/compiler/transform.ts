@@ -152,9 +152,9 @@ function restoreLocations(module: any, locations: SourceLocations | undefined): 
  * lists them), without its last two, generate-stack-ir and
  * optimize-stack-ir: they build a second form of every function's code
  * that only the binary writer reads, and the instrumentation replaces every
- * function and Asyncify discards it anyway (some 5 % of this step's time).
+ * function and Asyncify discards it anyway (1-2 % of this step's time).
  * The code is the same as module.optimize()'s, expression for expression:
- * tests/host/build-speed.test.ts compares a firmware built each way, so a
+ * tests/host/build-pipeline.test.ts compares a firmware built each way, so a
  * Binaryen whose pipeline differs is caught there.
  */
 export const COST_OPTIMIZATION_PASSES: readonly string[] = [
