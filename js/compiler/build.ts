@@ -122,6 +122,11 @@ export interface BuildOptions {
    */
   speedInlining?: boolean;
   /**
+   * true: the costs are fixed after Binaryen's own -O3 (module.optimize()) instead of the pipeline's
+   * pass list (transform.ts COST_OPTIMIZATION_PASSES), only to show that both give the same firmware.
+   */
+  referenceOptimize?: boolean;
+  /**
    * Keep source locations (default true): a `hoprt.sourcemap` custom section
    * maps code offsets to file:line:column, so a trap's report names its
    * source line. The code is byte for byte the same either way.
@@ -256,6 +261,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   pipelineSettings.deferPass = options.deferPass ?? true;
   pipelineSettings.loopVersioning = options.loopVersioning ?? true;
   pipelineSettings.speedInlining = options.speedInlining ?? true;
+  pipelineSettings.referenceOptimize = options.referenceOptimize ?? false;
   // Source locations (the code is the same with or without them either): traps name the line.
   const sourceLines = options.sourceLines ?? true;
   if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
@@ -274,7 +280,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
-  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; });
+  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; pipelineSettings.referenceOptimize = false; });
   if (profiling && result.stats) writeAscStats(result.stats as unknown as Record<string, number>, cpuStart);
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);

@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 // Only types from build.js: the compiler (asc, Binaryen) loads on a miss, so a hit costs no compiler start-up.
 import type { BuildOptions, BuildResult } from "./build.js";
+import { withOneBuildEngine } from "./engine.js";
 
 const FORMAT = 2;
 
@@ -168,14 +169,14 @@ export async function cachedBuild(options: BuildOptions, cache: CacheOptions = {
   const hit = lookupIn(dir, options);
   if (hit) return hit;
   const inputs = new Map<string, string>();
-  const { build } = await import("./build.js");
-  const result = await build({
+  // The CLI builds once per process: V8 runs Binaryen for that (engine.ts).
+  const result = await withOneBuildEngine(async () => (await import("./build.js")).build({
     ...options,
     onRead: (file, contents) => {
       inputs.set(file, contents === null ? MISSING : sha256(contents));
       options.onRead?.(file, contents);
     },
-  });
+  }));
   const manifest: Manifest = { format: FORMAT, inputs: [...inputs.entries()].sort(), report: result.report, stderr: result.stderr };
   try {
     fs.mkdirSync(dir, { recursive: true });

@@ -145,6 +145,33 @@ function restoreLocations(module: any, locations: SourceLocations | undefined): 
   if (process.env.HOPRT_PROFILE) process.stderr.write(`hoprt: source locations ${(performance.now() - start).toFixed(0)} ms\n`);
 }
 
+/**
+ * The optimization that fixes the costs: Binaryen's -O3 (optimize level 3,
+ * shrink level 0, a module without GC), pass for pass as Binaryen 112's
+ * PassRunner::addDefaultOptimizationPasses adds them (`wasm-opt -O3 --debug`
+ * lists them), without its last two, generate-stack-ir and
+ * optimize-stack-ir: they build a second form of every function's code
+ * that only the binary writer reads, and the instrumentation replaces every
+ * function and Asyncify discards it anyway (1-2 % of this step's time).
+ * The code is the same as module.optimize()'s, expression for expression:
+ * tests/host/build-pipeline.test.ts compares a firmware built each way, so a
+ * Binaryen whose pipeline differs is caught there.
+ */
+export const COST_OPTIMIZATION_PASSES: readonly string[] = [
+  // global pre-passes
+  "duplicate-function-elimination", "memory-packing", "once-reduction",
+  // function passes
+  "ssa-nomerge", "dce", "remove-unused-names", "remove-unused-brs", "remove-unused-names",
+  "optimize-instructions", "pick-load-signs", "precompute-propagate", "code-pushing",
+  "simplify-locals-nostructure", "vacuum", "reorder-locals", "remove-unused-brs", "merge-locals",
+  "coalesce-locals", "local-cse", "simplify-locals", "vacuum", "reorder-locals", "coalesce-locals",
+  "reorder-locals", "vacuum", "code-folding", "merge-blocks", "remove-unused-brs", "remove-unused-names",
+  "merge-blocks", "precompute-propagate", "optimize-instructions", "rse", "vacuum",
+  // global post-passes
+  "dae-optimizing", "inlining-optimizing", "duplicate-function-elimination", "duplicate-import-elimination",
+  "simplify-globals-optimizing", "remove-unused-module-elements", "reorder-globals", "directize",
+];
+
 /** Binaryen's inlining sizes (its own units) before instrumentation: its defaults (see runPipeline). */
 const FLEXIBLE_INLINE_MAX_SIZE = 20;
 const ONE_CALLER_INLINE_MAX_SIZE = FLEXIBLE_INLINE_MAX_SIZE;
@@ -158,9 +185,11 @@ const SPEED_INLINE_MAX_SIZE = 65;
  * that calls it cannot be built so. `loopVersioning` false builds no
  * unchecked loop copies (instrument.ts versionLoop), to show they change no
  * modelled cycle; `speedInlining` false leaves out the inlining after
- * Asyncify, for the same reason.
+ * Asyncify, for the same reason. `referenceOptimize` true runs Binaryen's
+ * own -O3 (module.optimize()) in place of COST_OPTIMIZATION_PASSES, only to
+ * show that the two give the same firmware.
  */
-export const pipelineSettings = { deferPass: true, loopVersioning: true, speedInlining: true };
+export const pipelineSettings = { deferPass: true, loopVersioning: true, speedInlining: true, referenceOptimize: false };
 
 
 export interface PipelineReport extends InstrumentReport {
@@ -279,7 +308,9 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   // of another class (hardware into kernel) would move its cost.
   b.setOneCallerInlineMaxSize(ONE_CALLER_INLINE_MAX_SIZE);
   phase("prepare");
-  module.optimize();
+  // The list is -O3's; another level (options.optimizeLevel) gets Binaryen's own pipeline for it.
+  if (pipelineSettings.referenceOptimize || (options.optimizeLevel ?? 3) !== 3) module.optimize();
+  else module.runPasses(COST_OPTIMIZATION_PASSES as string[]);
   phase("optimize (costs)");
   for (const name of shield) module.removeExport(name);
   unmarkHardware(module);
