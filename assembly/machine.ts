@@ -78,7 +78,10 @@ function takeException(exc: i32): void {
   ctx.stackTop = ctx.sp;
   ctx.stackBase = __data_end;
   ctx.stackLimit = __data_end + MAIN_STACK_RESERVE;
-  ctx.watermark = ctx.sp;
+  // A handler keeps no frame statistics (nothing reads them): its guard is its floor, so a prologue
+  // calls stackGuardHit only for a frame that would reach the saved-state reserve, not at the first
+  // frame of every activation (one guard hit per context switch, in the PendSV handler).
+  ctx.watermark = ctx.stackLimit;
   ctx.savePeak = 0;
   ctx.peakUsed = 0;
   ctx.framePeak = 0;
@@ -322,7 +325,8 @@ export function hoprt_task_info(id: i32, field: i32): i64 {
 /**
  * 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes, 4 collections, 5 longest collection (cycles),
  * 6 live stacklets (tasks' first regions included), 7 bytes of allocated stacklets now, 8 at most, 9 stacklet allocations,
- * 10 bytes of stack memory allocated on demand now (stacklets, save blocks, hot caches), 11 at most.
+ * 10 bytes of stack memory allocated on demand now (stacklets, save blocks, hot caches), 11 at most,
+ * 12 calls of the stack guard's slow path since boot (a simulator figure: no modelled cost).
  */
 export function hoprt_memory_info(field: i32): i64 {
   switch (field) {
@@ -338,6 +342,7 @@ export function hoprt_memory_info(field: i32): i64 {
     case 10: return <i64>stacklet.dynamicBytes;
     case 11: return <i64>stacklet.dynamicPeakBytes;
     case 5: return max<i64>(maxPauseCycles, core.longestStackStretch);
+    case 12: return <i64>core.guardHits;
   }
   return -1;
 }

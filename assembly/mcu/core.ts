@@ -261,6 +261,7 @@ function discard(ctx: usize): void {
  * (free while a task runs).
  */
 export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usize {
+  guardHits++;
   const sp = __stack_pointer;
   // Below the frame the function's own code pushes AssemblyScript's shadow slots: its lowest byte.
   const low = sp - shadowBytes;
@@ -355,6 +356,13 @@ function drainStackletFrees(ctx: Context): void {
     noteStackStretch(started);
   }
 }
+
+/**
+ * Calls of stackGuardHit since boot: the prologue's slow path (ABI memory field 12). A simulator
+ * figure, not a modelled one: the guard is meant to be passed only at a new depth, so a steady
+ * loop (a context switch, an interrupt) takes it never (tests/host/switch.test.ts).
+ */
+export let guardHits: u32 = 0;
 
 /** Main-stack bytes kept free above the static data (js/compiler/instrument.ts checks atomic code against it). */
 const MAIN_STACK_FLOOR_MARGIN: usize = 256;
@@ -480,4 +488,5 @@ export function resetCore(): void {
   faultDetail = 0;
   deadContext = 0;
   overflowPending = false;
+  guardHits = 0;
 }
