@@ -60,7 +60,8 @@ function handlerAt(level: i32): Context {
   return changetype<Context>(handlerContexts + <usize>level * CONTEXT_BYTES);
 }
 
-function takeException(exc: i32): void {
+// @ts-ignore: decorator
+@inline function takeException(exc: i32): void {
   const cost = returning ? TAIL_CHAIN_CYCLES : ENTRY_CYCLES;
   returning = false;
   clock.advance(cost);
@@ -90,7 +91,7 @@ function takeException(exc: i32): void {
   ctx.deferredOverflow = 0;
   ctx.state = STATE_FRESH;
   depth++;
-  trace.emit(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
+  trace.emitInline(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
   if (ctx.entry == 0) {
     // No handler: the default handler returns at once.
     exceptionReturn(ctx);
@@ -99,15 +100,17 @@ function takeException(exc: i32): void {
   runContext(changetype<usize>(ctx), true);
 }
 
-function exceptionReturn(ctx: Context): void {
+// @ts-ignore: decorator
+@inline function exceptionReturn(ctx: Context): void {
   const exc = <i32>ctx.arg;
   nvic.deactivate(exc);
   depth--;
   returning = true;
-  trace.emit(trace.EV_ISR_EXIT, ctx.id, <u32>exc);
+  trace.emitInline(trace.EV_ISR_EXIT, ctx.id, <u32>exc);
 }
 
-function runContext(ptr: usize, isHandler: bool): void {
+// @ts-ignore: decorator
+@inline function runContext(ptr: usize, isHandler: bool): void {
   const ctx = changetype<Context>(ptr);
   core.enter(ptr);
   if (ctx.state == STATE_SUSPENDED) {
@@ -127,7 +130,7 @@ function runContext(ptr: usize, isHandler: bool): void {
       return;
     }
     // Suspended for an exception, or only because the host stops the run here.
-    const saved = finishSave(ctx, __stack_pointer, nvic.preempting() != 0);
+    const saved = finishSave(ctx, __stack_pointer, nvic.preemptingNow() != 0);
     if (saved != SAVE_OK) {
       saveFailed(ctx, saved, isHandler);
       return;

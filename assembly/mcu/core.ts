@@ -124,7 +124,8 @@ export function checkpoint(): void {
 }
 
 /** Fire every alarm due now and re-arm the budget. */
-export function service(): void {
+// @ts-ignore: decorator
+@inline export function service(): void {
   if (clock.left() > 0) return; // nothing is due before the epoch
   const t = clock.now();
   while (true) {
@@ -143,9 +144,10 @@ export function service(): void {
 }
 
 /** Make an exception pending; `source` 0 host, 1 firmware, 2 scheduled. */
-export function raise(exc: i32, source: u32): void {
-  nvic.setPending(exc);
-  trace.emit(trace.EV_IRQ_RAISE, 0, <u32>exc, source);
+// @ts-ignore: decorator
+@inline export function raise(exc: i32, source: u32): void {
+  nvic.makePending(exc);
+  trace.emitInline(trace.EV_IRQ_RAISE, 0, <u32>exc, source);
   clock.requestCheck();
 }
 
@@ -153,7 +155,8 @@ function probeFull(): bool {
   return trace.unread() > TRACE_CAPACITY - 512 || probeConsole.free() < 4096;
 }
 
-export function mustSuspend(): bool {
+// @ts-ignore: decorator
+@inline export function mustSuspend(): bool {
   if (stopRequest != STOP_NONE) return true;
   if (clock.now() >= clock.getSliceEnd()) return true;
   if (probeFull()) return true;
@@ -420,7 +423,8 @@ export function stackReturn(block: usize): void {
 }
 
 /** Make `ctx` the running context: its stack, its guard. */
-export function enter(ctx: usize): void {
+// @ts-ignore: decorator
+@inline export function enter(ctx: usize): void {
   current = ctx;
   if (ctx == 0) return;
   const c = changetype<Context>(ctx);

@@ -325,7 +325,9 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   } else if (pipelineSettings.speedInlining) {
     b.setFlexibleInlineMaxSize(SPEED_INLINE_MAX_SIZE);
     b.setOneCallerInlineMaxSize(ONE_CALLER_INLINE_MAX_SIZE);
+    b.setAllowInliningFunctionsWithLoops(true);
     module.runPasses(["inlining"]);
+    b.setAllowInliningFunctionsWithLoops(false);
   }
   phase("optimize (speed)");
 
