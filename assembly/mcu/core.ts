@@ -9,6 +9,12 @@
  *    from `checkpoint`; the dispatch loop resumes it by rewinding, and the
  *    first call to `checkpoint` during that rewind ends the rewind.
  *  - Nothing here runs instrumented code: the core is hardware.
+ *  - What is @inline here (raise, service, mustSuspend, enter) is inlined for
+ *    the dispatch loop and the rest of the hardware, a call saved on every
+ *    context switch; instrumented code never calls it: inlined there, its
+ *    instructions would be charged as the caller's (the same holds for
+ *    nvic's activate/deactivate/makePending, scb's writeScb, clock's popDue,
+ *    trace's emitInline).
  */
 import * as clock from "./clock";
 import * as nvic from "./nvic";
