@@ -60,7 +60,8 @@ function handlerAt(level: i32): Context {
   return changetype<Context>(handlerContexts + <usize>level * CONTEXT_BYTES);
 }
 
-function takeException(exc: i32): void {
+// @ts-ignore: decorator
+@inline function takeException(exc: i32): void {
   const cost = returning ? TAIL_CHAIN_CYCLES : ENTRY_CYCLES;
   returning = false;
   clock.advance(cost);
@@ -78,7 +79,10 @@ function takeException(exc: i32): void {
   ctx.stackTop = ctx.sp;
   ctx.stackBase = __data_end;
   ctx.stackLimit = __data_end + MAIN_STACK_RESERVE;
-  ctx.watermark = ctx.sp;
+  // A handler keeps no frame statistics (nothing reads them): its guard is its floor, so a prologue
+  // calls stackGuardHit only for a frame that would reach the saved-state reserve, not at the first
+  // frame of every activation (one guard hit per context switch, in the PendSV handler).
+  ctx.watermark = ctx.stackLimit;
   ctx.savePeak = 0;
   ctx.peakUsed = 0;
   ctx.framePeak = 0;
@@ -87,7 +91,7 @@ function takeException(exc: i32): void {
   ctx.deferredOverflow = 0;
   ctx.state = STATE_FRESH;
   depth++;
-  trace.emit(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
+  trace.emitInline(trace.EV_ISR_ENTER, ctx.id, <u32>exc, <u32>cost);
   if (ctx.entry == 0) {
     // No handler: the default handler returns at once.
     exceptionReturn(ctx);
@@ -96,15 +100,17 @@ function takeException(exc: i32): void {
   runContext(changetype<usize>(ctx), true);
 }
 
-function exceptionReturn(ctx: Context): void {
+// @ts-ignore: decorator
+@inline function exceptionReturn(ctx: Context): void {
   const exc = <i32>ctx.arg;
   nvic.deactivate(exc);
   depth--;
   returning = true;
-  trace.emit(trace.EV_ISR_EXIT, ctx.id, <u32>exc);
+  trace.emitInline(trace.EV_ISR_EXIT, ctx.id, <u32>exc);
 }
 
-function runContext(ptr: usize, isHandler: bool): void {
+// @ts-ignore: decorator
+@inline function runContext(ptr: usize, isHandler: bool): void {
   const ctx = changetype<Context>(ptr);
   core.enter(ptr);
   if (ctx.state == STATE_SUSPENDED) {
@@ -124,7 +130,7 @@ function runContext(ptr: usize, isHandler: bool): void {
       return;
     }
     // Suspended for an exception, or only because the host stops the run here.
-    const saved = finishSave(ctx, __stack_pointer, nvic.preempting() != 0);
+    const saved = finishSave(ctx, __stack_pointer, nvic.preemptingNow() != 0);
     if (saved != SAVE_OK) {
       saveFailed(ctx, saved, isHandler);
       return;
@@ -322,7 +328,8 @@ export function hoprt_task_info(id: i32, field: i32): i64 {
 /**
  * 0 heap used, 1 heap peak, 2 heap capacity, 3 SRAM bytes, 4 collections, 5 longest collection (cycles),
  * 6 live stacklets (tasks' first regions included), 7 bytes of allocated stacklets now, 8 at most, 9 stacklet allocations,
- * 10 bytes of stack memory allocated on demand now (stacklets, save blocks, hot caches), 11 at most.
+ * 10 bytes of stack memory allocated on demand now (stacklets, save blocks, hot caches), 11 at most,
+ * 12 calls of the stack guard's slow path since boot (a simulator figure: no modelled cost).
  */
 export function hoprt_memory_info(field: i32): i64 {
   switch (field) {
@@ -338,6 +345,7 @@ export function hoprt_memory_info(field: i32): i64 {
     case 10: return <i64>stacklet.dynamicBytes;
     case 11: return <i64>stacklet.dynamicPeakBytes;
     case 5: return max<i64>(maxPauseCycles, core.longestStackStretch);
+    case 12: return <i64>core.guardHits;
   }
   return -1;
 }

@@ -214,7 +214,8 @@ export function nextDue(): i64 {
 export let lastDue: i64 = 0;
 
 /** Pop the earliest alarm if it is due at `t`: returns (kind << 16 | arg), or -1. */
-export function popDue(t: i64): i32 {
+// @ts-ignore: decorator
+@inline export function popDue(t: i64): i32 {
   if (heapCount == 0 || alarmDue(0) > t) return -1;
   const s = slot(0);
   lastDue = alarmDue(0);

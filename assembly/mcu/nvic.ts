@@ -51,8 +51,14 @@ let prigroupValue: u32 = 0;
 
 /** The arbitration result (preempting()), or -1 when any input changed since. */
 let cachedPreempting: i32 = -1;
+/** executionPriority() (negative while NMI or HardFault is active), or UNKNOWN when the active set, the masks or the priorities changed since. */
+const UNKNOWN: i32 = 0x7FFF_FFFF;
+let cachedExecution: i32 = 0x7FFF_FFFF; // UNKNOWN, as a literal: the global's initial value, not a store by the (instrumented) start function
 // @ts-ignore: decorator
-@inline function changed(): void { cachedPreempting = -1; }
+@inline function changed(): void { cachedPreempting = -1; cachedExecution = UNKNOWN; }
+/** Only what is pending or enabled changed: the execution priority stands. */
+// @ts-ignore: decorator
+@inline function requestsChanged(): void { cachedPreempting = -1; }
 
 export function primask(): bool { return primaskBit; }
 export function setPrimask(on: bool): void { primaskBit = on; changed(); }
@@ -110,7 +116,8 @@ export function setPriority(exc: i32, value: u8): void {
   changed();
 }
 
-function groupPriority(p: i32): i32 {
+// @ts-ignore: decorator
+@inline function groupPriority(p: i32): i32 {
   if (p < 0) return p;
   const subBits = prigroupValue + 1;
   return p & ~((1 << subBits) - 1) & 0xFF;
@@ -120,23 +127,71 @@ export function isPending(exc: i32): bool { return testBit(pendingBits, exc); }
 export function isActive(exc: i32): bool { return testBit(activeBits, exc); }
 export function isEnabled(exc: i32): bool { return testBit(enabledBits, exc); }
 
-export function setPending(exc: i32): void { setBit(pendingBits, exc); changed(); }
-export function clearPending(exc: i32): void { clearBit(pendingBits, exc); changed(); }
+/**
+ * A new pending exception updates a known arbitration result in place (a
+ * context switch pends PendSV once, and the check point asks at once): it
+ * wins if the best one pending before did (or there was none that
+ * preempted) and it comes first in the order highestPending() visits, by
+ * priority, then number; an exception that does not preempt cannot make one
+ * that did stop preempting, nor can a disabled one change the answer.
+ */
+export function setPending(exc: i32): void {
+  makePending(exc);
+}
+
+/** setPending(), inlined into its caller: for the core's own raise (never for instrumented code, where it would be charged). */
+// @ts-ignore: decorator
+@inline export function makePending(exc: i32): void {
+  if (testBit(pendingBits, exc)) return;
+  setBit(pendingBits, exc);
+  const known = cachedPreempting;
+  if (known < 0 || !testBit(enabledBits, exc)) return;
+  const p = priorityOf(exc);
+  if (known == 0) {
+    const execution = cachedExecution != UNKNOWN ? cachedExecution : executionPriority();
+    if (groupPriority(p) < execution) cachedPreempting = exc;
+    return;
+  }
+  const q = priorityOf(known);
+  if (p < q || (p == q && exc < known)) cachedPreempting = exc;
+}
+
+/** Clearing a pending exception changes the answer only if it was the answer. */
+export function clearPending(exc: i32): void {
+  if (!testBit(pendingBits, exc)) return;
+  clearBit(pendingBits, exc);
+  if (cachedPreempting == exc) cachedPreempting = -1;
+}
 
 export function setEnabled(exc: i32, on: bool): void {
   if (exc < IRQ_BASE) return;
   if (on) setBit(enabledBits, exc);
   else clearBit(enabledBits, exc);
-  changed();
+  requestsChanged();
 }
 
-export function activate(exc: i32): void {
+/**
+ * Taking an exception: it is active, no longer pending. A known execution
+ * priority only goes down to the exception's group (PRIMASK keeps holding
+ * the configurable ones at 0); the arbitration is worked out again.
+ */
+// @ts-ignore: decorator
+@inline export function activate(exc: i32): void {
   clearPending(exc);
-  if (!isActive(exc)) { setBit(activeBits, exc); activeCount++; }
-  changed();
+  if (!isActive(exc)) {
+    setBit(activeBits, exc);
+    activeCount++;
+    const known = cachedExecution;
+    if (known != UNKNOWN) {
+      const g = groupPriority(priorityOf(exc));
+      if (g < known) cachedExecution = g;
+    }
+  }
+  cachedPreempting = -1;
 }
 
-export function deactivate(exc: i32): void {
+// @ts-ignore: decorator
+@inline export function deactivate(exc: i32): void {
   if (isActive(exc)) { clearBit(activeBits, exc); activeCount--; }
   // A level-sensitive request still asserted at exception return pends again.
   if (testBit(levelBits, exc) && !testBit(pendingBits, exc)) {
@@ -144,6 +199,8 @@ export function deactivate(exc: i32): void {
     trace.emit(trace.EV_IRQ_RAISE, 0, <u32>exc, 3);
   }
   changed();
+  // Back in thread mode (the usual return) only the masks raise the execution priority.
+  if (activeCount == 0) cachedExecution = maskedPriority(256);
 }
 
 /** Drive a peripheral's request line; true on a rising edge (the exception became pending). */
@@ -162,6 +219,12 @@ export function anyActive(): bool { return activeCount > 0; }
 
 /** Current execution priority (256 = thread mode, nothing boosts it). */
 export function executionPriority(): i32 {
+  if (cachedExecution == UNKNOWN) cachedExecution = executionPriorityFromState();
+  return cachedExecution;
+}
+
+/** executionPriority() worked out from the registers, no cached answer used (tests compare the two). */
+export function executionPriorityFromState(): i32 {
   let p: i32 = 256;
   if (activeCount > 0) {
     for (let w = 0; w < WORDS; w++) {
@@ -174,6 +237,12 @@ export function executionPriority(): i32 {
       }
     }
   }
+  return maskedPriority(p);
+}
+
+/** Execution priority `p` of the active exceptions, lowered by BASEPRI and PRIMASK. */
+// @ts-ignore: decorator
+@inline function maskedPriority(p: i32): i32 {
   if (basepriValue != 0) {
     const g = groupPriority(<i32>basepriValue);
     if (g < p) p = g;
@@ -216,6 +285,12 @@ export function preempting(): i32 {
   }
   cachedPreempting = result;
   return result;
+}
+
+/** preempting() worked out from the registers, no cached answer used (tests compare the two). */
+export function preemptingFromState(): i32 {
+  const e = highestPending();
+  return e != 0 && groupPriority(priorityOf(e)) < executionPriorityFromState() ? e : 0;
 }
 
 /**

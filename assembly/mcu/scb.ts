@@ -87,11 +87,13 @@ function readIcsr(): u32 {
  * call to the bus's stores, in the code that made it (so no MCU function is
  * on the stack a suspended context saves).
  */
-function pend(exc: i32): void {
+// @ts-ignore: decorator
+@inline function pend(exc: i32): void {
   core.raise(exc, 1);
 }
 
-function writeIcsr(value: u32): void {
+// @ts-ignore: decorator
+@inline function writeIcsr(value: u32): void {
   if ((value & ICSR_NMIPENDSET) != 0) pend(nvic.EXC_NMI);
   if ((value & ICSR_PENDSVSET) != 0) pend(nvic.EXC_PENDSV);
   else if ((value & ICSR_PENDSVCLR) != 0) nvic.clearPending(nvic.EXC_PENDSV);
@@ -133,7 +135,8 @@ export function readScb(offset: u32): u32 {
   return 0;
 }
 
-export function writeScb(offset: u32, value: u32): void {
+// @ts-ignore: decorator
+@inline export function writeScb(offset: u32, value: u32): void {
   switch (offset) {
     case ICSR: writeIcsr(value); break;
     case VTOR: vtor = value & 0xFFFF_FE00; break;

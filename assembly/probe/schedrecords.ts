@@ -18,16 +18,16 @@ import * as trace from "./trace";
 export function recordSwitch(prev: usize, next: usize): void {
   if (prev != 0) {
     const p = changetype<Task>(prev);
-    trace.emit(trace.EV_TASK_SWITCH_OUT, p.id, p.taskState, stackNow(p));
+    trace.emitInline(trace.EV_TASK_SWITCH_OUT, p.id, p.taskState, stackNow(p));
   }
   const n = changetype<Task>(next);
-  trace.emit(trace.EV_TASK_SWITCH_IN, n.id, <u32>n.priority, 0);
+  trace.emitInline(trace.EV_TASK_SWITCH_IN, n.id, <u32>n.priority, 0);
 }
 
 /** EV_TASK_READY of `task`, at its (queue's) priority. */
 export function recordReady(task: usize): void {
   const t = changetype<Task>(task);
-  trace.emit(trace.EV_TASK_READY, t.id, <u32>t.priority);
+  trace.emitInline(trace.EV_TASK_READY, t.id, <u32>t.priority);
 }
 
 /** EV_WAKE: the running context woke `task` from wait queue `queue`. */

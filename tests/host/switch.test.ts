@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { machine, ofKind } from "./support.js";
+import type { Machine } from "../../js/host/machine.js";
 
 export const PING_PONG = `
 import { task, debug } from "hoprt";
@@ -27,4 +28,48 @@ describe("context switch", () => {
     expect(cost > 22n && cost < 1000n).toBe(true);
     console.log(`modelled yield-to-yield context switch: ${cost} cycles`);
   });
+
+  // The prologue calls the stack guard's slow path only at a new depth (ABI memory field 12 counts
+  // the calls). A handler once reset its watermark at every entry, so the PendSV handler's first
+  // frame took the slow path at every switch, and every handler with a frame at every interrupt.
+  const guardHits = (m: Machine) => m.exports.hoprt_memory_info(12);
+
+  it("a steady switch never takes the stack guard's slow path", async () => {
+    const m = await machine("pingpong", PING_PONG);
+    m.runFor("200us");
+    const before = guardHits(m);
+    const switches = ofKind(m.trace.events(), "task_switch_in").length;
+    m.runFor("1ms");
+    expect(ofKind(m.trace.events(), "task_switch_in").length - switches).toBeGreaterThan(500);
+    expect(before).toBeGreaterThan(0n); // the field counts: the first frames of boot and the tasks took it
+    expect(guardHits(m) - before).toBe(0n);
+  });
+
+  it("nor does an interrupt whose handler has a frame", async () => {
+    const m = await machine("guard-irq", GUARD_IRQ);
+    m.runFor("200us");
+    const before = guardHits(m);
+    const entries = ofKind(m.trace.events(), "isr_enter").length;
+    m.runFor("1ms");
+    expect(ofKind(m.trace.events(), "isr_enter").length - entries).toBeGreaterThan(200);
+    expect(m.console.lines).toEqual([]);
+    expect(guardHits(m) - before).toBe(0n);
+  });
 });
+
+// The handler's frame: a managed local lives on the shadow stack.
+const GUARD_IRQ = `
+import { task, irq, debug } from "hoprt";
+let words: Array<u32> = [1, 2, 3];
+let sum: u32 = 0;
+function total(list: Array<u32>): u32 { let s: u32 = 0; for (let i = 0; i < list.length; i++) s += list[i]; return s; }
+function onIrq(): void { const list = words; sum += total(list); }
+function trigger(arg: u32): void {
+  while (true) { irq.pend(5); if (sum == 0) debug.print("not handled"); }
+}
+export function main(): void {
+  irq.attach(5, onIrq, 1);
+  irq.enable(5);
+  task.build().entry(trigger).priority(8).spawn();
+}
+`;
