@@ -509,16 +509,30 @@ async function main() {
     ["gc", gcPauses], ["stackMemory", stackMemory], ["irqLatency", irqLatency], ["build", buildTime],
     ["pageBuild", () => pageBuild(PACKAGE_ROOT, BUILD_REPEATS)],
   ];
-  const results: Record<string, Record<string, number>> = {};
-  for (const [name, run] of groups) {
-    if (only && !only.has(name)) continue;
-    const r = await run();
-    if (name === "sync") Object.assign(results, r);
-    else results[name] = r;
-  }
   const flat: Record<string, number> = {};
-  for (const [group, values] of Object.entries(results)) {
-    for (const [key, value] of Object.entries(values)) flat[`${group}.${key}`] = Number(value.toFixed(3));
+  if (!only) {
+    // Every group in a process of its own: each starts from a fresh engine, and none inherits
+    // what the groups before it left in binaryen.js's process-wide state (after some dozens of
+    // in-process builds its thread pool has aborted a build: "doWorkers.size() == num").
+    for (const [name] of groups) {
+      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--json", "--only", name], {
+        encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24,
+      });
+      const line = child.stdout.split("\n").reverse().find((l) => l.startsWith("{"));
+      if (child.status !== 0 || !line) throw new Error(`bench: group ${name} failed (exit ${child.status})`);
+      Object.assign(flat, JSON.parse(line));
+    }
+  } else {
+    const results: Record<string, Record<string, number>> = {};
+    for (const [name, run] of groups) {
+      if (!only.has(name)) continue;
+      const r = await run();
+      if (name === "sync") Object.assign(results, r);
+      else results[name] = r;
+    }
+    for (const [group, values] of Object.entries(results)) {
+      for (const [key, value] of Object.entries(values)) flat[`${group}.${key}`] = Number(value.toFixed(3));
+    }
   }
   if (json) {
     process.stdout.write(JSON.stringify(flat) + "\n");
