@@ -14,7 +14,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { build, type BuildResult } from "../../js/compiler/build.js";
 import { Machine } from "../../js/host/machine.js";
-import { firmware } from "./support.js";
+import { firmware, codeSection } from "./support.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 const KERNELS = fs.readFileSync(path.join(ROOT, "tests", "fidelity", "kernels.ts"), "utf8");
@@ -229,15 +229,9 @@ function expectSameRun(a: Machine, b: Machine): void {
   expect(a.panics()).toEqual(b.panics());
 }
 
-/** The functions a module defines (its code section's count). */
+/** The functions a module defines (its code section's count, the section's first LEB128). */
 function countFunctions(wasm: Uint8Array): number {
-  let i = 8;
-  while (i < wasm.length) {
-    const id = wasm[i];
-    let size = 0, shift = 0, j = i + 1;
-    for (;;) { const byte = wasm[j++]; size |= (byte & 0x7f) << shift; shift += 7; if (byte < 0x80) break; }
-    if (id === 10) { let n = 0; shift = 0; for (;;) { const byte = wasm[j++]; n |= (byte & 0x7f) << shift; shift += 7; if (byte < 0x80) break; } return n; }
-    i = j + size;
-  }
-  throw new Error("no code section");
+  const code = codeSection(wasm);
+  let n = 0, shift = 0, j = 0;
+  for (;;) { const byte = code[j++]; n |= (byte & 0x7f) << shift; shift += 7; if (byte < 0x80) return n; }
 }

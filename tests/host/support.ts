@@ -64,3 +64,16 @@ export function ofKind(events: TraceEvent[], ...kinds: string[]): TraceEvent[] {
 export const TICK_CYCLES = 168_000n;
 export const SYSTICK_EXCEPTION = 15;
 export const PENDSV_EXCEPTION = 14;
+
+/** The payload of a module's code section (id 10). */
+export function codeSection(wasm: Uint8Array): Uint8Array {
+  let i = 8;
+  while (i < wasm.length) {
+    const id = wasm[i];
+    let size = 0, shift = 0, j = i + 1;
+    for (;;) { const byte = wasm[j++]; size |= (byte & 0x7f) << shift; shift += 7; if (byte < 0x80) break; }
+    if (id === 10) return wasm.subarray(j, j + size);
+    i = j + size;
+  }
+  throw new Error("no code section");
+}

@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { build } from "../../js/compiler/build.js";
 import { Machine, locateTrap } from "../../js/host/machine.js";
+import { codeSection } from "./support.js";
 import { SourceMap, SOURCE_MAP_SECTION, decodeMappings, encodeMappings, readSourceMap, type Segment } from "../../js/host/sourcemap.js";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -54,18 +55,6 @@ export function explode(arg: u32): void {
   if (arg > 1) unreachable();
 }
 `;
-
-function codeSection(wasm: Uint8Array): Uint8Array {
-  let i = 8;
-  while (i < wasm.length) {
-    const id = wasm[i];
-    let size = 0, shift = 0, j = i + 1;
-    for (;;) { const byte = wasm[j++]; size |= (byte & 0x7f) << shift; shift += 7; if (byte < 0x80) break; }
-    if (id === 10) return wasm.subarray(j, j + size);
-    i = j + size;
-  }
-  throw new Error("no code section");
-}
 
 /** `wasm` with its hoprt.sourcemap section (the last one) replaced by `payload`. */
 function withSection(wasm: Uint8Array, payload: Uint8Array): Uint8Array {
