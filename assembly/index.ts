@@ -18,6 +18,7 @@ import { stackNow, stackPeak } from "./kernel/stack/stats";
 import * as kernelUnwind from "./kernel/unwind";
 import { STACK_STATIC, STACK_SEGMENTED } from "./kernel/stack/context";
 import * as stacklet from "./kernel/stack/stacklet";
+import * as stackletPool from "./kernel/stack/pool";
 
 export { errors };
 export * from "./hal/index";
@@ -184,9 +185,9 @@ export namespace stack {
     const t = kernelTask.taskAt(id < 0 ? (inIsr() ? -1 : <i32>currentId()) : id);
     return t == null ? -1 : <i32>stackPeak(t);
   }
-  /** Live stacklets, machine-wide: tasks' first regions (static stacks included) and every stacklet allocated since. */
-  export function stacklets(): i32 { return <i32>(stacklet.live + kernelTask.firstRegions); }
-  /** Stacklet allocations since boot (a hot stacklet's reused child is not allocated again). */
+  /** Stacklets in use, machine-wide: tasks' first regions (static stacks included) and the stacklets contexts hold (not the pooled ones). */
+  export function stacklets(): i32 { return <i32>(stacklet.live - stackletPool.pooled + kernelTask.firstRegions); }
+  /** Stacklet allocations from the heap since boot (a stacklet taken back from the pool is not allocated again). */
   export function extensions(): i32 { return <i32>stacklet.allocations; }
   /** Stacklets task `id` (-1: the running task) holds now, beyond its first region; -1 for no such task. */
   export function stackletsOf(id: i32 = -1): i32 {

@@ -24,8 +24,9 @@ import { stackNow, stackPeak } from "./kernel/stack/stats";
 import { TRACE_RING, CONSOLE_RING, SRAM_END } from "./mcu/memmap";
 import { Task, TASK_TABLE, firstRegions } from "./kernel/task";
 import * as stacklet from "./kernel/stack/stacklet";
+import * as pool from "./kernel/stack/pool";
 import { MAX_TASKS, tickSource, TickSource } from "./kernel/config";
-import { heapUsed, heapPeak, heapCapacity } from "./kernel/memory/heap";
+import { heapUsed, heapPeak, heapCapacity, blockBytes } from "./kernel/memory/heap";
 import { collections, maxPauseCycles } from "./kernel/memory/runtime";
 
 const ABI_VERSION: u32 = 1;
@@ -346,6 +347,12 @@ export function hoprt_memory_info(field: i32): i64 {
     case 11: return <i64>stacklet.dynamicPeakBytes;
     case 5: return max<i64>(maxPauseCycles, core.longestStackStretch);
     case 12: return <i64>core.guardHits;
+    case 13: return <i64>pool.pooled;
+    case 14: {
+      let bytes: i64 = 0;
+      for (let i: u32 = 0; i < pool.pooled; i++) bytes += <i64>blockBytes(pool.pooledAt(i));
+      return bytes;
+    }
   }
   return -1;
 }

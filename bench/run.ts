@@ -38,9 +38,12 @@
  *               allocated at once: stacklets with metadata, saved-state blocks);
  *               and the cycle overhead of segmented vs static stacks, modelled
  *               (cycles the tasks ran for the same work; over the whole run and
- *               over its second second, the steady state) and wall-clock;
- *               waitingBytes: what the tasks hold while all of them wait, the
- *               floor under any stack scheme on this workload.
+ *               over its second second, the steady state) and wall-clock, and of
+ *               breathing tasks; unpooled*: segmented stacks without the stacklet
+ *               pool (--stacklet-pool 0: each stacklet back to the heap on return);
+ *               waitingBytes: what the tasks hold while all of them wait;
+ *               floorBytes: that plus the deepest task's deep phase, the least
+ *               any stack scheme holds when that task is at its deepest.
  * irqLatency    bench/apps/latency.ts: a priority-5 probe IRQ at pseudo-random
  *               cycles while tasks hammer the kernel (semaphores, a mutex with
  *               inheritance, a channel also fed by a handler, sleeps, spawns,
@@ -310,13 +313,13 @@ async function gcPauses() {
 }
 
 /** The reference workload in one of its three forms (bench/apps/stackload.ts STACKLOAD_MODE). */
-async function stackload(mode: 0 | 1 | 2, stacks: "static" | "segmented"): Promise<Uint8Array> {
+async function stackload(mode: 0 | 1 | 2, stacks: "static" | "segmented", stackletPool?: number): Promise<Uint8Array> {
   const source = fs.readFileSync(path.join(APPS, "stackload.ts"), "utf8");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hoprt-stackload-"));
   const app = path.join(dir, "stackload.ts");
   fs.writeFileSync(app, `const STACKLOAD_MODE: i32 = ${mode};\n` + source);
   try {
-    return (await build({ app, stacks })).wasm;
+    return (await build({ app, stacks, stackletPool })).wasm;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -354,8 +357,13 @@ async function stackMemory() {
   // state that needed a block), machine-wide.
   const segmented = runStackload(await stackload(1, "segmented"));
   const breathing = runStackload(await stackload(2, "segmented"));
+  // Without the stacklet pool: every stacklet back to the heap when its function returns (Hopter's way).
+  const unpooled = runStackload(await stackload(1, "segmented", 0));
   const waiting = fixed.tasks.reduce((sum, t) => sum + t.stackUsed, 0);
+  // The least any scheme can hold while the deepest task is at its deepest and the others wait.
+  const floor = waiting + Math.max(...fixed.tasks.map((t) => t.stackPeak - t.stackUsed));
   const share = (bytes: number) => Math.round((1000 * bytes) / staticSizedToPeak) / 10;
+  const overhead = (busy: number, base: number) => Math.round((1000 * (busy - base)) / base) / 10;
   return {
     tasks: fixed.tasks.length,
     staticReservedBytes: fixed.tasks.reduce((sum, t) => sum + t.stackBytes, 0),
@@ -368,13 +376,19 @@ async function stackMemory() {
     // run): no stack scheme goes below it, however little its stacklets cost.
     waitingBytes: waiting,
     waitingPercentOfStatic: share(waiting),
+    floorBytes: floor,
+    floorPercentOfStatic: share(floor),
     stackletAllocations: segmented.mem.stackletAllocations,
     // The same work (same sensors, same periods) over the same virtual time: the cycles tasks ran.
     staticBusyCycles: fixed.busy,
     segmentedBusyCycles: segmented.busy,
-    segmentedOverheadPercentModelled: Math.round((1000 * (segmented.busy - fixed.busy)) / fixed.busy) / 10,
-    // The second second alone: what a long run pays once the hot stacklets are kept.
-    segmentedOverheadPercentModelledSteady: Math.round((1000 * (segmented.secondHalfBusy - fixed.secondHalfBusy)) / fixed.secondHalfBusy) / 10,
+    segmentedOverheadPercentModelled: overhead(segmented.busy, fixed.busy),
+    // The second second alone: what a long run pays once hot-split mitigation has settled.
+    segmentedOverheadPercentModelledSteady: overhead(segmented.secondHalfBusy, fixed.secondHalfBusy),
+    breathingOverheadPercentModelledSteady: overhead(breathing.secondHalfBusy, fixed.secondHalfBusy),
+    unpooledPeakBytes: unpooled.mem.stackDynamicPeakBytes,
+    unpooledPercentOfStatic: share(unpooled.mem.stackDynamicPeakBytes),
+    unpooledOverheadPercentModelledSteady: overhead(unpooled.secondHalfBusy, fixed.secondHalfBusy),
     staticWallSeconds: fixed.wall,
     segmentedWallSeconds: segmented.wall,
     segmentedOverheadPercentWall: Math.round((1000 * (segmented.wall - fixed.wall)) / fixed.wall) / 10,

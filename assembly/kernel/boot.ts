@@ -4,6 +4,7 @@
  * main() and calls boot() at the end of static initialisation.
  */
 import { STACK_STATIC } from "./stack/context";
+import { poolExpired, releasePooled } from "./stack/stacklet";
 import * as nvic from "../mcu/nvic";
 import * as bus from "../mcu/bus";
 import * as scb from "../mcu/scb";
@@ -30,8 +31,12 @@ export function runConfigure(configure: (cfg: config.Config) => void): void {
   configure(settings);
 }
 
+/** The idle task: gives pooled stacklets that went unused back to the heap, else sleeps. */
 function idle(arg: u32): void {
-  while (true) core.wfi();
+  while (true) {
+    if (poolExpired()) releasePooled();
+    else core.wfi();
+  }
 }
 
 /**

@@ -77,7 +77,6 @@ export class BreathingSpec {
 /** The bottom function of every breathing task. */
 export function breathe(arg: u32): void {
   const spec = changetype<BreathingSpec>(sched.current.breathing);
-  sched.current.keepsNoChild = true;
   spec.state = changetype<Object>(initState(spec));
   while (true) {
     const item = waitItem(spec);

@@ -24,6 +24,7 @@ import * as trace from "../probe/trace";
 import * as probeConsole from "../probe/console";
 import { Context, STATE_DEAD, STACK_SEGMENTED, HANDLER_ID_BASE } from "./context";
 import * as stacklet from "../kernel/stack/stacklet";
+import * as pool from "../kernel/stack/pool";
 import { beginSave, clearSaved, restoreStaticLimit } from "../kernel/stack/layout";
 import { asyncifyStartUnwind, asyncifyStopRewind } from "./asyncify";
 import { argumentsLength, setArgumentsLength } from "./argc";
@@ -307,7 +308,7 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   const callerSp = sp + frameBytes;
   __stack_pointer = callerSp;
   let started = clock.now();
-  let block = stacklet.reuseKept(ctx, sp, frameBytes, shadowBytes, site, waived);
+  let block = stacklet.extendFromPool(ctx, sp, frameBytes, shadowBytes, site, waived);
   noteStackStretch(started);
   const want: usize = block != 0 || stacklet.refusal != stacklet.REFUSED_NONE ? <usize>0 : planStep(ctx, sp, frameBytes, shadowBytes, site, waived);
   if (want != 0) {
@@ -315,18 +316,30 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
     let size = want;
     checkpoint();
     started = clock.now();
-    let taken = stacklet.takeStacklet(ctx, size);
+    let taken = stacklet.takePooled(ctx, size);
     noteStackStretch(started);
+    if (!taken) {
+      checkpoint();
+      started = clock.now();
+      taken = stacklet.takeStacklet(ctx, size);
+      noteStackStretch(started);
+    }
     while (!taken) {
-      if (least < size) {
-        size = least; // the size it wants does not fit: the frame with its addition may
-      } else if (ctx.stackletsToFree != 0) {
+      if (ctx.stackletsToFree != 0) {
         // Stacklets the context returned and has not given back yet (a context restarted to
         // unwind holds the whole chain of the frames it lost): back to the heap, one a step.
         checkpoint();
         started = clock.now();
         stacklet.freeStep(ctx);
         noteStackStretch(started);
+      } else if (pool.pooled != 0) {
+        // Pooled stacklets, none big enough for this frame: back to the heap, one a step.
+        checkpoint();
+        started = clock.now();
+        stacklet.releasePooled();
+        noteStackStretch(started);
+      } else if (least < size) {
+        size = least; // the size it wants does not fit: the frame with its addition may
       } else break;
       checkpoint();
       started = clock.now();
@@ -362,7 +375,6 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   // (its saved state goes below the stack pointer, within the stacklet its registers describe).
   __stack_pointer = ctx.stackTop - frameBytes;
   stackGuard = ctx.watermark;
-  drainStackletFrees(ctx); // a kept child too small for this frame
   return block;
 }
 

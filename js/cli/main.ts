@@ -2,7 +2,7 @@
  * The hoprt command: build an application, run a firmware.
  *
  *   hoprt build <app.ts> [-o out.wasm] [--report] [--sram <size>] [--max-tasks <n>] [--tick-hz <hz>] [--kernel-lock soft|mask]
- *               [--stacks segmented|static] [--stacklet-addition <bytes>] [--no-source-lines]
+ *               [--stacks segmented|static] [--stacklet-addition <bytes>] [--stacklet-pool <n>] [--no-source-lines]
  *   hoprt run <app.ts|app.wasm> [--for <time>] [--expect-text <s>]... [--fail-text <s>]...
  *             [--allow-panics] [--scenario <file.yaml>] [--uart <1|2|6>] [--rt [factor]]
  *             [--trace <file.json>] [--vcd <file.vcd>] [--stats] [build options]
@@ -57,7 +57,7 @@ function parseWhole(what: string, text: string, min: number, max: number): numbe
   return n;
 }
 
-interface BuildFlags { sram?: string; maxTasks?: string; tickHz?: string; kernelLock?: string; stacks?: string; stackletAddition?: string; sourceLines?: boolean }
+interface BuildFlags { sram?: string; maxTasks?: string; tickHz?: string; kernelLock?: string; stacks?: string; stackletAddition?: string; stackletPool?: string; sourceLines?: boolean }
 
 const KERNEL_LOCKS = ["soft", "mask"] as const;
 const STACK_MODES = ["segmented", "static"] as const;
@@ -78,6 +78,7 @@ function buildOptions(app: string, flags: BuildFlags): BuildOptions {
     options.stacks = mode;
   }
   if (flags.stackletAddition !== undefined) options.stackletAddition = parseWhole("--stacklet-addition", flags.stackletAddition, 0, 4096);
+  if (flags.stackletPool !== undefined) options.stackletPool = parseWhole("--stacklet-pool", flags.stackletPool, 0, 16);
   if (flags.sourceLines === false) options.sourceLines = false;
   return options;
 }
@@ -89,6 +90,7 @@ function addBuildFlags(command: Command): Command {
     .option("--kernel-lock <kind>", "soft (default: soft-locks, interrupts never masked) or mask (BASEPRI critical sections, the baseline)")
     .option("--stacks <kind>", "segmented (default: stacklets from the heap) or static (2 KiB per task) for tasks that do not say")
     .option("--stacklet-addition <bytes>", "bytes every stacklet gets beyond the frame that asked for it (0..4096; default 64)")
+    .option("--stacklet-pool <n>", "stacklets kept machine-wide for reuse after their function returns (0..16; default 1; 0: each freed at once)")
     .option("--tick-hz <hz>", "the kernel's default tick rate (configure() may still set its own); the kernel refuses at boot a rate SysTick cannot make")
     .option("--no-source-lines", "leave out the source locations (a trap's report then names the function only; the code is the same)");
 }
@@ -96,7 +98,7 @@ function addBuildFlags(command: Command): Command {
 async function loadFirmware(file: string, flags: BuildFlags): Promise<Uint8Array> {
   if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
   if (file.endsWith(".ts")) return (await build(buildOptions(file, flags))).wasm;
-  const given = (["sram", "maxTasks", "tickHz", "kernelLock", "stacks", "stackletAddition"] as const).filter((k) => flags[k] !== undefined);
+  const given = (["sram", "maxTasks", "tickHz", "kernelLock", "stacks", "stackletAddition", "stackletPool"] as const).filter((k) => flags[k] !== undefined);
   if (given.length || flags.sourceLines === false) {
     const names = given.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
     if (flags.sourceLines === false) names.push("--no-source-lines");

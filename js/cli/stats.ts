@@ -17,7 +17,7 @@ export function formatStats(machine: Machine, elapsed: bigint): string {
   }
   const mem = machine.memory();
   lines.push(`heap ${mem.heapUsed} bytes used, peak ${mem.heapPeak}, of ${mem.heapCapacity} (SRAM ${mem.sramBytes})`);
-  lines.push(`stacklets ${mem.stacklets} live (${mem.stackletBytes} bytes allocated, peak ${mem.stackletPeakBytes}), ${mem.stackletAllocations} allocated since boot`);
+  lines.push(`stacklets ${mem.stacklets} live (${mem.stackletBytes} bytes allocated, peak ${mem.stackletPeakBytes}), ${mem.stackletsPooled} of them pooled (${mem.stackletPooledBytes} bytes), ${mem.stackletAllocations} allocated since boot`);
   const panics = machine.panics();
   lines.push(`panics: ${panics.length}`);
   const refused = machine.refusedCalls();

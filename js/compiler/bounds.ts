@@ -253,7 +253,8 @@ class FunctionBounds {
 /**
  * The most back edges a counted loop can take, or null when its shape is not
  * one of these (what AssemblyScript's `for` becomes), which the pass proves
- * (the test may also be `(i32.and <that test> <anything>)`, a `break` folded in):
+ * (the test may also be `(i32.and <that test> <anything>)`, a `break` folded in,
+ * and `(i32.lt_u (local.get $x) (i32.const 1))` is `(i32.eqz (local.get $x))`):
  *
  *   (loop $L charges* (if (i32.lt_u (local.get $x) LIMIT)
  *     (block ... (local.set $x (i32.add (local.get $x) (i32.const c))) ... (br $L))) ...)
@@ -276,18 +277,22 @@ function countedLoopTrips(loop: any, before: number): number | null {
   let cond = infoOf(test.condition);
   // `x < N && more` (the optimizer folds a `break` at the top of the body into the test as an
   // i32.and): the loop goes on only while x < N holds, whatever the other operand.
+  const isTest = (c: any) => (c.id === b.BinaryId && c.op === b.LtUInt32) || (c.id === b.UnaryId && c.op === b.EqZInt32);
   if (cond.id === b.BinaryId && cond.op === b.AndInt32) {
     const l = infoOf(cond.left), r = infoOf(cond.right);
-    cond = l.id === b.BinaryId && l.op === b.LtUInt32 ? l : r;
+    cond = isTest(l) ? l : r;
   }
-  if (cond.id !== b.BinaryId || cond.op !== b.LtUInt32) return null;
-  const left = infoOf(cond.left);
+  if (!isTest(cond)) return null;
+  // `x < 1` comes out of the optimizer as `eqz x`.
+  const eqz = cond.id === b.UnaryId;
+  const left = infoOf(eqz ? cond.value : cond.left);
   if (left.id !== b.LocalGetId) return null;
   const x = left.index;
   let limit: number | null = null;
   let y = -1;
-  const right = infoOf(cond.right);
-  if (right.id === b.ConstId) limit = right.value >>> 0;
+  const right = eqz ? null : infoOf(cond.right);
+  if (eqz) limit = 1;
+  else if (right.id === b.ConstId) limit = right.value >>> 0;
   else if (right.id === b.BinaryId && right.op === b.AddInt32) {
     const base = infoOf(right.left), k = infoOf(right.right);
     const init = before ? infoOf(before) : null;

@@ -102,6 +102,11 @@ export interface BuildOptions {
   stacks?: StackMode;
   /** Bytes every stacklet gets beyond the frame that asked for it (default 64, 0..4096). */
   stackletAddition?: number;
+  /**
+   * Stacklets kept machine-wide for reuse once their function returns (default 1, 0..16;
+   * assembly/kernel/stack/pool.ts): 0 gives every one back to the heap at once, as Hopter does.
+   */
+  stackletPool?: number;
   /** The default SysTick rate (Config.tickHz before configure() runs); 1000 when absent. */
   tickHz?: number;
   /** Where sources are read from (default: Node's file system). */
@@ -136,6 +141,8 @@ export interface BuildOptions {
 
 export const DEFAULT_MAX_TASKS = 32;
 export const MAX_MAX_TASKS = 4096;
+export const DEFAULT_STACKLET_POOL = 1;
+export const MAX_STACKLET_POOL = 16;
 
 export type KernelLock = "soft" | "mask";
 export const KERNEL_LOCKS: readonly KernelLock[] = ["soft", "mask"];
@@ -194,6 +201,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (!Number.isInteger(addition) || addition < 0 || addition > 4096) {
     throw new BuildError(`hoprt build: the stacklet addition must be a whole number of bytes from 0 to 4096 (got ${addition})`);
   }
+  const pool = options.stackletPool ?? DEFAULT_STACKLET_POOL;
+  if (!Number.isInteger(pool) || pool < 0 || pool > MAX_STACKLET_POOL) {
+    throw new BuildError(`hoprt build: the stacklet pool must be a whole number of stacklets from 0 to ${MAX_STACKLET_POOL} (got ${pool})`);
+  }
   const maxTasks = options.maxTasks ?? DEFAULT_MAX_TASKS;
   if (!Number.isInteger(maxTasks) || maxTasks < 2 || maxTasks > MAX_MAX_TASKS) {
     throw new BuildError(`hoprt build: the task limit must be a whole number from 2 to ${MAX_MAX_TASKS} (got ${maxTasks})`);
@@ -251,6 +262,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...(kernelLock === "mask" ? ["--use", "HOPRT_KERNEL_LOCK_MASK=1"] : []),
     ...(stacks === "static" ? ["--use", "HOPRT_STATIC_STACKS=1"] : []),
     "--use", `HOPRT_STACKLET_ADDITION=${addition}`,
+    "--use", `HOPRT_STACKLET_POOL=${pool}`,
     "--noColors",
     // The transform validates the module it leaves (transform.ts); a second validation found nothing new.
     "--noValidate",

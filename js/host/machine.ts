@@ -52,6 +52,8 @@ export interface MemoryStats {
   stacklets: number; stackletBytes: number; stackletPeakBytes: number; stackletAllocations: number;
   /** Stack memory allocated on demand (stacklets, saved state that needed a block), now and at most. */
   stackDynamicBytes: number; stackDynamicPeakBytes: number;
+  /** Stacklets in the machine-wide pool (counted in `stacklets` and `stackletBytes` too), and their bytes. */
+  stackletsPooled: number; stackletPooledBytes: number;
 }
 
 type LineListener = (line: string, context: number) => void;
@@ -953,7 +955,7 @@ export class Machine {
     return {
       heapUsed: m(0), heapPeak: m(1), heapCapacity: m(2), sramBytes: m(3), collections: m(4), gcMaxPauseCycles: m(5),
       stacklets: m(6), stackletBytes: m(7), stackletPeakBytes: m(8), stackletAllocations: m(9),
-      stackDynamicBytes: m(10), stackDynamicPeakBytes: m(11),
+      stackDynamicBytes: m(10), stackDynamicPeakBytes: m(11), stackletsPooled: m(13), stackletPooledBytes: m(14),
     };
   }
 }

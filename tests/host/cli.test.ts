@@ -70,7 +70,7 @@ describe("hoprt build / run", () => {
     expect(run.stderr).toMatch(/id\s+name\s+prio\s+cpu%\s+switches\s+stack now\/peak\/size\s+save peak\s+stacklets\s+state/);
     // main returned after spawning: an ended task, still in the summary, with the peaks its delete event carried.
     expect(run.stderr).toMatch(/^\s*1\s+main\s+\S+\s+\d+\.\d+\s+\d+\s+\d+\/[1-9]\d*\/\d+\s+\d+\s+\d+\/\d+\s+exited$/m);
-    expect(run.stderr).toMatch(/^stacklets \d+ live \(\d+ bytes allocated, peak \d+\), \d+ allocated since boot$/m);
+    expect(run.stderr).toMatch(/^stacklets \d+ live \(\d+ bytes allocated, peak \d+\), \d+ of them pooled \(\d+ bytes\), \d+ allocated since boot$/m);
     expect(run.stderr).toMatch(/\bblinker-1\s+8\b/);
     expect(run.stderr).toMatch(/\bidle\s+15\b/);
   });
@@ -89,6 +89,12 @@ describe("hoprt build / run", () => {
     expect(broken.status).toBe(1);
     expect(broken.stderr).toMatch(/broken\.ts did not compile/);
     expect(broken.stderr).toMatch(/TS2322/);
+    const badPool = hoprt(["run", "my-app.wasm", "--stacklet-pool", "2"], dir);
+    expect(badPool.status).toBe(1);
+    expect(badPool.stderr).toMatch(/--stacklet-pool: build options, for an app's \.ts/);
+    const poolTooBig = hoprt(["build", "broken.ts", "--stacklet-pool", "17"], dir);
+    expect(poolTooBig.status).toBe(1);
+    expect(poolTooBig.stderr).toMatch(/--stacklet-pool: 17 is out of range \(0\.\.16\)/);
     const unknown = hoprt(["frobnicate"], dir);
     expect(unknown.status).toBe(1);
   });

@@ -157,7 +157,7 @@ describe("segmented stacks", () => {
     expect(bigFrame).toBeGreaterThan(384 + 64);
     expect(allocations).toBeGreaterThan(0);
     expect(allocations).toBeLessThan(10050 / 10);
-    // One long loop inside a single call: the hot stacklet keeps the child its loop needs.
+    // One long loop inside a single call: each call takes back the stacklet the last one returned (the pool).
     const long = scenarios.console.lines.find((l) => l.startsWith("long loop"))!;
     expect(Number(long.split(" ")[5])).toBeLessThanOrEqual(12);
     const stacklets = ofKind(scenarios.trace.events(), "stacklet_alloc");
@@ -166,10 +166,12 @@ describe("segmented stacks", () => {
 
   it("a deep phase that comes back needs one extension: the stacklet below learned what its calls held", () => {
     const extensions = (pass: number) => Number(scenarios.console.lines.find((l) => l.startsWith(`again pass ${pass} `))!.split(" ")[4]);
-    // 60 frames: the first pass goes a few frames and 64 bytes (the addition) a stacklet.
-    expect(extensions(1)).toBeGreaterThanOrEqual(60 * recurseFrame / (3 * recurseFrame + 64) - 2);
+    // 60 frames: the first pass goes a few frames and 64 bytes (the addition) a stacklet (the
+    // first few levels may run in the one stacklet the pool held, which main returned).
+    expect(extensions(1)).toBeGreaterThanOrEqual(60 * recurseFrame / (3 * recurseFrame + 64) - 4);
     expect(extensions(2)).toBe(1);
-    expect(extensions(3)).toBe(1);
+    // The third takes back the one stacklet the second returned (the pool): no allocation.
+    expect(extensions(3)).toBe(0);
   });
 });
 

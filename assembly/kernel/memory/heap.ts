@@ -20,7 +20,8 @@ export function heapCapacity(): usize {
   return SRAM_END - ((__heap_base + 15) & ~15);
 }
 
-export function blockBytes(payload: usize): usize {
+// @ts-ignore: decorator
+@inline export function blockBytes(payload: usize): usize {
   return (load<usize>(payload - BLOCK_OVERHEAD) & SIZE_MASK) + BLOCK_OVERHEAD;
 }
 

@@ -39,6 +39,7 @@ import {
 import { lock, unlock } from "../lock";
 import * as core from "../../mcu/core";
 import { Context, HANDLER_ID_BASE } from "../stack/context";
+import { releasePooled } from "../stack/stacklet";
 
 export { collections, liveBytes, maxPauseCycles } from "./collector";
 import { visitReference, linkReference, pinObject, unpinObject } from "./collector";
@@ -121,6 +122,8 @@ export function __collect(): void {
   finishCycle();
   startCycle();
   finishCycle();
+  // Stacklets pooled for reuse are memory too (kernel/stack/pool.ts): back to the heap, one a step.
+  while (releasePooled()) {}
 }
 
 /** Out of memory after a collection: a panic of the context that asked (reason "out of memory"). */

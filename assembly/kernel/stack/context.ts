@@ -51,11 +51,6 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   /** Stack mode (STACK_*). */
   stackMode: u8;
   /**
-   * A breathing task's: a stacklet is always freed when its function returns, never kept
-   * for reuse (stacklet.ts), so a waiting breathing task holds what its wait needs, no more.
-   */
-  keepsNoChild: bool;
-  /**
    * Cleanup handlers running now in this context (kernel/unwind.ts counts
    * them): while non-zero a task's stack limit is waived (DESIGN §5), and
    * a violation is recorded in `deferredOverflow` instead of panicking.
@@ -107,12 +102,11 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   /** The first region, [firstBase, firstTop) (a segmented task's stack registers when no stacklet is current; empty without an initial stack). */
   firstBase: usize;
   firstTop: usize;
-  /** The first region's extension count and kept child (a stacklet's own are in its metadata). */
+  /** The first region's extension count (a stacklet's own is in its metadata). */
   firstExtensions: u32;
-  firstCached: usize;
   /** The most stack bytes its stacklets have held at once (stacklet.ts M_CHILD_PEAK, for the first region). */
   firstChildPeak: u32;
-  /** Stacklets this context holds now (kept ones included) and at most. */
+  /** Stacklets this context holds now (its block in hand included) and at most. */
   stackletsHeld: u32;
   stackletsPeak: u32;
   /** Bytes its saved state occupies while it is suspended (0 while it runs). */

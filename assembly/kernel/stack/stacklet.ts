@@ -11,17 +11,18 @@
  * The metadata keeps what the context's stack registers were in the
  * stacklet below (restored when the function that moved up returns), the
  * call-chain signature it was allocated under, how often it has been
- * extended, the most its extensions have held, and one child stacklet kept
- * for reuse once it is hot.
+ * extended and the most its extensions have held.
  *
  * How a call reaches here: every instrumented function's prologue does
  * `sp -= F; if (sp < stackGuard) seg = stackGuardHit(F, site)`; for a task
  * with a segmented stack the core (mcu/core.ts) runs the steps of an
- * extension below (reuseKept, or planStacklet, takeStacklet, zeroStep,
- * linkStacklet) on the main stack, as an SVC handler would run, with a check
+ * extension below (extendFromPool, the fast path; or planStacklet,
+ * takePooled or takeStacklet, zeroStep, linkStacklet) on the main stack, as
+ * an SVC handler would run, with a check
  * point between steps; the function's epilogue does
- * `sp += F; if (seg) stackReturn(seg)`, which runs `lessStack` and then
- * `freeStep` a block at a time the same way. This file is atomic code
+ * `sp += F; if (seg) stackReturn(seg)`, which runs `lessStack` (the stacklet
+ * goes to the machine-wide pool, pool.ts) and then `freeStep` a block at a
+ * time the same way. This file is atomic code
  * (js/compiler/rule.ts): charged, never suspended inside a step, so the heap
  * is never entered twice.
  *
@@ -30,17 +31,16 @@
  * extension; on return, the stacklet below's again) and a 4-entry cache of (signature, count)
  * in its control block.
  * Every extension counts against the signature the extended stacklet was
- * allocated under; each HOT_EXTENSIONS of them make the next stacklets
+ * allocated under (on the fast path, HOT_EXTENSIONS at once when that
+ * stacklet becomes hot); each HOT_EXTENSIONS of them make the next stacklets
  * allocated under it one size larger (x2, x3, ...), so the loop that kept
  * crossing a boundary runs inside one stacklet. Hopter counts per stacklet
  * instance; counting per signature also learns a recursion's levels, whose
- * stacklets are allocated anew on every pass. And beyond Hopter: a stacklet
- * extended HOT_EXTENSIONS times keeps the child its loop keeps needing
- * instead of freeing it, so one long loop inside a single call (which
- * enlarging cannot help: the stacklet already exists) stops allocating.
- * A breathing task keeps none (DESIGN §5: init and work run on stacklets
- * freed when they return). And a stacklet learns what the calls it extended
- * held at most (M_CHILD_PEAK: each stacklet freed on return reports its
+ * stacklets are allocated anew on every pass. And beyond Hopter: a returned
+ * stacklet goes to the pool (pool.ts), so one long loop inside a single call
+ * (which enlarging cannot help: the stacklet already exists) takes back the
+ * block it has just returned instead of allocating. And a stacklet learns what the calls it extended
+ * held at most (M_CHILD_PEAK: each stacklet returned reports its
  * deepest use, its own children's included), so the next extension from it
  * is one stacklet that holds the whole deep phase: a recursion that comes
  * back needs one extension, not one per stacklet's worth of frames.
@@ -48,16 +48,18 @@
  * Only segmented tasks get here, so a first region's bound is its base.
  *
  * Invariants: a context's stacklets form a chain through M_PREV from
- * `ctx.stacklet` down to 0 (the task's first region), `chainDepth` long; a
- * cached child belongs to exactly one stacklet (or to the context, for the
- * first region) and is freed with it; between steps a context may hold one
- * block in hand (taken, not yet linked) and a free list of returned ones
- * (linked through M_PREV), both released if it dies; `live` counts every
- * block this file holds.
+ * `ctx.stacklet` down to 0 (the task's first region), `chainDepth` long,
+ * and `ctx.stackletsHeld` counts them with its block in hand; between steps
+ * a context may hold one block in hand (taken, not yet linked) and a free
+ * list of blocks to give back to the heap (linked through M_EXTENSIONS),
+ * both released if it dies; `live` counts every block this file holds, the
+ * pooled ones included.
  */
 import { Context } from "./context";
+import * as pool from "./pool";
 import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
 import * as trace from "../../probe/trace";
+import * as clock from "../../mcu/clock";
 
 // Metadata offsets. The stacklet below's base and bound need no word: a stacklet's are
 // its own block + META_BYTES, the first region's are kept in the context (firstBase).
@@ -67,9 +69,8 @@ const M_PREV_WATERMARK: usize = 8;
 const M_CALLER_SP: usize = 12;     // the stack pointer in the stacklet below when the function moved up
 const M_EXTENSIONS: usize = 16;    // extensions made while this stacklet was the current one
 const M_SIGNATURE: usize = 20;     // the chain signature this stacklet was allocated under
-const M_CACHED: usize = 24;        // a child stacklet kept for reuse, or 0
-const M_CHILD_PEAK: usize = 28;  // the most stack bytes the stacklets above it have held at once
-export const META_BYTES: usize = 32;
+const M_CHILD_PEAK: usize = 24;    // the most stack bytes the stacklets above it have held at once
+export const META_BYTES: usize = 28;
 
 // The hot-split cache: HOT_ENTRIES (signature, extensions counted under it) pairs in the context.
 const HOT_ENTRIES: u32 = 4;
@@ -91,7 +92,7 @@ export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDIT
 export const HOT_EXTENSIONS: u32 = 10;
 const MAX_FACTOR: u32 = 16;
 
-/** Stacklet blocks held now (cached ones included), machine-wide, and their bytes. */
+/** Stacklet blocks held now (pooled ones included), machine-wide, and their bytes. */
 export let live: u32 = 0;
 export let liveBytes: usize = 0;
 export let peakBytes: usize = 0;
@@ -111,7 +112,7 @@ export function countDynamic(block: usize, allocated: bool): void {
   } else dynamicBytes -= bytes;
 }
 
-/** Stacklet allocations since boot (a reused cached stacklet is not one). */
+/** Stacklet allocations from the heap since boot (a stacklet taken from the pool is not one). */
 export let allocations: u32 = 0;
 /** Why the last extension step refused (the core reports it). */
 export const REFUSED_NONE: u32 = 0;
@@ -125,16 +126,11 @@ export let refusal: u32 = REFUSED_NONE;
 // @ts-ignore: decorator
 @inline function siteHash(site: u32): u32 { return (site + 1) * 0x9E3779B1; }
 
-/** Where the extension count and cached child of the current stacklet live (the first region's: in the context). */
+/** Where the extension count of the current stacklet lives (the first region's: in the context). */
 // @ts-ignore: decorator
 @inline function extensionsAt(ctx: Context, stacklet: usize): usize {
   return stacklet != 0 ? stacklet + M_EXTENSIONS : changetype<usize>(ctx) + offsetof<Context>("firstExtensions");
 }
-// @ts-ignore: decorator
-@inline function cachedAt(ctx: Context, stacklet: usize): usize {
-  return stacklet != 0 ? stacklet + M_CACHED : changetype<usize>(ctx) + offsetof<Context>("firstCached");
-}
-
 // @ts-ignore: decorator
 @inline function childPeakAt(ctx: Context, stacklet: usize): usize {
   return stacklet != 0 ? stacklet + M_CHILD_PEAK : changetype<usize>(ctx) + offsetof<Context>("firstChildPeak");
@@ -153,14 +149,14 @@ function hotFactor(ctx: Context, signature: u32): u32 {
   return 1;
 }
 
-/** One more extension under a stacklet allocated under `signature`. */
-function countExtension(ctx: Context, signature: u32): void {
+/** `extensions` more extensions under a stacklet allocated under `signature`. */
+function countExtension(ctx: Context, signature: u32, extensions: u32): void {
   const cache = hotEntries(ctx);
   for (let i: u32 = 0; i < HOT_ENTRIES; i++) {
     const entry = cache + (<usize>i << 3);
     const count = load<u32>(entry, 4);
     if (count != 0 && load<u32>(entry) == signature) {
-      if (count < MAX_FACTOR * HOT_EXTENSIONS) store<u32>(entry, count + 1, 4);
+      if (count < MAX_FACTOR * HOT_EXTENSIONS) store<u32>(entry, count + extensions, 4);
       return;
     }
   }
@@ -171,14 +167,13 @@ function countExtension(ctx: Context, signature: u32): void {
     if (load<u32>(entry, 4) < load<u32>(victim, 4)) victim = entry;
   }
   store<u32>(victim, signature);
-  store<u32>(victim, 1, 4);
+  store<u32>(victim, extensions, 4);
 }
 
-function release(ctx: Context, block: usize): void {
-  const bytes = blockBytes(block);
+/** Give `block` back to the heap. */
+function release(block: usize): void {
   live--;
-  liveBytes -= bytes;
-  ctx.stackletsHeld--;
+  liveBytes -= blockBytes(block);
   countDynamic(block, false);
   heapFree(block);
 }
@@ -190,46 +185,10 @@ function release(ctx: Context, block: usize): void {
  * steps saves the context at its caller's stack pointer.
  *
  *  1. planStacklet: the stack limit, the chain signature, the size wanted.
- *  2. takeStacklet: a hot stacklet's kept child, or one TLSF allocation.
+ *  2. takePooled: a pooled block big enough; or takeStacklet: one TLSF allocation.
  *  3. zeroStep, until it returns false: ZERO_CHUNK bytes a step.
  *  4. linkStacklet: the context's registers describe the new stacklet.
  */
-
-/**
- * The fast path, one short step: the current stacklet is hot and keeps a child as big as
- * step 1 would ask for; it becomes the current stacklet again (nothing more to count,
- * allocate or zero: it held this context's own frames). 0 when there is none (go on with step
- * 1), or when the stack limit refuses the frame (`refusal` says so; unless `waived`).
- */
-export function reuseKept(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
-  refusal = REFUSED_NONE;
-  const need = frameBytes + shadowBytes;
-  const callerSp = sp + frameBytes;
-  const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
-  if (!waived && ctx.frameLimit != 0 && framesBelow + need > ctx.frameLimit) {
-    refusal = REFUSED_LIMIT;
-    return 0;
-  }
-  const cachedCell = cachedAt(ctx, ctx.stacklet);
-  const kept = load<usize>(cachedCell);
-  if (kept == 0) return 0;
-  const signature = rotr1(ctx.signature) ^ siteHash(site);
-  // Too small for this frame, or, when it overflowed the last time it ran, too small now that
-  // its signature is hotter (its own extensions made it so): step 1 replaces it. One that held
-  // everything the last time keeps its size (no lookup on the hot path).
-  const factor = load<u32>(kept + M_EXTENSIONS) != 0 ? hotFactor(ctx, signature) : 1;
-  const top = topOf(kept);
-  if (top - (kept + META_BYTES) < (<usize>need + STACKLET_ADDITION) * factor) return 0;
-  store<usize>(cachedCell, 0);
-  // Its M_PREV and M_PREV_TOP still describe the stacklet below: a kept child only ever
-  // returns to the stacklet that keeps it, whose top never moves.
-  store<usize>(kept + M_PREV_WATERMARK, ctx.watermark);
-  store<usize>(kept + M_CALLER_SP, callerSp);
-  store<u32>(kept + M_EXTENSIONS, 0);
-  store<u32>(kept + M_SIGNATURE, signature);
-  enterStacklet(ctx, kept, top, framesBelow, need, signature);
-  return kept;
-}
 
 /** A stacklet's stack top: its block's end, less TLSF's next header, 16-byte aligned. */
 // @ts-ignore: decorator
@@ -252,11 +211,61 @@ export function reuseKept(ctx: Context, sp: usize, frameBytes: u32, shadowBytes:
 }
 
 /**
+ * The fast path, one short step: a deep phase this stacklet has extended to before (it has
+ * learned what that needs) takes the newest pooled block if it holds that, and is linked at
+ * once: no signature lookup (the learned size holds the whole deep phase), no allocation, no
+ * zeroing. 0 when it does not apply (go on with step 1), or when the stack limit refuses the
+ * frame (`refusal` says so; unless `waived`).
+ */
+export function extendFromPool(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
+  refusal = REFUSED_NONE;
+  const need = frameBytes + shadowBytes;
+  const callerSp = sp + frameBytes;
+  const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
+  if (ctx.frameLimit != 0 && !waived && framesBelow + need > ctx.frameLimit) {
+    refusal = REFUSED_LIMIT;
+    return 0;
+  }
+  const below = ctx.stacklet;
+  // Learned only from a stacklet that was returned: never a task's first stacklet (its
+  // function returns as the task ends), so Hopter's addition is the one to add.
+  const learned = load<u32>(childPeakAt(ctx, below));
+  if (learned == 0) return 0;
+  const block = pool.takeFitting(META_BYTES + <usize>((learned > need ? learned : need) + STACKLET_ADDITION) + 4, <usize>-1);
+  if (block == 0) return 0;
+  // The extension counts under the stacklet below; its signature (a lookup) counts them once,
+  // as the stacklet becomes hot: its next instance is allocated larger, so the loop that keeps
+  // crossing runs inside it. (Step 1 counts every extension it plans under the signature.)
+  const counter = extensionsAt(ctx, below);
+  const count = load<u32>(counter) + 1;
+  store<u32>(counter, count);
+  if (count == HOT_EXTENSIONS && below != 0) countExtension(ctx, load<u32>(below + M_SIGNATURE), HOT_EXTENSIONS);
+  const signature = rotr1(ctx.signature) ^ siteHash(site);
+  store<usize>(block + M_PREV, below);
+  store<usize>(block + M_PREV_TOP, ctx.stackTop);
+  store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
+  store<usize>(block + M_CALLER_SP, callerSp);
+  store<u32>(block + M_EXTENSIONS, 0);
+  store<u32>(block + M_SIGNATURE, signature);
+  store<u32>(block + M_CHILD_PEAK, 0);
+  const held = ++ctx.stackletsHeld;
+  if (held > ctx.stackletsPeak) ctx.stackletsPeak = held;
+  trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>blockBytes(block), held);
+  enterStacklet(ctx, block, topOf(block), framesBelow, need, signature);
+  return block;
+}
+
+/**
  * What the last planStacklet would settle for when the size it wants (learned from deeper
  * calls, enlarged when hot, a first stacklet's room for a wait) does not fit in the heap
  * (mcu/core.ts asks for it in a step of its own).
  */
 export let leastWant: usize = 0;
+/**
+ * The largest pooled block the last planStacklet takes: a task's first stacklet is held for
+ * the task's life, so it takes none much larger than it asks for (another task's deep phase).
+ */
+let pooledMost: usize = 0;
 
 /**
  * Step 1 for a frame `frameBytes` (already taken: `sp` is below the current stacklet's bound)
@@ -264,16 +273,22 @@ export let leastWant: usize = 0;
  * the stack limit refuses it (unless `waived`: a cleanup handler runs).
  */
 export function planStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
+  refusal = REFUSED_NONE;
   const below = ctx.stacklet;
   const need = frameBytes + shadowBytes;
+  if (!waived && ctx.frameLimit != 0 && ctx.chainFrames + <u32>(ctx.stackTop - (sp + frameBytes)) + need > ctx.frameLimit) {
+    refusal = REFUSED_LIMIT;
+    return 0;
+  }
   const factor = hotFactor(ctx, rotr1(ctx.signature) ^ siteHash(site));
-  const addition = below == 0 && ctx.firstBase == ctx.firstTop ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
-  // The stacklet below counts this extension (a hot one keeps its child), and so does the
+  const first = below == 0 && ctx.firstBase == ctx.firstTop;
+  const addition = first ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
+  // The stacklet below counts this extension, and so does the
   // signature it was allocated under, across every instance of it (a recursion allocates
   // each level's stacklet anew): every HOT_EXTENSIONS make its next stacklets larger.
   const counter = extensionsAt(ctx, below);
   store<u32>(counter, load<u32>(counter) + 1);
-  if (below != 0) countExtension(ctx, load<u32>(below + M_SIGNATURE));
+  if (below != 0) countExtension(ctx, load<u32>(below + M_SIGNATURE), 1);
   // What the calls from the stacklet below held at most the last times they ran (a recursion's
   // every level): the stacklet holds it all, so a deep phase that comes back needs one
   // extension, not one a stacklet's worth of frames.
@@ -282,26 +297,29 @@ export function planStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
   // What it settles for in a heap too full for that: the frame and Hopter's addition, no more.
   leastWant = (META_BYTES + need + STACKLET_ADDITION + 15) & ~15;
   const wanted = <usize>learned + addition > room ? <usize>learned + addition : room;
-  return (META_BYTES + wanted + 15) & ~15;
+  const want = (META_BYTES + wanted + 15) & ~15;
+  pooledMost = first ? want + (want >> 1) : <usize>-1;
+  return want;
 }
 
 /**
- * Step 2: a block of at least `want` bytes in the context's hand: the current stacklet's kept
- * child if it is big enough (a kept child too small goes to the context's free list), else a
- * new heap block, to be zeroed. False when the heap has no room (`refusal` says so).
+ * Step 2, from the pool: the smallest pooled block of at least `want` bytes (no zeroing: it
+ * held frames) in the context's hand; false when none is big enough.
+ */
+export function takePooled(ctx: Context, want: usize): bool {
+  const block = pool.takeFitting(want + 4, pooledMost);
+  if (block == 0) return false;
+  ctx.inHandZeroedTo = ctx.inHandEnd = 0;
+  hand(ctx, block);
+  return true;
+}
+
+/**
+ * Step 2, from the heap (a step of its own: TLSF's longest path is the longest stretch there
+ * is): a new block of at least `want` bytes in the context's hand, to be zeroed. False when
+ * the heap has no room (`refusal` says so).
  */
 export function takeStacklet(ctx: Context, want: usize): bool {
-  const cachedCell = cachedAt(ctx, ctx.stacklet);
-  const kept = load<usize>(cachedCell);
-  if (kept != 0) {
-    store<usize>(cachedCell, 0);
-    if (blockBytes(kept) >= want + 4) {
-      ctx.stackletInHand = kept;
-      ctx.inHandZeroedTo = ctx.inHandEnd = 0;
-      return true;
-    }
-    queueFree(ctx, kept, false);
-  }
   const block = heapAlloc(want);
   if (block == 0) {
     refusal = REFUSED_MEMORY;
@@ -313,15 +331,19 @@ export function takeStacklet(ctx: Context, want: usize): bool {
   if (liveBytes > peakBytes) peakBytes = liveBytes;
   countDynamic(block, true);
   allocations++;
-  ctx.stackletsHeld++;
-  if (ctx.stackletsHeld > ctx.stackletsPeak) ctx.stackletsPeak = ctx.stackletsHeld;
-  store<usize>(block + M_CACHED, 0);
-  store<u32>(block + M_CHILD_PEAK, 0);
-  ctx.stackletInHand = block;
   ctx.inHandZeroedTo = block + META_BYTES;
   ctx.inHandEnd = block + bytes - 4;
-  trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, ctx.stackletsHeld);
+  hand(ctx, block);
   return true;
+}
+
+/** `block` is the context's block in hand, one more of its stacklets. */
+function hand(ctx: Context, block: usize): void {
+  store<u32>(block + M_CHILD_PEAK, 0);
+  ctx.stackletInHand = block;
+  const held = ++ctx.stackletsHeld;
+  if (held > ctx.stackletsPeak) ctx.stackletsPeak = held;
+  trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>blockBytes(block), held);
 }
 
 /** Bytes step 3 zeroes at a time (a multiple of 32). */
@@ -330,8 +352,8 @@ export const ZERO_CHUNK: usize = 256;
 /**
  * Step 3: zero the next ZERO_CHUNK bytes of the block in hand; whether more remain. The
  * collector scans frames conservatively and a frame's memory is not written by the code that
- * owns it: whatever the block held before would keep garbage alive. (A kept child held this
- * context's own frames and is not zeroed again.)
+ * owns it: whatever the block held before would keep garbage alive. (A pooled block held
+ * frames, and is not zeroed again: pool.ts.)
  */
 export function zeroStep(ctx: Context): bool {
   const from = ctx.inHandZeroedTo;
@@ -379,77 +401,79 @@ export function linkStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
 /**
  * The epilogue's slow path: the function that moved up to `block` returns.
  * Restores the context's registers to the stacklet below and returns the
- * stack pointer to continue with; keeps the stacklet as the stacklet below's
- * cached child when that one is hot, else puts it on the context's free list
- * (mcu/core.ts gives it back to the heap by freeStep, a block a step).
+ * stack pointer to continue with; the stacklet goes to the pool, and the
+ * pooled block it displaces (if the pool was full) onto the context's free
+ * list (mcu/core.ts gives it back to the heap by freeStep, a block a step).
  */
 export function lessStack(ctx: Context, block: usize): usize {
   const below = load<usize>(block + M_PREV);
   const callerSp = load<usize>(block + M_CALLER_SP);
   const top = load<usize>(block + M_PREV_TOP);
   const low = ctx.watermark;
+  const blockTop = ctx.stackTop;
   ctx.stacklet = below;
   const depth = --ctx.chainDepth;
   if (depth < ctx.chainLowDepth) ctx.chainLowDepth = depth;
   ctx.stackTop = top;
   ctx.watermark = load<usize>(block + M_PREV_WATERMARK);
   ctx.chainFrames -= <u32>(top - callerSp);
-  // The stacklet below's registers, signature, extension count and kept-child cell (the first region's are in the context).
-  let base: usize, counter: usize, cachedCell: usize, peakCell: usize;
+  // The stacklet below's registers, signature and learned child peak (the first region's are in the context).
+  let base: usize, peakCell: usize;
   if (below != 0) {
     base = below + META_BYTES;
     ctx.signature = load<u32>(below + M_SIGNATURE);
-    counter = below + M_EXTENSIONS;
-    cachedCell = below + M_CACHED;
     peakCell = below + M_CHILD_PEAK;
   } else {
     base = ctx.firstBase;
     ctx.signature = 0;
-    counter = changetype<usize>(ctx) + offsetof<Context>("firstExtensions");
-    cachedCell = changetype<usize>(ctx) + offsetof<Context>("firstCached");
     peakCell = changetype<usize>(ctx) + offsetof<Context>("firstChildPeak");
   }
   ctx.stackBase = base;
   ctx.stackLimit = base;
-  if (!ctx.keepsNoChild && load<u32>(counter) >= HOT_EXTENSIONS && load<usize>(cachedCell) == 0) {
-    store<usize>(cachedCell, block); // its own cached child stays with it
-  } else {
-    // What it held at its deepest, with the stacklets above it then, is learned by the one below
-    // (a kept child needs no lesson until it overflows, and then its own children teach it). A
-    // shallower call takes an eighth of the way down: a deep phase that varies a little keeps its
-    // size, and one rare deep call does not make every later extension from here as big.
-    const held = <u32>(topOf(block) - low) + load<u32>(block + M_CHILD_PEAK);
-    const learned = load<u32>(peakCell);
-    store<u32>(peakCell, held >= learned ? held : learned - ((learned - held) >> 3));
-    queueFree(ctx, block, false);
+  // What it held at its deepest, with the stacklets above it then, is learned by the one below.
+  // A shallower call takes an eighth of the way down: a deep phase that varies a little keeps
+  // its size, and one rare deep call does not make every later extension from here as big.
+  const deepest = <u32>(blockTop - low) + load<u32>(block + M_CHILD_PEAK);
+  const learned = load<u32>(peakCell);
+  store<u32>(peakCell, deepest >= learned ? deepest : learned - ((learned - deepest) >> 3));
+  const held = --ctx.stackletsHeld;
+  trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), held);
+  if (pool.POOL_SLOTS == 0) queueFree(ctx, block, FREE_HELD_BY_NONE);
+  else {
+    const evicted = pool.put(block, clock.now());
+    if (evicted != 0) queueFree(ctx, evicted, FREE_HELD_BY_NONE);
   }
   return callerSp;
 }
 
-/**
- * Put a stacklet no longer in use on the context's free list, linked through its M_EXTENSIONS
- * word (its count is not needed any more); the low bit set: the stacklets below it (a dead
- * context's whole chain, through M_PREV) go with it. The child it keeps always does.
- */
-function queueFree(ctx: Context, block: usize, withChainBelow: bool): void {
-  store<usize>(block + M_EXTENSIONS, ctx.stackletsToFree | <usize>withChainBelow);
+// How a block on a context's free list goes: with the stacklets below it (a dead context's
+// whole chain, through M_PREV); held by no context any more (a pooled block, or one already
+// counted out of the context's stacklets). Blocks are 16-byte aligned: the link's low bits.
+const FREE_HELD: usize = 0;
+const FREE_WITH_CHAIN_BELOW: usize = 1;
+const FREE_HELD_BY_NONE: usize = 2;
+
+/** Put a block on the context's free list, linked through its M_EXTENSIONS word (its count is not needed any more). */
+function queueFree(ctx: Context, block: usize, how: usize): void {
+  store<usize>(block + M_EXTENSIONS, ctx.stackletsToFree | how);
   ctx.stackletsToFree = block;
 }
 
-/** Give one stacklet of the context's free list back to the heap; whether more remain. */
+/** Give one block of the context's free list back to the heap; whether more remain. */
 export function freeStep(ctx: Context): bool {
   const block = ctx.stackletsToFree;
   if (block == 0) return false;
   const link = load<usize>(block + M_EXTENSIONS);
-  ctx.stackletsToFree = link & ~1;
-  if ((link & 1) != 0) {
+  ctx.stackletsToFree = link & ~15;
+  if ((link & FREE_WITH_CHAIN_BELOW) != 0) {
     const below = load<usize>(block + M_PREV);
-    if (below != 0) queueFree(ctx, below, true);
+    if (below != 0) queueFree(ctx, below, FREE_WITH_CHAIN_BELOW);
   }
-  const cached = load<usize>(block + M_CACHED);
-  if (cached != 0) queueFree(ctx, cached, false);
-  trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), ctx.stackletsHeld - 1);
-  release(ctx, block);
+  if ((link & FREE_HELD_BY_NONE) == 0) {
+    const held = --ctx.stackletsHeld;
+    trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), held);
+  }
+  release(block);
   return ctx.stackletsToFree != 0;
 }
 
@@ -460,7 +484,7 @@ export function freeStep(ctx: Context): bool {
  */
 export function releaseAll(ctx: Context): void {
   if (ctx.stacklet != 0) {
-    queueFree(ctx, ctx.stacklet, true);
+    queueFree(ctx, ctx.stacklet, FREE_WITH_CHAIN_BELOW);
     ctx.stackTop = ctx.firstTop;
     ctx.stackBase = ctx.firstBase;
     ctx.stackLimit = ctx.firstBase;
@@ -470,18 +494,34 @@ export function releaseAll(ctx: Context): void {
   ctx.chainLowDepth = 0;
   ctx.chainFrames = 0;
   ctx.signature = 0;
-  if (ctx.firstCached != 0) {
-    queueFree(ctx, ctx.firstCached, false);
-    ctx.firstCached = 0;
-  }
   ctx.firstExtensions = 0;
   ctx.firstChildPeak = 0;
   if (ctx.stackletInHand != 0) {
-    queueFree(ctx, ctx.stackletInHand, false);
+    queueFree(ctx, ctx.stackletInHand, FREE_HELD);
     ctx.stackletInHand = 0;
   }
   const cache = hotEntries(ctx);
   for (let i: u32 = 0; i < HOT_ENTRIES; i++) store<u64>(cache + (<usize>i << 3), 0);
+}
+
+/**
+ * Give the oldest pooled stacklet back to the heap (one step); whether the pool holds more.
+ * Memory runs short (the collector's whole collection, a refused extension) or the pool's
+ * oldest block has gone unused a while (the idle task: trimPool).
+ */
+export function releasePooled(): bool {
+  const block = pool.takeOldest();
+  if (block != 0) release(block);
+  return pool.pooled != 0;
+}
+
+/** Cycles a pooled stacklet may go unused before the idle task gives it back to the heap. */
+// @ts-ignore: defined by the firmware build with --use HOPRT_STACKLET_POOL_AGE_MS=...
+const POOL_AGE_MS: u32 = isDefined(HOPRT_STACKLET_POOL_AGE_MS) ? <u32>HOPRT_STACKLET_POOL_AGE_MS : 20;
+
+/** Whether a pooled stacklet went unused POOL_AGE_MS (the idle task gives it back: releasePooled). */
+export function poolExpired(): bool {
+  return pool.oldestBefore(clock.now() - <i64>clock.sysclkHz / 1000 * POOL_AGE_MS);
 }
 
 /** Give every stacklet on a context's free list back to the heap, a block a step (a check point between steps). */
