@@ -288,6 +288,9 @@ export function hoprt_fault(): u32 {
   return core.STOP_NONE;
 }
 
+/** Write only trace records of the kinds whose bit is set (lo: kinds 0-31, hi: 32-63); every kind until called. */
+export function hoprt_trace_select(lo: u32, hi: u32): void { trace.select((<u64>hi << 32) | <u64>lo); }
+
 export function hoprt_trace_base(): usize { return TRACE_RING; }
 export function hoprt_console_base(): usize { return CONSOLE_RING; }
 export function hoprt_sram_bytes(): usize { return SRAM_END; }

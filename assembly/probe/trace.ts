@@ -72,6 +72,22 @@ export const EV_GPIO_LOCK: u16 = 57;      // a = port (0 = A), b = the locked pi
 // @ts-ignore: decorator
 @inline function header(offset: usize): usize { return TRACE_RING + offset; }
 
+/**
+ * The kinds the host reads (bit k: kind k), chosen by the host
+ * (hoprt_trace_select): a record of another kind is not written. A host that
+ * keeps no trace (a CLI run without a trace export) reads only a few kinds
+ * (panics, task ends, refused calls), so the six records of every context
+ * switch and the ring's draining and run stops they cause are work nobody
+ * reads. Every kind until the host says otherwise. Not part of the model:
+ * tracing costs no cycles either way, and the records of a selected kind are
+ * the same whatever else is selected. Kept as the kinds *not* written, so
+ * that its initial value (every kind written) needs no start code, which
+ * would run after the host's first choice.
+ */
+let unselected: u64 = 0;
+
+export function select(kinds: u64): void { unselected = ~kinds; }
+
 export function reset(): void {
   store<u32>(header(0), 0);
   store<u32>(header(4), 0);
@@ -106,6 +122,7 @@ export function emitAt(cycle: i64, kind: u16, context: u32, a: u32 = 0, b: u32 =
 
 // @ts-ignore: decorator
 @inline function record(cycle: i64, kind: u16, context: u32, a: u32, b: u32, c: u32): void {
+  if ((unselected & (<u64>1 << <u64>kind)) != 0) return;
   const written = load<u32>(header(0));
   if (written - load<u32>(header(4)) >= TRACE_CAPACITY) {
     store<u32>(header(12), load<u32>(header(12)) + 1); // the oldest unread record is lost

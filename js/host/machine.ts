@@ -128,6 +128,8 @@ interface Exports {
   hoprt_trace_base(): number;
   hoprt_console_base(): number;
   hoprt_probe_ack(trace: number, console: number): void;
+  /** Optional (a firmware without it writes every kind): the trace kinds to write, bit k = kind k. */
+  hoprt_trace_select?(lo: number, hi: number): void;
   hoprt_max_tasks(): number;
   hoprt_task_info(id: number, field: number): bigint;
   hoprt_memory_info(field: number): bigint;
@@ -245,6 +247,7 @@ export class Trace {
   on(event: "event", listener: EventListener): this {
     if (event !== "event") throw new Error(`trace.on: unknown event "${event}" (only "event")`);
     this.listeners.push(listener);
+    this.machine.selectTrace();
     return this;
   }
   /** The kept events (the latest `traceWindow` of them). */
@@ -425,6 +428,8 @@ export class Machine {
   private readonly partialLines = new Map<number, { pieces: string[]; chars: number; split: number; total: number }>();
 
   private readonly collectTrace: boolean;
+  /** The trace kinds the firmware was last told to write (hoprt_trace_select), as "lo,hi". */
+  private traceSelected: string | undefined;
   private readonly maxLine: number;
   private readonly peripheralHost = new PeripheralHost(this);
 
@@ -483,6 +488,8 @@ export class Machine {
     if (abi !== SUPPORTED_ABI) {
       throw new Error(`Machine.load: firmware ABI version ${abi}, this host supports ${SUPPORTED_ABI}`);
     }
+    this.traceSelected = undefined;
+    this.selectTrace();
     this.refreshView();
     this.traceRing = undefined;
     this.consoleRing = undefined;
@@ -534,10 +541,10 @@ export class Machine {
   }
 
   /** A pin of the board by name ("PA0", "PD12"): drive it, read it, watch it. */
-  gpio(name: string): GpioPin { this.check(); return this.peripheralHost.gpio(name); }
+  gpio(name: string): GpioPin { this.check(); const pin = this.peripheralHost.gpio(name); this.selectTrace(); return pin; }
 
   /** USART 1, 2 or 6: type bytes into it, read what it sends. */
-  uart(n: number): Uart { this.check(); return this.peripheralHost.uart(n); }
+  uart(n: number): Uart { this.check(); const uart = this.peripheralHost.uart(n); this.selectTrace(); return uart; }
 
   /** Back to the state right after loading: fresh memory, not booted yet (it boots at its next use). */
   reset(): void {
@@ -648,6 +655,33 @@ export class Machine {
       } else stuck = 0;
     }
     return { reason, cycles: this.cycles, faults };
+  }
+
+  /**
+   * Tell the firmware which trace kinds to write: every kind while the trace is
+   * collected or listened to, else only those the host itself reads (HOST_KINDS:
+   * panics, task ends, refused calls, and pin and UART events while they are
+   * watched). A switch writes six records that a run without a trace would
+   * only skip. Called whenever what the host reads grows (a listener, a pin or
+   * USART asked for). @internal
+   */
+  selectTrace(): void {
+    if (!this.exports?.hoprt_trace_select) return;
+    let lo = 0xFFFF_FFFF, hi = 0xFFFF_FFFF;
+    if (!this.trace.wanted) {
+      const needed = this.peripheralHost.watching ? NEEDED_ALWAYS | NEEDED_WATCHING : NEEDED_ALWAYS;
+      lo = 0;
+      hi = 0;
+      for (let kind = 0; kind < 64; kind++) {
+        if ((HOST_KINDS[kind] & needed) === 0) continue;
+        if (kind < 32) lo |= 1 << kind;
+        else hi |= 1 << (kind - 32);
+      }
+    }
+    const selection = `${lo >>> 0},${hi >>> 0}`;
+    if (selection === this.traceSelected) return;
+    this.traceSelected = selection;
+    this.exports.hoprt_trace_select(lo, hi);
   }
 
   /** Read everything the probe buffered: console lines, task names, trace records. */
