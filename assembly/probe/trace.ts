@@ -99,14 +99,22 @@ export function emit(kind: u16, context: u32, a: u32 = 0, b: u32 = 0, c: u32 = 0
   emitAt(now(), kind, context, a, b, c);
 }
 
+/** Whether records of `kind` are written (the host reads them: hoprt_trace_select). */
+// @ts-ignore: decorator
+@inline export function wanted(kind: u16): bool {
+  return (unselected & (<u64>1 << <u64>kind)) == 0;
+}
+
 /**
- * emit(), inlined into its caller: for the hardware's and the probe's own records on the
- * context switch and interrupt paths (a call saved per record). Never for instrumented
- * code: inlined there, the record's stores would be charged as the kernel's.
+ * emit(), its selection test inlined into the caller: for the hardware's and the probe's
+ * own records on the context switch and interrupt paths, which a host that keeps no trace
+ * does not read (a record not written costs no call; the small probe functions that write
+ * them are inlined in turn). Never for instrumented code: inlined there, the test would be
+ * charged as the kernel's.
  */
 // @ts-ignore: decorator
 @inline export function emitInline(kind: u16, context: u32, a: u32 = 0, b: u32 = 0, c: u32 = 0): void {
-  record(now(), kind, context, a, b, c);
+  if (wanted(kind)) emitAt(now(), kind, context, a, b, c);
 }
 
 /** An event of the running context: the probe reads which one itself, so the caller pays nothing for it. */
@@ -122,7 +130,7 @@ export function emitAt(cycle: i64, kind: u16, context: u32, a: u32 = 0, b: u32 =
 
 // @ts-ignore: decorator
 @inline function record(cycle: i64, kind: u16, context: u32, a: u32, b: u32, c: u32): void {
-  if ((unselected & (<u64>1 << <u64>kind)) != 0) return;
+  if (!wanted(kind)) return;
   const written = load<u32>(header(0));
   if (written - load<u32>(header(4)) >= TRACE_CAPACITY) {
     store<u32>(header(12), load<u32>(header(12)) + 1); // the oldest unread record is lost
