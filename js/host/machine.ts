@@ -312,7 +312,12 @@ export class Irq {
 }
 
 export interface MachineOptions {
-  /** Keep decoded trace events (default true). Off, the ring is still drained, so nothing stalls. */
+  /**
+   * Keep decoded trace events (default true). Off, the firmware writes only the
+   * kinds the host reads itself (panics, task ends, refused calls; pin and UART
+   * events while watched), until a trace listener is attached: a run without a
+   * trace does not pay for the records of every context switch.
+   */
   collectTrace?: boolean;
   /**
    * How many of the latest events trace.events() keeps (default
