@@ -95,3 +95,53 @@ describe("the trace kinds the host reads (hoprt_trace_select)", () => {
     expect(written(quiet)).toBeLessThan(expected.length + 16);
   });
 });
+
+describe("the kept trace (records kept as written, made into objects when asked for)", () => {
+  it("a window keeps exactly the latest events: the tail of what a machine keeping them all has", () => {
+    const all = Machine.loadSync(wasm, { traceWindow: Infinity });
+    const windowed = Machine.loadSync(wasm, { traceWindow: 5000 });
+    for (const m of [all, windowed]) {
+      m.runFor("100us");
+      m.trace.events(); // made into objects half-way: the rest of a chunk is added to them later
+      m.runFor("3ms");
+    }
+    const everything = all.trace.events();
+    expect(everything.length).toBeGreaterThan(3 * 4096); // past several chunks
+    expect(windowed.trace.events().map(key)).toEqual(everything.slice(-5000).map(key));
+    expect(windowed.trace.discarded).toBe(everything.length - 5000);
+    // Asked again: the same objects, nothing made twice.
+    expect(windowed.trace.events()[0]).toBe(windowed.trace.events()[0]);
+  });
+
+  it("eventsSince reads every event once and in order, however far the window has moved", () => {
+    const all = Machine.loadSync(wasm, { traceWindow: Infinity });
+    const live = Machine.loadSync(wasm, { traceWindow: 3000 });
+    const seen: TraceEvent[] = [];
+    let read = 0;
+    for (let i = 0; i < 40; i++) {
+      live.runFor("100us");
+      const got = live.trace.eventsSince(read);
+      read += got.length;
+      seen.push(...got);
+    }
+    all.runFor(live.cycles - all.cycles);
+    expect(live.trace.discarded).toBeGreaterThan(3000);
+    // Where the host stopped each run is its own record (run_stop); the rest is one trace.
+    const model = (events: TraceEvent[]) => events.filter((e) => e.kind !== "run_stop").map(key);
+    expect(model(seen)).toEqual(model(all.trace.events()));
+  });
+
+  it("records the ring lost are reported in place, as an event of the host's", () => {
+    const m = Machine.loadSync(wasm);
+    m.runFor("10us");
+    const before = m.trace.events().length;
+    // Each raise writes a record with no run to drain the ring: 5000 of them overflow its 4096.
+    for (let i = 0; i < 5000; i++) m.irq.raise(5);
+    const events = m.trace.events().slice(before);
+    expect(events.length).toBe(1 + 4096);
+    expect(events[0]).toMatchObject({ kind: "trace_lost", context: 0xFFFF, a: 5000 - 4096, b: 5000 - 4096 });
+    expect(events[0].cycle).toBe(events[1].cycle);
+    expect(events.slice(1).every((e) => e.kind === "irq_raise" && e.a === 16 + 5)).toBe(true);
+    expect(m.trace.overflow).toBe(5000 - 4096);
+  });
+});
