@@ -54,7 +54,7 @@ export const EV_PENDED: u16 = 35;         // a handler found the kernel lock hel
 export const EV_UNWIND_DONE: u16 = 36;    // ctx = context that panicked and is unwound; a = cleanup handlers run, b = nested panics (inside handlers)
 export const EV_RESTART: u16 = 37;        // ctx = restartable task that panicked; a = the new instance's id (itself: restarted in place), b = restarts of the lineage
 export const EV_TASK_END: u16 = 38;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a = its own priority (base), b = context switches, c = stack bytes
-export const EV_TASK_CPU: u16 = 39;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a, b = cycles it ran (lo, hi)
+export const EV_TASK_CPU: u16 = 39;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a, b = cycles it ran (lo, hi), c = most stacklets held at once
 export const EV_STACKLET_ALLOC: u16 = 40; // ctx = task; a = block bytes, b = stacklets it holds now, after
 export const EV_STACKLET_FREE: u16 = 41;  // ctx = task; a = block bytes, b = stacklets it holds after
 export const EV_CLEANUP: u16 = 42;        // a cleanup handler starts (at its source function's return, or while the context unwinds after a panic); a = its function (table index)

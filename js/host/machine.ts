@@ -412,7 +412,7 @@ export class Irq {
 export interface MachineOptions {
   /**
    * Keep decoded trace events (default true). Off, the firmware writes only the
-   * kinds the host reads itself (panics, task ends, refused calls; pin and UART
+   * kinds the host reads itself (panics, task ends, refused calls, mutex unlocks; pin and UART
    * events while watched), until a trace listener is attached: a run without a
    * trace does not pay for the records of every context switch.
    */
@@ -763,7 +763,7 @@ export class Machine {
   /**
    * Tell the firmware which trace kinds to write: every kind while the trace is
    * collected or listened to, else only those the host itself reads (HOST_KINDS:
-   * panics, task ends, refused calls, and pin and UART events while they are
+   * panics, task ends, refused calls, mutex unlocks, and pin and UART events while they are
    * watched). A switch writes six records that a run without a trace would
    * only skip. Called whenever what the host reads grows (a listener, a pin or
    * USART asked for). @internal
@@ -852,7 +852,7 @@ export class Machine {
     else if (kind === KIND_UNWIND_DONE || kind === KIND_RESTART) this.noteUnwind(e, kind);
     else if (kind === KIND_TASK_EXIT) this.noteEnded(e.context, e.cycle, "exited");
     else if (kind === KIND_TASK_END) this.noteFinal(e.context, (t) => { t.priority = e.a; t.switches = e.b; t.stackBytes = e.c; t.stackUsed = 0; });
-    else if (kind === KIND_TASK_CPU) this.noteFinal(e.context, (t) => { t.cycles = (BigInt(e.b) << 32n) | BigInt(e.a); });
+    else if (kind === KIND_TASK_CPU) this.noteFinal(e.context, (t) => { t.cycles = (BigInt(e.b) << 32n) | BigInt(e.a); t.stackletsPeak = e.c; });
     else if (kind === KIND_TASK_DELETE) this.noteFinal(e.context, (t) => { t.stackPeak = e.b; t.savePeak = e.c; });
     else if (kind === KIND_ERROR) this.refusals.set(e.a | 0, (this.refusals.get(e.a | 0) ?? 0) + 1);
     else if (kind === KIND_MUTEX_UNLOCK && e.b !== 0) this.noteReleased(e);
@@ -1107,5 +1107,6 @@ const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 1
 /** Kinds the host decodes even when it collects no trace: always, or while pins or UARTs are watched. */
 const NEEDED_ALWAYS = 1, NEEDED_WATCHING = 2;
 const HOST_KINDS = new Uint8Array(64);
-for (const kind of [KIND_PANIC, KIND_UNWIND_DONE, KIND_RESTART, KIND_TASK_EXIT, KIND_TASK_END, KIND_TASK_CPU, KIND_TASK_DELETE, KIND_ERROR]) HOST_KINDS[kind] = NEEDED_ALWAYS;
+// Mutex unlocks: a panic's report names the mutexes the kernel released for the task (panics()).
+for (const kind of [KIND_PANIC, KIND_UNWIND_DONE, KIND_RESTART, KIND_TASK_EXIT, KIND_TASK_END, KIND_TASK_CPU, KIND_TASK_DELETE, KIND_ERROR, KIND_MUTEX_UNLOCK]) HOST_KINDS[kind] = NEEDED_ALWAYS;
 for (const kind of [KIND_GPIO, KIND_UART_TX]) HOST_KINDS[kind] = NEEDED_WATCHING;

@@ -3,29 +3,32 @@ import { firmware, ofKind } from "./support.js";
 import { Machine } from "../../js/host/machine.js";
 import type { TraceEvent } from "../../js/host/trace.js";
 
-// Two tasks switching, one that toggles PD12 and one that panics after a while: scheduling
-// records (which a host keeping no trace does not read), GPIO records (read while the pin is
-// watched) and panic / task-end records (always read).
+// Two tasks switching, one that toggles PD12 and one that panics after a while holding a mutex:
+// scheduling records (which a host keeping no trace does not read), GPIO records (read while the
+// pin is watched) and panic / task-end / mutex-release records (always read).
 const APP = `
-import { task, mmio, panic } from "hoprt";
+import { task, mmio, panic, Mutex } from "hoprt";
 const RCC_AHB1ENR: u32 = 0x40023830;
 const GPIOD_MODER: u32 = 0x40020C00;
 const GPIOD_ODR: u32 = 0x40020C14;
+// A thousand rounds, then the priority-13 unwinding of the panicked task gets the CPU.
 function pinger(arg: u32): void {
-  while (true) task.yieldCurrent();
+  for (let i = 0; i < 1000; i++) task.yieldCurrent();
 }
 function toggler(arg: u32): void {
   mmio.write32(RCC_AHB1ENR, mmio.read32(RCC_AHB1ENR) | (1 << 3));
   mmio.write32(GPIOD_MODER, 1 << 24);
   let odr: u32 = 0;
-  while (true) {
+  for (let i = 0; i < 1000; i++) {
     odr ^= 1 << 12;
     mmio.write32(GPIOD_ODR, odr);
     task.yieldCurrent();
   }
 }
+const held = new Mutex();
 function doomed(arg: u32): void {
   for (let i = 0; i < 100; i++) task.yieldCurrent();
+  held.lock();
   panic("doomed");
 }
 export function main(): void {
@@ -49,18 +52,19 @@ const key = (e: TraceEvent) => JSON.stringify(e, (_, v) => (typeof v === "bigint
 describe("the trace kinds the host reads (hoprt_trace_select)", () => {
   it("a host that keeps no trace gets no scheduling records written, and still its panics and ended tasks", () => {
     const all = Machine.loadSync(wasm);
-    all.runFor("2ms");
+    all.runFor("10ms");
     const quiet = Machine.loadSync(wasm, { collectTrace: false });
-    quiet.runFor("2ms");
+    quiet.runFor("10ms");
     // Thousands of switches, each six records when everything is written.
     expect(ofKind(all.trace.events(), "task_switch_in").length).toBeGreaterThan(1000);
     expect(written(all)).toBeGreaterThan(6000);
     // Without a trace: the panic, the doomed task's end (task_end, task_cpu, task_delete) and nothing else.
-    const kinds = ["panic", "task_exit", "task_end", "task_cpu", "task_delete", "unwind_done", "error", "restart"];
+    const kinds = ["panic", "task_exit", "task_end", "task_cpu", "task_delete", "unwind_done", "error", "restart", "mutex_unlock"];
     const needed = all.trace.events().filter((e) => kinds.includes(e.kind));
     expect(needed.length).toBeGreaterThan(0);
     expect(written(quiet)).toBe(needed.length);
-    // What the host reads from them is the same either way.
+    // What the host reads from them is the same either way, the mutex the kernel released for the panicking task included.
+    expect(all.panics()[0].released?.mutexes.length).toBe(1);
     expect(quiet.panics()).toEqual(all.panics());
     expect(quiet.tasks({ ended: true })).toEqual(all.tasks({ ended: true }));
     expect(quiet.cycles).toBe(all.cycles);
