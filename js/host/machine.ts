@@ -345,8 +345,10 @@ export class Trace {
   }
   /**
    * The kept events from index `from` on (events are counted from 0 since the
-   * machine was loaded or reset): a live view (the playground) reads only what
-   * is new since it last looked, `from` += what it got.
+   * machine was loaded or reset): a view reads only what is new since it last
+   * looked. Events older than the window are gone (`discarded` counts them), so
+   * a view that must see every one (the playground's timeline) listens instead:
+   * on("event").
    */
   eventsSince(from: number): TraceEvent[] {
     this.machine.drain();
