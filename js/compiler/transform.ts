@@ -18,8 +18,8 @@ import { computeBounds, type Bounds } from "./bounds.js";
 import { META_SECTION, type FirmwareMeta } from "../host/meta.js";
 import { addDeferEpilogues, DEFER_NAMES } from "./defer.js";
 import { chunkGlobalVisits } from "./globals.js";
-import { forEachChild } from "./walk.js";
-import { callGraph, outsideContexts, asyncifyList } from "./unwindable.js";
+import { forEachChild, callGraph } from "./walk.js";
+import { outsideContexts, asyncifyList } from "./unwindable.js";
 
 const b = binaryen as any;
 
@@ -329,7 +329,9 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
     throw new Error("hoprt transform: hardware or atomic code calls instrumented code:\n  " + report.violations.join("\n  "));
   }
   const classes = new Map(report.functions.map((f) => [f.name, f.cls]));
-  const bounds = computeBounds(module, NAMES, (name) => classes.get(name) ?? classify(name));
+  // One call graph for the bounds and for Asyncify's list: nothing changes the calls in between.
+  const graph = callGraph(module);
+  const bounds = computeBounds(module, NAMES, (name) => classes.get(name) ?? classify(name), graph);
   phase("bounds");
   const meta: FirmwareMeta = { bounds };
   module.addCustomSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)));
@@ -337,7 +339,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   b.clearPassArguments();
   b.setPassArgument("asyncify-ignore-imports", "");
   // Only what a context's stack can hold is instrumented (unwindable.ts): the same code for those, less build time.
-  const notUnwound = pipelineSettings.unwindableOnly ? outsideContexts(callGraph(module)) : [];
+  const notUnwound = pipelineSettings.unwindableOnly ? outsideContexts(graph) : [];
   if (notUnwound.length > 0) b.setPassArgument("asyncify-removelist", asyncifyList(notUnwound));
   phase("unwindable");
   module.runPasses(["asyncify"]);

@@ -20,45 +20,7 @@
  * The list is computed from the call graph at every build, never written
  * by hand (tests/host/unwindable.test.ts).
  */
-import binaryen from "assemblyscript/binaryen";
-import { childrenOf } from "./walk.js";
-
-const b = binaryen as any;
-
-export interface CallGraph {
-  /** Every defined (not imported) function, in module order. */
-  functions: string[];
-  /** Direct callees of each defined function. */
-  callees: Map<string, Set<string>>;
-  /** Every function in the module's element segments. */
-  table: string[];
-}
-
-export function callGraph(module: any): CallGraph {
-  const functions: string[] = [];
-  const callees = new Map<string, Set<string>>();
-  for (let i = 0; i < module.getNumFunctions(); i++) {
-    const info = b.getFunctionInfo(module.getFunctionByIndex(i));
-    if (info.module !== "") continue;
-    functions.push(info.name);
-    const out = new Set<string>();
-    const work: number[] = info.body ? [info.body] : [];
-    while (work.length > 0) {
-      const expr = work.pop()!;
-      const id = b.getExpressionId(expr);
-      if (id === b.ConstId || id === b.LocalGetId || id === b.GlobalGetId) continue;
-      if (id === b.CallId) out.add(b.Call.getTarget(expr));
-      const children = childrenOf(expr);
-      for (let k = 0; k < children.length; k++) work.push(children[k]);
-    }
-    callees.set(info.name, out);
-  }
-  const table: string[] = [];
-  for (let i = 0; i < module.getNumElementSegments(); i++) {
-    for (const name of b.getElementSegmentInfo(module.getElementSegmentByIndex(i)).data) table.push(name);
-  }
-  return { functions, callees, table };
-}
+import type { CallGraph } from "./walk.js";
 
 /**
  * Functions reachable from the table's entries over direct calls: the only

@@ -21,7 +21,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import binaryen from "assemblyscript/binaryen";
 import { build, type BuildResult } from "../../js/compiler/build.js";
-import { callGraph, outsideContexts, asyncifyList } from "../../js/compiler/unwindable.js";
+import { outsideContexts, asyncifyList } from "../../js/compiler/unwindable.js";
+import { callGraph } from "../../js/compiler/walk.js";
 import { Machine } from "../../js/host/machine.js";
 
 const b = binaryen as any;
