@@ -172,6 +172,8 @@ function probeFull(): bool {
 
 /** Unwind the running context into the free stack below its frames (kernel/stack/layout.ts). */
 function suspend(): void {
+  // Only a running context unwinds: the build instruments only what its stack can hold (js/compiler/unwindable.ts).
+  if (current == 0) unreachable();
   unwinding = true;
   asyncifyStartUnwind(beginSave());
 }
@@ -248,6 +250,7 @@ export function restartAt(entry: u32): void {
 export let restartEntry: u32 = 0;
 
 function discard(ctx: usize): void {
+  if (ctx == 0) unreachable(); // as in suspend
   deadContext = ctx;
   changetype<Context>(ctx).state = STATE_DEAD;
   const scratch = (<usize>memory.size() << 16) - KILL_SCRATCH_BYTES;
