@@ -71,8 +71,21 @@ function removeAt(index: u32): usize {
   return block;
 }
 
+/** The newest pooled block, left in the pool (0 when the pool is empty): the stack's fast path tries it first. */
+// @ts-ignore: decorator
+@inline export function newest(): usize {
+  const count = pooled;
+  return count != 0 ? load<usize>(slotAt(count - 1)) : 0;
+}
+
+/** Take the newest pooled block out of the pool (there is one: `newest` gave it). */
+// @ts-ignore: decorator
+@inline export function dropNewest(): void {
+  pooled--;
+}
+
 /** The smallest block below the newest of `want` to `most` bytes, taken out of the pool (or 0). */
-function takeOlderFitting(want: usize, most: usize): usize {
+export function takeOlderFitting(want: usize, most: usize): usize {
   let best: u32 = POOL_SLOTS;
   let bestBytes: usize = most + 1;
   for (let i: u32 = 0; i < POOL_SLOTS; i++) {
