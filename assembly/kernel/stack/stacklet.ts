@@ -261,10 +261,11 @@ export function extendFromPool(ctx: Context, sp: usize, frameBytes: u32, shadowB
   if (learned == 0) return 0;
   const want = META_BYTES + <usize>((learned > need ? learned : need) + STACKLET_ADDITION) + 4;
   // The newest pooled block (the common case: no call), else the smallest older one that holds it.
-  let block = pool.newest();
-  if (block == 0) return 0;
+  const pooled = pool.pooled;
+  if (pooled == 0) return 0;
+  let block = pool.blockAt(pooled - 1);
   let bytes = blockBytes(block);
-  if (bytes >= want) pool.dropNewest();
+  if (bytes >= want) pool.dropNewest(pooled);
   else {
     if (pool.POOL_SLOTS < 2) return 0;
     block = pool.takeOlderFitting(want, <usize>-1);
@@ -457,7 +458,7 @@ export function lessStack(ctx: Context, block: usize): usize {
   trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), held);
   if (pool.POOL_SLOTS == 0) queueFree(ctx, block, FREE_HELD_BY_NONE);
   else {
-    const evicted = pool.put(block, clock.now());
+    const evicted = pool.put(block);
     if (evicted != 0) queueFree(ctx, evicted, FREE_HELD_BY_NONE);
   }
   return callerSp;
@@ -535,9 +536,9 @@ export function releasePooled(): bool {
 // @ts-ignore: defined by the firmware build with --use HOPRT_STACKLET_POOL_AGE_MS=...
 const POOL_AGE_MS: u32 = isDefined(HOPRT_STACKLET_POOL_AGE_MS) ? <u32>HOPRT_STACKLET_POOL_AGE_MS : 20;
 
-/** Whether a pooled stacklet went unused POOL_AGE_MS (the idle task gives it back: releasePooled). */
+/** Whether the pool went POOL_AGE_MS without a stacklet coming back (the idle task gives its oldest back: releasePooled). */
 export function poolExpired(): bool {
-  return pool.oldestBefore(clock.now() - <i64>clock.sysclkHz / 1000 * POOL_AGE_MS);
+  return pool.quietLongerThan(clock.now(), <i64>clock.sysclkHz / 1000 * POOL_AGE_MS);
 }
 
 /** Give every stacklet on a context's free list back to the heap, a block a step (a check point between steps). */
