@@ -67,13 +67,6 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   stacklet: usize;
   /** Frame bytes held in the stacklets below the current one. */
   chainFrames: u32;
-  /** Stacklets in the chain now (the first region not counted). */
-  chainDepth: u32;
-  /**
-   * The least `chainDepth` since the collector last set it (it walks the chain a stacklet a
-   * step, downwards): a stacklet at a depth not above it has not been returned from since.
-   */
-  chainLowDepth: u32;
   /** A heap block holding the saved state when it did not fit below the frames (layout.ts), or 0. */
   saveBlock: usize;
   /**

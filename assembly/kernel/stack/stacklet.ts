@@ -48,7 +48,7 @@
  * Only segmented tasks get here, so a first region's bound is its base.
  *
  * Invariants: a context's stacklets form a chain through M_PREV from
- * `ctx.stacklet` down to 0 (the task's first region), `chainDepth` long,
+ * `ctx.stacklet` down to 0 (the task's first region),
  * and `ctx.stackletsHeld` counts them with its block in hand; between steps
  * a context may hold one block in hand (taken, not yet linked) and a free
  * list of blocks to give back to the heap (linked through M_EXTENSIONS),
@@ -219,7 +219,6 @@ function release(block: usize): void {
   store<u32>(block + M_SIGNATURE, signature);
   store<u32>(block + M_CHILD_PEAK, 0);
   ctx.stacklet = block;
-  ctx.chainDepth++;
   ctx.chainFrames = framesBelow;
   const base = block + META_BYTES;
   ctx.stackBase = base;
@@ -432,9 +431,7 @@ export function lessStack(ctx: Context, block: usize): usize {
   // What it held at its deepest, with the stacklets above it then, is learned by the one below.
   const deepest = <u32>(ctx.stackTop - ctx.watermark) + load<u32>(block + M_CHILD_PEAK);
   ctx.stacklet = below;
-  const depth = ctx.chainDepth - 1;
-  ctx.chainDepth = depth;
-  if (depth < ctx.chainLowDepth) ctx.chainLowDepth = depth;
+  if (block == watchedBlock) watchLost = true;
   ctx.stackTop = top;
   ctx.watermark = load<usize>(block + M_PREV_WATERMARK);
   ctx.chainFrames -= <u32>(top - callerSp);
@@ -508,8 +505,7 @@ export function releaseAll(ctx: Context): void {
     ctx.stackLimit = ctx.firstBase;
   }
   ctx.stacklet = 0;
-  ctx.chainDepth = 0;
-  ctx.chainLowDepth = 0;
+  if (changetype<usize>(ctx) == watchedContext) watchLost = true;
   ctx.chainFrames = 0;
   ctx.firstExtensions = 0;
   ctx.firstChildPeak = 0;
@@ -546,6 +542,29 @@ export function poolExpired(): bool {
 @inline export function drainFrees(ctx: Context): void {
   while (freeStep(ctx)) {}
 }
+
+/**
+ * The collector's watch on a chain it walks a stacklet a step (kernel/memory/collector.ts):
+ * the stacklet whose metadata, and the frames below it, its next step scans; `watchLost` once
+ * the context has returned from it or lost its chain since (that step must not be taken: the
+ * block may hold another chain's metadata by then). One compare on every return (lessStack),
+ * where a depth count kept in the context cost every extension and return a load and a store.
+ */
+let watchedContext: usize = 0;
+let watchedBlock: usize = 0;
+let watchLost: bool = false;
+
+/** Watch `block` (0: none) of context `ctx`'s chain, from now. */
+// @ts-ignore: decorator
+@inline export function watchChain(ctx: usize, block: usize): void {
+  watchedContext = ctx;
+  watchedBlock = block;
+  watchLost = false;
+}
+
+/** Whether the watched context returned from the watched stacklet, or lost its chain, since watchChain. */
+// @ts-ignore: decorator
+@inline export function chainWatchLost(): bool { return watchLost; }
 
 /** The frames a context holds in `block`, a stacklet below its current one: [start, end) (the collector's roots). */
 // @ts-ignore: decorator
