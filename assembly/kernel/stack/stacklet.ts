@@ -203,18 +203,28 @@ function release(block: usize): void {
   trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, held);
 }
 
-/**
- * `block` (`bytes` long) becomes the current stacklet above `below`, holding the frame just
- * taken (`need` bytes, its caller's stack pointer `callerSp`): its metadata keeps the stack
- * registers of the stacklet below (`belowTop`: its top), and the context's registers describe
- * it. The one link both ways of extending share (extendFromPool, linkStacklet).
+/*
+ * Linking `block` above the current stacklet, in two halves that both ways of extending share
+ * (extendFromPool, linkStacklet): keepBelow, then enter. Apart, so that the fast path stores
+ * what it has as soon as it has the block, and keeps fewer values live (registers it saves).
  */
+
+/** `block`'s metadata keeps the stack registers of the stacklet below (`below`, its top `belowTop`) and the caller's stack pointer. */
 // @ts-ignore: decorator
-@inline function link(ctx: Context, block: usize, bytes: usize, below: usize, belowTop: usize, callerSp: usize, framesBelow: u32, need: u32, signature: u32): void {
+@inline function keepBelow(ctx: Context, block: usize, below: usize, belowTop: usize, callerSp: usize): void {
   store<usize>(block + M_PREV, below);
   store<usize>(block + M_PREV_TOP, belowTop);
   store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
   store<usize>(block + M_CALLER_SP, callerSp);
+}
+
+/**
+ * `block` (`bytes` long, its below kept: keepBelow) becomes the current stacklet, holding the
+ * frame just taken (`need` bytes; `framesBelow` held in the stacklets below), allocated under
+ * `signature`: the context's registers describe it.
+ */
+// @ts-ignore: decorator
+@inline function enter(ctx: Context, block: usize, bytes: usize, framesBelow: u32, need: u32, signature: u32): void {
   store<u32>(block + M_EXTENSIONS, 0);
   store<u32>(block + M_SIGNATURE, signature);
   store<u32>(block + M_CHILD_PEAK, 0);
@@ -274,12 +284,13 @@ export function extendFromPool(ctx: Context, sp: usize, frameBytes: u32, shadowB
   // The extension counts under the stacklet below; its signature (a lookup) counts them once,
   // as the stacklet becomes hot: its next instance is allocated larger, so the loop that keeps
   // crossing runs inside it. (Step 1 counts every extension it plans under the signature.)
+  keepBelow(ctx, block, below, belowTop, callerSp);
   const count = load<u32>(meta + M_EXTENSIONS) + 1;
   store<u32>(meta + M_EXTENSIONS, count);
   const belowSignature = load<u32>(meta + M_SIGNATURE);
   if (count == HOT_EXTENSIONS && below != 0) countExtension(ctx, belowSignature, HOT_EXTENSIONS);
   holdOneMore(ctx, bytes);
-  link(ctx, block, bytes, below, belowTop, callerSp, framesBelow, need, rotr1(belowSignature) ^ siteHash(site));
+  enter(ctx, block, bytes, framesBelow, need, rotr1(belowSignature) ^ siteHash(site));
   return block;
 }
 
@@ -410,7 +421,8 @@ export function linkStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
   const framesBelow = ctx.chainFrames + <u32>(belowTop - callerSp);
   const below = ctx.stacklet;
   const signature = rotr1(load<u32>(metaOf(ctx, below) + M_SIGNATURE)) ^ siteHash(site);
-  link(ctx, block, blockBytes(block), below, belowTop, callerSp, framesBelow, frameBytes + shadowBytes, signature);
+  keepBelow(ctx, block, below, belowTop, callerSp);
+  enter(ctx, block, blockBytes(block), framesBelow, frameBytes + shadowBytes, signature);
   return block;
 }
 
