@@ -26,10 +26,11 @@
  * (js/compiler/rule.ts): charged, never suspended inside a step, so the heap
  * is never entered twice.
  *
- * Hot-split mitigation (after Hopter): each context keeps a call-chain
- * signature (rotate right 1, xor the function's site number on every
- * extension; on return, the stacklet below's again) and a 4-entry cache of (signature, count)
- * in its control block.
+ * Hot-split mitigation (after Hopter): a chain has a call-chain signature
+ * (rotate right 1, xor the function's site number on every extension), kept
+ * in its current stacklet's metadata (the first region's is 0: metaOf), so a
+ * return restores it by restoring the current stacklet; each context keeps a
+ * 4-entry cache of (signature, count) in its control block.
  * Every extension counts against the signature the extended stacklet was
  * allocated under (on the fast path, HOT_EXTENSIONS at once when that
  * stacklet becomes hot); each HOT_EXTENSIONS of them make the next stacklets
@@ -45,11 +46,19 @@
  * is one stacklet that holds the whole deep phase: a recursion that comes
  * back needs one extension, not one per stacklet's worth of frames.
  *
+ * The crossing's cost (a fast extension and its return: about 220 modelled
+ * cycles, tests/host/stacklet-fast-path.test.ts) is what segmented stacks
+ * cost over static ones: a deep phase that comes back crosses once. Both
+ * ends are straight-line in the common case and share their code with the
+ * steps (keepBelow, enter, holdOneMore); the stack limit is tested once, by
+ * the fast path, which every extension tries first.
+ *
  * Only segmented tasks get here, so a first region's bound is its base.
  *
  * Invariants: a context's stacklets form a chain through M_PREV from
- * `ctx.stacklet` down to 0 (the task's first region),
- * and `ctx.stackletsHeld` counts them with its block in hand; between steps
+ * `ctx.stacklet` down to 0 (the task's first region); the chain's
+ * signature is its current stacklet's M_SIGNATURE (0 in the first region);
+ * `ctx.stackletsHeld` counts them with its block in hand; between steps
  * a context may hold one block in hand (taken, not yet linked) and a free
  * list of blocks to give back to the heap (linked through M_EXTENSIONS),
  * both released if it dies; `live` counts every block this file holds, the
@@ -184,7 +193,9 @@ function release(block: usize): void {
  * stretch). The frame that asked is not taken meanwhile: a suspension between
  * steps saves the context at its caller's stack pointer.
  *
- *  1. planStacklet: the stack limit, the chain signature, the size wanted.
+ *  0. extendFromPool: the stack limit; then, when the stacklet below learned its deep phase and
+ *     the newest pooled block holds it, the whole extension in this one step.
+ *  1. planStacklet: the chain signature, the size wanted.
  *  2. takePooled: a pooled block big enough; or takeStacklet: one TLSF allocation.
  *  3. zeroStep, until it returns false: ZERO_CHUNK bytes a step.
  *  4. linkStacklet: the context's registers describe the new stacklet.
