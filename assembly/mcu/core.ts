@@ -313,7 +313,9 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   let started = clock.now();
   let block = stacklet.extendFromPool(ctx, sp, frameBytes, shadowBytes, site, waived);
   noteStackStretch(started);
-  const want: usize = block != 0 || stacklet.refusal != stacklet.REFUSED_NONE ? <usize>0 : planStep(ctx, sp, frameBytes, shadowBytes, site, waived);
+  let want: usize = 0;
+  if (block == stacklet.EXTEND_REFUSED) block = 0; // the stack limit refuses the frame (stacklet.refusal)
+  else if (block == 0) want = planStep(ctx, frameBytes, shadowBytes, site);
   if (want != 0) {
     const least = stacklet.leastWant;
     let size = want;
@@ -382,9 +384,9 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
 }
 
 // @ts-ignore: decorator
-@inline function planStep(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
+@inline function planStep(ctx: Context, frameBytes: u32, shadowBytes: u32, site: u32): usize {
   const started = clock.now();
-  const want = stacklet.planStacklet(ctx, sp, frameBytes, shadowBytes, site, waived);
+  const want = stacklet.planStacklet(ctx, frameBytes, shadowBytes, site);
   noteStackStretch(started);
   return want;
 }
