@@ -11,21 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { build } from "../../js/compiler/build.js";
 import { Machine } from "../../js/host/machine.js";
-import { ofKind } from "./support.js";
+import { ofKind, wideBody, wideValue } from "./support.js";
 
-/** Locals that are all live at once: a frame no small stacklet holds. */
-const WIDE = 120;
-function wideBody(): string {
-  const lines = ["  let v0: u32 = i * 3;"];
-  for (let k = 1; k < WIDE; k++) lines.push(`  let v${k}: u32 = (v${k - 1} ^ ${k * 7 + 1}) * ${2 * k + 3};`);
-  lines.push(`  return ${Array.from({ length: WIDE }, (_, k) => `v${k}`).join(" + ")};`);
-  return lines.join("\n");
-}
-function wideValue(i: number): number {
-  let v = Math.imul(i, 3) >>> 0, sum = v;
-  for (let k = 1; k < WIDE; k++) { v = Math.imul((v ^ (k * 7 + 1)) >>> 0, 2 * k + 3) >>> 0; sum = (sum + v) >>> 0; }
-  return sum;
-}
 const sumTo = (n: number) => 1 + (n * (n + 1)) / 2;
 
 const SHALLOW = 30, DEEP = 200;
