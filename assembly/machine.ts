@@ -182,42 +182,57 @@ function contextDied(ctx: Context, isHandler: bool): void {
   nvic.setPending(nvic.EXC_HARDFAULT);
 }
 
+/**
+ * The dispatch loop. Its body is a function of its own: an engine that
+ * compiles a hot function again, optimised (V8: Liftoff, then TurboFan),
+ * runs the new code from the function's next call on, never in a call
+ * already running, so a loop running a whole slice inside the function that
+ * does the work would run its first, unoptimised code for as long as the
+ * slice lasts: a long run's whole length, when nothing stops it early.
+ */
 function dispatch(): u32 {
   while (true) {
-    if (core.halted != core.STOP_NONE) return core.halted;
-    if (core.stopRequest != core.STOP_NONE) {
-      const reason = core.stopRequest;
-      core.stopRequest = core.STOP_NONE;
-      return reason;
-    }
-    if (clock.left() <= 0) core.service(); // its own first test, here without a call
-    const exc = nvic.preemptingNow();
-    if (exc != 0) {
-      // A context parked in the scratch area by the last slice is suspended for real before anything else runs.
-      if (parked != 0) {
-        const ctx = changetype<Context>(parked);
-        ctx.state = STATE_SUSPENDED;
-        const saved = settleParked();
-        if (saved != SAVE_OK) saveFailed(ctx, saved, ctx.id >= HANDLER_ID_BASE);
-      }
-      takeException(exc);
-      continue;
-    }
-    if (returning) {
-      returning = false;
-      clock.advance(EXIT_CYCLES);
-      continue;
-    }
-    if (clock.now() >= clock.getSliceEnd()) return core.STOP_CYCLES;
-    if (core.mustSuspend()) return core.STOP_PROBE_FULL;
-    if (depth > 0) {
-      runContext(changetype<usize>(handlerAt(depth - 1)), true);
-      continue;
-    }
-    const thread = core.thread;
-    if (thread == 0 || changetype<Context>(thread).state == STATE_DEAD) return core.STOP_LOCKUP;
-    runContext(thread, false);
+    const reason = dispatchStep();
+    if (reason != core.STOP_NONE) return reason;
   }
+  return core.STOP_NONE;
+}
+
+/** One turn of the dispatch loop: STOP_NONE to go on, else why the run stops. */
+function dispatchStep(): u32 {
+  if (core.halted != core.STOP_NONE) return core.halted;
+  if (core.stopRequest != core.STOP_NONE) {
+    const reason = core.stopRequest;
+    core.stopRequest = core.STOP_NONE;
+    return reason;
+  }
+  if (clock.left() <= 0) core.service(); // its own first test, here without a call
+  const exc = nvic.preemptingNow();
+  if (exc != 0) {
+    // A context parked in the scratch area by the last slice is suspended for real before anything else runs.
+    if (parked != 0) {
+      const ctx = changetype<Context>(parked);
+      ctx.state = STATE_SUSPENDED;
+      const saved = settleParked();
+      if (saved != SAVE_OK) saveFailed(ctx, saved, ctx.id >= HANDLER_ID_BASE);
+    }
+    takeException(exc);
+    return core.STOP_NONE;
+  }
+  if (returning) {
+    returning = false;
+    clock.advance(EXIT_CYCLES);
+    return core.STOP_NONE;
+  }
+  if (clock.now() >= clock.getSliceEnd()) return core.STOP_CYCLES;
+  if (core.mustSuspend()) return core.STOP_PROBE_FULL;
+  if (depth > 0) {
+    runContext(changetype<usize>(handlerAt(depth - 1)), true);
+    return core.STOP_NONE;
+  }
+  const thread = core.thread;
+  if (thread == 0 || changetype<Context>(thread).state == STATE_DEAD) return core.STOP_LOCKUP;
+  runContext(thread, false);
   return core.STOP_NONE;
 }
 
@@ -288,6 +303,9 @@ export function hoprt_fault(): u32 {
   contextDied(c, c.id >= HANDLER_ID_BASE);
   return core.STOP_NONE;
 }
+
+/** Write only trace records of the kinds whose bit is set (lo: kinds 0-31, hi: 32-63); every kind until called. */
+export function hoprt_trace_select(lo: u32, hi: u32): void { trace.select((<u64>hi << 32) | <u64>lo); }
 
 export function hoprt_trace_base(): usize { return TRACE_RING; }
 export function hoprt_console_base(): usize { return CONSOLE_RING; }

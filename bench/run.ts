@@ -13,7 +13,14 @@
  * *Cpu the median in CPU time. Every timed run follows an untimed one of the
  * same firmware, so the engine's tiering up is not in the figures.
  * contextSwitch two equal-priority tasks yielding to each other: wall-clock ns
- *               and modelled cycles per switch.
+ *               and modelled cycles per switch, as `hoprt run` runs it (no trace
+ *               kept: the host reads only the trace kinds it needs, so the
+ *               firmware writes no switch records); *Traced: with the host's
+ *               default, the trace kept (every switch's records written, read
+ *               and decoded); *FreshRun: a new process loads the firmware and
+ *               runs it for 1 s in one runFor, as `hoprt run` does, all of it
+ *               timed (compiling, boot, the engine's unoptimised first code).
+ *               Medians of SWITCH_ROUNDS rounds that take the three in turn.
  * irq           a task pends an IRQ in a loop: wall-clock ns per interrupt
  *               round trip, and the modelled entry cost.
  * semaphore     give to a blocked higher-priority task: modelled cycles until
@@ -114,20 +121,38 @@ function wallPerIteration(wasm: Uint8Array, periodCycles: number, duration: stri
   const ns: number[] = [];
   const cpuNs: number[] = [];
   for (let repeat = -1; repeat < REPEATS; repeat++) {
-    const machine = Machine.loadSync(wasm, { collectTrace: false });
-    machine.runFor("1ms");
-    const startCycles = machine.cycles;
-    const cpuStart = cpuSeconds();
-    const start = process.hrtime.bigint();
-    machine.runFor(duration);
-    const wall = seconds(start);
-    const cpu = cpuSeconds() - cpuStart;
+    const run = timedRun(wasm, periodCycles, duration, false);
     if (repeat < 0) continue; // the warm-up
-    const iterations = Number(machine.cycles - startCycles) / periodCycles;
-    ns.push((wall * 1e9) / iterations);
-    cpuNs.push((cpu * 1e9) / iterations);
+    ns.push(run.wall);
+    cpuNs.push(run.cpu);
   }
   return { median: median(ns), best: Math.min(...ns), cpu: median(cpuNs) };
+}
+
+/** A fresh machine booted for 1 ms, then timed over `duration`: wall-clock and CPU ns per `periodCycles`. */
+function timedRun(wasm: Uint8Array, periodCycles: number, duration: string, collectTrace: boolean) {
+  const machine = Machine.loadSync(wasm, { collectTrace });
+  machine.runFor("1ms");
+  const startCycles = machine.cycles;
+  const cpuStart = cpuSeconds();
+  const start = process.hrtime.bigint();
+  machine.runFor(duration);
+  const wall = seconds(start);
+  const cpu = cpuSeconds() - cpuStart;
+  const iterations = Number(machine.cycles - startCycles) / periodCycles;
+  return { wall: (wall * 1e9) / iterations, cpu: (cpu * 1e9) / iterations };
+}
+
+/**
+ * Wall-clock and CPU ns per `periodCycles` of a whole `hoprt run`-like run of the firmware in
+ * `file` in a new process (bench/fresh-run.ts): loading, compiling, booting, the engine's
+ * baseline code and its optimising compiles included, then `duration` in one runFor.
+ */
+function freshProcessRun(file: string, periodCycles: number, duration: string) {
+  const run = spawnSync(process.execPath, [fileURLToPath(new URL("./fresh-run.js", import.meta.url)), file, duration], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`bench: fresh run failed:\n${run.stderr}`);
+  const r = JSON.parse(run.stdout) as { cycles: number; wallNs: number; cpuNs: number };
+  return { wall: r.wallNs / (r.cycles / periodCycles), cpu: r.cpuNs / (r.cycles / periodCycles) };
 }
 
 let plainExports: Record<string, (...args: number[]) => number> | null = null;
@@ -211,14 +236,42 @@ async function cpuLoop() {
   return cpuKernel("cpu.ts", rounds, CPU_ITERATIONS);
 }
 
+/** Rounds of the context-switch measurement (each: a warm run, a traced run, a new process's run). */
+const SWITCH_ROUNDS = 11;
+
 async function contextSwitch() {
   const wasm = (await build({ app: path.join(APPS, "switch.ts") })).wasm;
   const machine = Machine.loadSync(wasm);
   machine.runFor("1ms");
   const before = machine.trace.events().filter((e) => e.kind === "task_switch_in");
-  const gap = before[before.length - 1].cycle - before[before.length - 2].cycle;
-  const wall = wallPerIteration(wasm, Number(gap), "100ms");
-  return { nsWall: wall.median, nsWallBest: wall.best, nsCpu: wall.cpu, cycles: Number(gap) };
+  const gap = Number(before[before.length - 1].cycle - before[before.length - 2].cycle);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hoprt-bench-switch-"));
+  try {
+    const file = path.join(dir, "firmware.wasm");
+    fs.writeFileSync(file, wasm);
+    // The warm-up: this process's engine compiles the firmware's hot functions (optimised) once.
+    timedRun(wasm, gap, "100ms", false);
+    timedRun(wasm, gap, "20ms", true);
+    // The three ways round by round: a shared machine's speed drifts over seconds (by half and
+    // more), and measured in turn, every way sees the same drift.
+    const warm: Array<{ wall: number; cpu: number }> = [];
+    const traced: Array<{ wall: number; cpu: number }> = [];
+    const fresh: Array<{ wall: number; cpu: number }> = [];
+    for (let round = 0; round < SWITCH_ROUNDS; round++) {
+      warm.push(timedRun(wasm, gap, "100ms", false));
+      // The host's default (Machine.load keeps the latest 100,000 events): every switch's six records decoded.
+      traced.push(timedRun(wasm, gap, "20ms", true));
+      fresh.push(freshProcessRun(file, gap, "1s"));
+    }
+    const of = (runs: Array<{ wall: number; cpu: number }>, key: "wall" | "cpu") => median(runs.map((r) => r[key]));
+    return {
+      nsWall: of(warm, "wall"), nsWallBest: Math.min(...warm.map((r) => r.wall)), nsCpu: of(warm, "cpu"),
+      nsWallTraced: of(traced, "wall"), nsCpuTraced: of(traced, "cpu"),
+      nsWallFreshRun: of(fresh, "wall"), nsCpuFreshRun: of(fresh, "cpu"), cycles: gap,
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function irq() {

@@ -172,6 +172,8 @@ function probeFull(): bool {
 
 /** Unwind the running context into the free stack below its frames (kernel/stack/layout.ts). */
 function suspend(): void {
+  // Only a running context unwinds: the build instruments only what its stack can hold (js/compiler/unwindable.ts).
+  if (current == 0) unreachable();
   unwinding = true;
   asyncifyStartUnwind(beginSave());
 }
@@ -248,6 +250,7 @@ export function restartAt(entry: u32): void {
 export let restartEntry: u32 = 0;
 
 function discard(ctx: usize): void {
+  if (ctx == 0) unreachable(); // as in suspend
   deadContext = ctx;
   changetype<Context>(ctx).state = STATE_DEAD;
   const scratch = (<usize>memory.size() << 16) - KILL_SCRATCH_BYTES;
@@ -310,7 +313,9 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   let started = clock.now();
   let block = stacklet.extendFromPool(ctx, sp, frameBytes, shadowBytes, site, waived);
   noteStackStretch(started);
-  const want: usize = block != 0 || stacklet.refusal != stacklet.REFUSED_NONE ? <usize>0 : planStep(ctx, sp, frameBytes, shadowBytes, site, waived);
+  let want: usize = 0;
+  if (block == stacklet.EXTEND_REFUSED) block = 0; // the stack limit refuses the frame (stacklet.refusal)
+  else if (block == 0) want = planStep(ctx, frameBytes, shadowBytes, site);
   if (want != 0) {
     const least = stacklet.leastWant;
     let size = want;
@@ -379,9 +384,9 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
 }
 
 // @ts-ignore: decorator
-@inline function planStep(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
+@inline function planStep(ctx: Context, frameBytes: u32, shadowBytes: u32, site: u32): usize {
   const started = clock.now();
-  const want = stacklet.planStacklet(ctx, sp, frameBytes, shadowBytes, site, waived);
+  const want = stacklet.planStacklet(ctx, frameBytes, shadowBytes, site);
   noteStackStretch(started);
   return want;
 }

@@ -201,6 +201,9 @@ export function setEnabled(exc: i32, on: bool): void {
   changed();
   // Back in thread mode (the usual return) only the masks raise the execution priority.
   if (activeCount == 0) cachedExecution = maskedPriority(256);
+  // Nothing pending (the usual return, a context switch's too): nothing preempts, known now
+  // rather than worked out by preempting() at the dispatch loop's next look.
+  if (!anyPending()) cachedPreempting = 0;
 }
 
 /** Drive a peripheral's request line; true on a rising edge (the exception became pending). */

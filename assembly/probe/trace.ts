@@ -54,7 +54,7 @@ export const EV_PENDED: u16 = 35;         // a handler found the kernel lock hel
 export const EV_UNWIND_DONE: u16 = 36;    // ctx = context that panicked and is unwound; a = cleanup handlers run, b = nested panics (inside handlers)
 export const EV_RESTART: u16 = 37;        // ctx = restartable task that panicked; a = the new instance's id (itself: restarted in place), b = restarts of the lineage
 export const EV_TASK_END: u16 = 38;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a = its own priority (base), b = context switches, c = stack bytes
-export const EV_TASK_CPU: u16 = 39;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a, b = cycles it ran (lo, hi)
+export const EV_TASK_CPU: u16 = 39;       // ctx = task being reclaimed (before its EV_TASK_DELETE); a, b = cycles it ran (lo, hi), c = most stacklets held at once
 export const EV_STACKLET_ALLOC: u16 = 40; // ctx = task; a = block bytes, b = stacklets it holds now, after
 export const EV_STACKLET_FREE: u16 = 41;  // ctx = task; a = block bytes, b = stacklets it holds after
 export const EV_CLEANUP: u16 = 42;        // a cleanup handler starts (at its source function's return, or while the context unwinds after a panic); a = its function (table index)
@@ -72,6 +72,22 @@ export const EV_GPIO_LOCK: u16 = 57;      // a = port (0 = A), b = the locked pi
 // @ts-ignore: decorator
 @inline function header(offset: usize): usize { return TRACE_RING + offset; }
 
+/**
+ * The kinds the host reads (bit k: kind k), chosen by the host
+ * (hoprt_trace_select): a record of another kind is not written. A host that
+ * keeps no trace (a CLI run without a trace export) reads only a few kinds
+ * (panics, task ends, refused calls), so the six records of every context
+ * switch and the ring's draining and run stops they cause are work nobody
+ * reads. Every kind until the host says otherwise. Not part of the model:
+ * tracing costs no cycles either way, and the records of a selected kind are
+ * the same whatever else is selected. Kept as the kinds *not* written, so
+ * that its initial value (every kind written) needs no start code, which
+ * would run after the host's first choice.
+ */
+let unselected: u64 = 0;
+
+export function select(kinds: u64): void { unselected = ~kinds; }
+
 export function reset(): void {
   store<u32>(header(0), 0);
   store<u32>(header(4), 0);
@@ -83,14 +99,22 @@ export function emit(kind: u16, context: u32, a: u32 = 0, b: u32 = 0, c: u32 = 0
   emitAt(now(), kind, context, a, b, c);
 }
 
+/** Whether records of `kind` are written (the host reads them: hoprt_trace_select). */
+// @ts-ignore: decorator
+@inline export function wanted(kind: u16): bool {
+  return (unselected & (<u64>1 << <u64>kind)) == 0;
+}
+
 /**
- * emit(), inlined into its caller: for the hardware's and the probe's own records on the
- * context switch and interrupt paths (a call saved per record). Never for instrumented
- * code: inlined there, the record's stores would be charged as the kernel's.
+ * emit(), its selection test inlined into the caller: for the hardware's and the probe's
+ * own records on the context switch and interrupt paths, which a host that keeps no trace
+ * does not read (a record not written costs no call; the small probe functions that write
+ * them are inlined in turn). Never for instrumented code: inlined there, the test would be
+ * charged as the kernel's.
  */
 // @ts-ignore: decorator
 @inline export function emitInline(kind: u16, context: u32, a: u32 = 0, b: u32 = 0, c: u32 = 0): void {
-  record(now(), kind, context, a, b, c);
+  if (wanted(kind)) emitAt(now(), kind, context, a, b, c);
 }
 
 /** An event of the running context: the probe reads which one itself, so the caller pays nothing for it. */
@@ -106,6 +130,7 @@ export function emitAt(cycle: i64, kind: u16, context: u32, a: u32 = 0, b: u32 =
 
 // @ts-ignore: decorator
 @inline function record(cycle: i64, kind: u16, context: u32, a: u32, b: u32, c: u32): void {
+  if (!wanted(kind)) return;
   const written = load<u32>(header(0));
   if (written - load<u32>(header(4)) >= TRACE_CAPACITY) {
     store<u32>(header(12), load<u32>(header(12)) + 1); // the oldest unread record is lost

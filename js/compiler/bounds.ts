@@ -27,7 +27,7 @@ import binaryen from "assemblyscript/binaryen";
 import { classify, isBootOnly, type FunctionClass } from "./rule.js";
 import { CHECK_LABEL_PREFIX, deferredCharges, versionTests, type InstrumentNames } from "./instrument.js";
 import type { FirmwareBounds } from "../host/meta.js";
-import { childrenOf } from "./walk.js";
+import { childrenOf, callGraph, type CallGraph } from "./walk.js";
 
 const b = binaryen as any;
 
@@ -351,34 +351,19 @@ function countedLoopTrips(loop: any, before: number): number | null {
   return Math.ceil(limit / step);
 }
 
-function directCallees(expr: number, out: string[] = []): string[] {
-  const id = b.getExpressionId(expr);
-  if (id === b.ConstId) return out;
-  if (id === b.CallId) out.push(b.Call.getTarget(expr));
-  for (const c of childrenOf(expr)) directCallees(c, out);
-  return out;
-}
-
-function hasCallIndirect(expr: number): boolean {
-  const id = b.getExpressionId(expr);
-  if (id === b.ConstId) return false;
-  if (id === b.CallIndirectId) return true;
-  return childrenOf(expr).some((c) => hasCallIndirect(c));
-}
-
 const json = (n: number): number | null => (Number.isFinite(n) ? n : null);
 
 /** The bounds of an instrumented module (run after instrumentMachine, before Asyncify). */
-export function computeBounds(module: any, names: InstrumentNames, classOf: (name: string) => FunctionClass = classify): Bounds {
+export function computeBounds(module: any, names: InstrumentNames, classOf: (name: string) => FunctionClass = classify, graph: CallGraph = callGraph(module)): Bounds {
   infoCache = new Map();
   try {
-    return boundsOf(module, names, classOf);
+    return boundsOf(module, names, classOf, graph);
   } finally {
     infoCache = new Map();
   }
 }
 
-function boundsOf(module: any, names: InstrumentNames, classOf: (name: string) => FunctionClass): Bounds {
+function boundsOf(module: any, names: InstrumentNames, classOf: (name: string) => FunctionClass, graph: CallGraph): Bounds {
   const functions: Array<{ name: string; cls: FunctionClass; body: number }> = [];
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const info = b.getFunctionInfo(module.getFunctionByIndex(i));
@@ -394,21 +379,18 @@ function boundsOf(module: any, names: InstrumentNames, classOf: (name: string) =
     const f = byName.get(name);
     if (!f || seen.has(name)) return;
     seen.add(name);
-    for (const callee of directCallees(f.body)) visit(callee);
+    for (const callee of graph.callees.get(name)!) visit(callee);
     ordered.push(f);
   };
   for (const f of functions) visit(f.name);
   functions.length = 0;
   functions.push(...ordered);
   const classMap = new Map(functions.map((f) => [f.name, f.cls]));
-  const tableNames = new Set<string>();
-  for (let i = 0; i < module.getNumElementSegments(); i++) {
-    for (const name of b.getElementSegmentInfo(module.getElementSegmentByIndex(i)).data) tableNames.add(name);
-  }
+  const tableNames = new Set<string>(graph.table);
   // What each function's summary is computed from: its direct callees, and every table entry if it calls indirectly.
   const dependencies = new Map(functions.map((f) => {
-    const deps = directCallees(f.body);
-    if (hasCallIndirect(f.body)) deps.push(...tableNames);
+    const deps = [...graph.callees.get(f.name)!];
+    if (graph.callsIndirect.has(f.name)) deps.push(...tableNames);
     return [f.name, deps] as [string, string[]];
   }));
   const start = (): Summary => ({ pre: NONE, post: NONE, thru: NONE, gap: NONE });

@@ -132,6 +132,12 @@ export interface BuildOptions {
    */
   referenceOptimize?: boolean;
   /**
+   * false: Asyncify instruments every function its own analysis finds, those no context's stack
+   * can hold included (js/compiler/unwindable.ts): the same traces, a slower build; for the test
+   * that shows it. Default true.
+   */
+  unwindableOnly?: boolean;
+  /**
    * Keep source locations (default true): a `hoprt.sourcemap` custom section
    * maps code offsets to file:line:column, so a trap's report names its
    * source line. The code is byte for byte the same either way.
@@ -220,6 +226,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   let stderr = "";
   const assemblyDir = path.join(PACKAGE_ROOT, "assembly");
 
+  const readsSoFar = new Map<string, string | null>();
   const readFile = (name: string, dir: string): string | null => {
     const normalized = name.replace(/\\/g, "/");
     let file: string;
@@ -232,7 +239,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // index.ts/testing.ts (there for as-pect, docs/as-pect.md) that asc's node_modules search would
     // find first. Files deeper in an installed copy (an app among its examples) read as usual.
     if (/(^|\/)node_modules\/hoprt\/[^/]+\.ts$/.test(normalized)) return null;
+    // asc asks again for a file at each import of it, and for the same missing node_modules
+    // paths from every file that imports the package (some 1,900 asks for 130 files): one read each.
+    const known = readsSoFar.get(file);
+    if (known !== undefined) return known;
     const contents = files.read(file);
+    readsSoFar.set(file, contents);
     options.onRead?.(file, contents);
     return contents;
   };
@@ -274,6 +286,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   pipelineSettings.loopVersioning = options.loopVersioning ?? true;
   pipelineSettings.speedInlining = options.speedInlining ?? true;
   pipelineSettings.referenceOptimize = options.referenceOptimize ?? false;
+  pipelineSettings.unwindableOnly = options.unwindableOnly ?? true;
   // Source locations (the code is the same with or without them either): traps name the line.
   const sourceLines = options.sourceLines ?? true;
   if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
@@ -292,7 +305,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
-  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; pipelineSettings.referenceOptimize = false; });
+  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; pipelineSettings.referenceOptimize = false; pipelineSettings.unwindableOnly = true; });
   if (profiling && result.stats) writeAscStats(result.stats as unknown as Record<string, number>, cpuStart);
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);

@@ -18,7 +18,8 @@ import { computeBounds, type Bounds } from "./bounds.js";
 import { META_SECTION, type FirmwareMeta } from "../host/meta.js";
 import { addDeferEpilogues, DEFER_NAMES } from "./defer.js";
 import { chunkGlobalVisits } from "./globals.js";
-import { forEachChild } from "./walk.js";
+import { forEachChild, callGraph } from "./walk.js";
+import { outsideContexts, asyncifyList } from "./unwindable.js";
 
 const b = binaryen as any;
 
@@ -187,13 +188,17 @@ const SPEED_INLINE_MAX_SIZE = 65;
  * modelled cycle; `speedInlining` false leaves out the inlining after
  * Asyncify, for the same reason. `referenceOptimize` true runs Binaryen's
  * own -O3 (module.optimize()) in place of COST_OPTIMIZATION_PASSES, only to
- * show that the two give the same firmware.
+ * show that the two give the same firmware. `unwindableOnly` false lets
+ * Asyncify instrument every function its own analysis finds (unwindable.ts),
+ * to show that leaving out what no context's stack holds changes no trace.
  */
-export const pipelineSettings = { deferPass: true, loopVersioning: true, speedInlining: true, referenceOptimize: false };
+export const pipelineSettings = { deferPass: true, loopVersioning: true, speedInlining: true, referenceOptimize: false, unwindableOnly: true };
 
 
 export interface PipelineReport extends InstrumentReport {
   bounds: Bounds;
+  /** Functions Asyncify left uninstrumented because no context's stack can hold them (unwindable.ts). */
+  notUnwound: string[];
 }
 
 /**
@@ -324,13 +329,19 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
     throw new Error("hoprt transform: hardware or atomic code calls instrumented code:\n  " + report.violations.join("\n  "));
   }
   const classes = new Map(report.functions.map((f) => [f.name, f.cls]));
-  const bounds = computeBounds(module, NAMES, (name) => classes.get(name) ?? classify(name));
+  // One call graph for the bounds and for Asyncify's list: nothing changes the calls in between.
+  const graph = callGraph(module);
+  const bounds = computeBounds(module, NAMES, (name) => classes.get(name) ?? classify(name), graph);
   phase("bounds");
   const meta: FirmwareMeta = { bounds };
   module.addCustomSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)));
 
   b.clearPassArguments();
   b.setPassArgument("asyncify-ignore-imports", "");
+  // Only what a context's stack can hold is instrumented (unwindable.ts): the same code for those, less build time.
+  const notUnwound = pipelineSettings.unwindableOnly ? outsideContexts(graph) : [];
+  if (notUnwound.length > 0) b.setPassArgument("asyncify-removelist", asyncifyList(notUnwound));
+  phase("unwindable");
   module.runPasses(["asyncify"]);
   // Asyncify rebuilds the code around suspend points and leaves some expressions without their location.
   restoreLocations(module, options.locations);
@@ -381,7 +392,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   if (!module.validate()) throw new Error("hoprt transform: the instrumented module does not validate");
   phase("validate");
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWat = module.emitText();
-  return { ...report, bounds };
+  return { ...report, bounds, notUnwound };
 }
 
 /** Set by the build driver to receive the report. */

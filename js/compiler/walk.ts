@@ -112,3 +112,44 @@ function pushChildren(expr: number, visit: (child: number) => void): void {
 function visitNonNull(child: number, visit: (child: number) => void): void {
   if (child) visit(child);
 }
+
+/** Who calls whom in a module: its defined functions, their direct callees, and its function table. */
+export interface CallGraph {
+  /** Every defined (not imported) function, in module order. */
+  functions: string[];
+  /** Direct callees of each defined function, in the order the body first calls them. */
+  callees: Map<string, Set<string>>;
+  /** Defined functions holding a call_indirect. */
+  callsIndirect: Set<string>;
+  /** Every function in the module's element segments. */
+  table: string[];
+}
+
+export function callGraph(module: any): CallGraph {
+  const functions: string[] = [];
+  const callees = new Map<string, Set<string>>();
+  const callsIndirect = new Set<string>();
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = b.getFunctionInfo(module.getFunctionByIndex(i));
+    if (info.module !== "") continue;
+    functions.push(info.name);
+    const out = new Set<string>();
+    // Depth first, children in order: callees in the order of their first call.
+    const work: number[] = info.body ? [info.body] : [];
+    while (work.length > 0) {
+      const expr = work.pop()!;
+      const id = b.getExpressionId(expr);
+      if (id === b.ConstId || id === b.LocalGetId || id === b.GlobalGetId) continue;
+      if (id === b.CallId) out.add(b.Call.getTarget(expr));
+      else if (id === b.CallIndirectId) callsIndirect.add(info.name);
+      const children = childrenOf(expr);
+      for (let k = children.length - 1; k >= 0; k--) work.push(children[k]);
+    }
+    callees.set(info.name, out);
+  }
+  const table: string[] = [];
+  for (let i = 0; i < module.getNumElementSegments(); i++) {
+    for (const name of b.getElementSegmentInfo(module.getElementSegmentByIndex(i)).data) table.push(name);
+  }
+  return { functions, callees, callsIndirect, table };
+}

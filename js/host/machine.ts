@@ -130,6 +130,8 @@ interface Exports {
   hoprt_trace_base(): number;
   hoprt_console_base(): number;
   hoprt_probe_ack(trace: number, console: number): void;
+  /** Optional (a firmware without it writes every kind): the trace kinds to write, bit k = kind k. */
+  hoprt_trace_select?(lo: number, hi: number): void;
   hoprt_max_tasks(): number;
   hoprt_task_info(id: number, field: number): bigint;
   hoprt_memory_info(field: number): bigint;
@@ -212,15 +214,33 @@ export class Console {
 
 type EventListener = (e: TraceEvent) => void;
 
+/** Events in a chunk of the kept trace. */
+const TRACE_CHUNK = 4096;
+/** The kind number of the host's own "trace_lost" events in the kept trace (the firmware's kinds are below 256). */
+const KEPT_TRACE_LOST = 0xFFFF;
+
 /**
  * The trace: every event is offered to the "event" listeners (exporters
  * that stream), and the latest `window` of them are kept for events() and
  * the exporters that take a whole trace. Nothing else depends on it:
  * panics(), tasks() and the console work with collection off.
+ *
+ * The kept events are the firmware's records as it wrote them (RECORD_BYTES
+ * each, in chunks), made into objects only when asked for (and then kept as
+ * objects): a long traced run that nobody reads until its end holds no object
+ * per event, whose collection cost the host some 2 us a context switch.
  */
 export class Trace {
-  private store: TraceEvent[] = [];
-  private head = 0;
+  /** Kept records, oldest first: TRACE_CHUNK a chunk; chunks[0] starts at event index `chunkBase`. */
+  private chunks: Uint8Array[] = [];
+  /** Per chunk, its events made into objects so far (from its first slot on). */
+  private decoded: TraceEvent[][] = [];
+  private chunkBase = 0;
+  /** A chunk let go, for the next one needed (a long run with a window keeps reusing a few). */
+  private spare: Uint8Array | null = null;
+  /** Index (counted since load or reset) of the oldest kept event, and of the next. */
+  private first = 0;
+  private next = 0;
   private listeners: EventListener[] = [];
   /** Records the firmware's ring overwrote before the host read them. */
   overflow = 0;
@@ -229,35 +249,110 @@ export class Trace {
   constructor(private readonly machine: Machine, private readonly window: number) {}
   /** @internal */
   get wanted(): boolean { return this.window > 0 || this.listeners.length > 0; }
+  /** @internal Whether events are kept (a window), not only offered to listeners. */
+  get keeping(): boolean { return this.window > 0; }
   /** @internal */
-  push(e: TraceEvent): void {
+  get listening(): boolean { return this.listeners.length > 0; }
+  /** @internal Offer an event read from the firmware to the listeners. */
+  offer(e: TraceEvent): void {
     for (const l of this.listeners) l(e);
-    if (this.window <= 0) return;
-    if (this.store.length - this.head >= this.window) {
-      this.head++;
-      this.discarded++;
-      if (this.head >= 65536 && this.head * 2 >= this.store.length) {
-        this.store = this.store.slice(this.head);
-        this.head = 0;
-      }
+  }
+  /** @internal Keep `count` records of the firmware's ring (`capacity` records from byte `records` of `bytes`) from record `from` on. */
+  keepRecords(bytes: Uint8Array, records: number, capacity: number, from: number, count: number): void {
+    let done = 0;
+    while (done < count) {
+      const slot = (from + done) & (capacity - 1);
+      const [chunk, offset] = this.slotForNext();
+      // Contiguous in the ring and in the chunk.
+      const n = Math.min(count - done, capacity - slot, TRACE_CHUNK - offset);
+      chunk.set(bytes.subarray(records + slot * RECORD_BYTES, records + (slot + n) * RECORD_BYTES), offset * RECORD_BYTES);
+      this.next += n;
+      done += n;
     }
-    this.store.push(e);
+    this.letGo();
+  }
+  /** @internal Keep an event the host made (trace_lost). */
+  keepEvent(e: TraceEvent): void {
+    const [chunk, offset] = this.slotForNext();
+    const view = new DataView(chunk.buffer, chunk.byteOffset + offset * RECORD_BYTES, RECORD_BYTES);
+    view.setBigInt64(0, e.cycle, true);
+    view.setUint16(8, KEPT_TRACE_LOST, true);
+    view.setUint16(10, e.context, true);
+    view.setUint32(12, e.a, true);
+    view.setUint32(16, e.b, true);
+    view.setUint32(20, e.c, true);
+    this.next++;
+    this.letGo();
+  }
+  /** The chunk and slot the next event goes to (a new chunk when the last is full). */
+  private slotForNext(): [Uint8Array, number] {
+    const index = this.next - this.chunkBase;
+    const c = Math.floor(index / TRACE_CHUNK);
+    if (c === this.chunks.length) {
+      this.chunks.push(this.spare ?? new Uint8Array(TRACE_CHUNK * RECORD_BYTES));
+      this.spare = null;
+      this.decoded.push([]);
+    }
+    return [this.chunks[c], index - c * TRACE_CHUNK];
+  }
+  /** Let go of what falls out of the window, and of the chunks that then hold nothing kept. */
+  private letGo(): void {
+    if (this.next - this.first > this.window) {
+      const oldest = this.next - this.window;
+      this.discarded += oldest - this.first;
+      this.first = oldest;
+    }
+    while (this.chunks.length > 0 && this.chunkBase + TRACE_CHUNK <= this.first) {
+      this.spare = this.chunks.shift()!;
+      this.decoded.shift();
+      this.chunkBase += TRACE_CHUNK;
+    }
+  }
+  /** The kept events with index in [from, next), as objects (each made once). */
+  private keptFrom(from: number): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    for (let c = 0; c < this.chunks.length; c++) {
+      const base = this.chunkBase + c * TRACE_CHUNK;
+      const end = Math.min(base + TRACE_CHUNK, this.next);
+      if (end <= from) continue;
+      const objects = this.decoded[c];
+      if (base + objects.length < end) {
+        const chunk = this.chunks[c];
+        const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        for (let i = objects.length; i < end - base; i++) {
+          const at = i * RECORD_BYTES;
+          objects.push(view.getUint16(at + 8, true) === KEPT_TRACE_LOST
+            ? { cycle: view.getBigInt64(at, true), kind: "trace_lost", context: view.getUint16(at + 10, true), a: view.getUint32(at + 12, true), b: view.getUint32(at + 16, true), c: view.getUint32(at + 20, true) }
+            : decodeRecord(view, at));
+        }
+      }
+      const start = Math.max(from, base) - base;
+      for (let i = start; i < end - base; i++) out.push(objects[i]);
+    }
+    return out;
   }
   /** Every event, as it is read from the firmware (in order). */
   on(event: "event", listener: EventListener): this {
     if (event !== "event") throw new Error(`trace.on: unknown event "${event}" (only "event")`);
     this.listeners.push(listener);
+    this.machine.selectTrace();
     return this;
   }
   /** The kept events (the latest `traceWindow` of them). */
   events(): TraceEvent[] {
     this.machine.drain();
-    return this.store.slice(this.head);
+    return this.keptFrom(this.first);
   }
-  /** The events from index `from` on: a live view (the playground) reads only what is new since it last looked. */
+  /**
+   * The kept events from index `from` on (events are counted from 0 since the
+   * machine was loaded or reset): a view reads only what is new since it last
+   * looked. Events older than the window are gone (`discarded` counts them), so
+   * a view that must see every one (the playground's timeline) listens instead:
+   * on("event").
+   */
   eventsSince(from: number): TraceEvent[] {
     this.machine.drain();
-    return this.store.slice(from);
+    return this.keptFrom(Math.max(from, this.first));
   }
   toPerfetto(): string {
     return toPerfetto(this.events(), { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames });
@@ -283,7 +378,15 @@ export class Trace {
     return { metadata: ctfMetadata(this.machine.sysclkHz), stream: ctfStream(events, { sysclkHz: this.machine.sysclkHz, taskNames: this.machine.taskNames }) };
   }
   /** @internal */
-  clear(): void { this.store = []; this.head = 0; this.overflow = 0; this.discarded = 0; }
+  clear(): void {
+    this.chunks = [];
+    this.decoded = [];
+    this.chunkBase = 0;
+    this.first = 0;
+    this.next = 0;
+    this.overflow = 0;
+    this.discarded = 0;
+  }
 }
 
 export class Irq {
@@ -311,7 +414,12 @@ export class Irq {
 }
 
 export interface MachineOptions {
-  /** Keep decoded trace events (default true). Off, the ring is still drained, so nothing stalls. */
+  /**
+   * Keep decoded trace events (default true). Off, the firmware writes only the
+   * kinds the host reads itself (panics, task ends, refused calls, mutex unlocks; pin and UART
+   * events while watched), until a trace listener is attached: a run without a
+   * trace does not pay for the records of every context switch.
+   */
   collectTrace?: boolean;
   /**
    * How many of the latest events trace.events() keeps (default
@@ -427,6 +535,8 @@ export class Machine {
   private readonly partialLines = new Map<number, { pieces: string[]; chars: number; split: number; total: number }>();
 
   private readonly collectTrace: boolean;
+  /** The trace kinds the firmware was last told to write (hoprt_trace_select), as "lo,hi". */
+  private traceSelected: string | undefined;
   private readonly maxLine: number;
   private readonly peripheralHost = new PeripheralHost(this);
 
@@ -485,6 +595,8 @@ export class Machine {
     if (abi !== SUPPORTED_ABI) {
       throw new Error(`Machine.load: firmware ABI version ${abi}, this host supports ${SUPPORTED_ABI}`);
     }
+    this.traceSelected = undefined;
+    this.selectTrace();
     this.refreshView();
     this.traceRing = undefined;
     this.consoleRing = undefined;
@@ -536,10 +648,10 @@ export class Machine {
   }
 
   /** A pin of the board by name ("PA0", "PD12"): drive it, read it, watch it. */
-  gpio(name: string): GpioPin { this.check(); return this.peripheralHost.gpio(name); }
+  gpio(name: string): GpioPin { this.check(); const pin = this.peripheralHost.gpio(name); this.selectTrace(); return pin; }
 
   /** USART 1, 2 or 6: type bytes into it, read what it sends. */
-  uart(n: number): Uart { this.check(); return this.peripheralHost.uart(n); }
+  uart(n: number): Uart { this.check(); const uart = this.peripheralHost.uart(n); this.selectTrace(); return uart; }
 
   /** Back to the state right after loading: fresh memory, not booted yet (it boots at its next use). */
   reset(): void {
@@ -652,6 +764,33 @@ export class Machine {
     return { reason, cycles: this.cycles, faults };
   }
 
+  /**
+   * Tell the firmware which trace kinds to write: every kind while the trace is
+   * collected or listened to, else only those the host itself reads (HOST_KINDS:
+   * panics, task ends, refused calls, mutex unlocks, and pin and UART events while they are
+   * watched). A switch writes six records that a run without a trace would
+   * only skip. Called whenever what the host reads grows (a listener, a pin or
+   * USART asked for). @internal
+   */
+  selectTrace(): void {
+    if (!this.exports?.hoprt_trace_select) return;
+    let lo = 0xFFFF_FFFF, hi = 0xFFFF_FFFF;
+    if (!this.trace.wanted) {
+      const needed = this.peripheralHost.watching ? NEEDED_ALWAYS | NEEDED_WATCHING : NEEDED_ALWAYS;
+      lo = 0;
+      hi = 0;
+      for (let kind = 0; kind < 64; kind++) {
+        if ((HOST_KINDS[kind] & needed) === 0) continue;
+        if (kind < 32) lo |= 1 << kind;
+        else hi |= 1 << (kind - 32);
+      }
+    }
+    const selection = `${lo >>> 0},${hi >>> 0}`;
+    if (selection === this.traceSelected) return;
+    this.traceSelected = selection;
+    this.exports.hoprt_trace_select(lo, hi);
+  }
+
   /** Read everything the probe buffered: console lines, task names, trace records. */
   drain(): void {
     this.check();
@@ -689,20 +828,25 @@ export class Machine {
     if (newlyLost > 0) {
       // The records are gone; the host says so in the trace, at the cycle of the first one it still has.
       const at = count > 0 ? view.getBigInt64(base + HEADER_BYTES + (from % capacity) * RECORD_BYTES, true) : this.exports.hoprt_cycles();
-      this.deliver({ cycle: at, kind: "trace_lost", context: 0xFFFF, a: newlyLost, b: lost, c: 0 }, -1);
+      const lostEvent: TraceEvent = { cycle: at, kind: "trace_lost", context: 0xFFFF, a: newlyLost, b: lost, c: 0 };
+      this.deliver(lostEvent, -1);
+      this.trace.keepEvent(lostEvent);
     }
-    const keep = this.trace.wanted;
-    // Without collection only what the host itself needs is decoded (HOST_KINDS); this loop
-    // visits every record the firmware wrote, several per context switch, so it stays lean:
-    // the capacity is a power of two (ringAt), so the slot is a mask, not a division.
-    const needed = this.peripheralHost.watching ? NEEDED_ALWAYS | NEEDED_WATCHING : NEEDED_ALWAYS;
+    // Made into objects here: what the host itself reads (HOST_KINDS; while the trace is kept,
+    // the pin and UART events too, as watchers may come), and every event while listeners want
+    // them. The kept window takes the records as they are. This loop visits every record the
+    // firmware wrote, several per context switch, so it stays lean: the capacity is a power of
+    // two (ringAt), so the slot is a mask, not a division.
+    const listening = this.trace.listening;
+    const decoding = this.trace.keeping || this.peripheralHost.watching ? NEEDED_ALWAYS | NEEDED_WATCHING : NEEDED_ALWAYS;
     const mask = capacity - 1;
     const records = base + HEADER_BYTES;
     for (let n = 0; n < count; n++) {
       const at = records + ((from + n) & mask) * RECORD_BYTES;
       const kind = view.getUint16(at + 8, true);
-      if (keep || (kind < HOST_KINDS.length && (HOST_KINDS[kind] & needed) !== 0)) this.deliver(decodeRecord(view, at), kind);
+      if (listening || (kind < HOST_KINDS.length && (HOST_KINDS[kind] & decoding) !== 0)) this.deliver(decodeRecord(view, at), kind);
     }
+    if (this.trace.keeping) this.trace.keepRecords(this.bytes, records, capacity, from, count);
     this.traceRead = written;
     return written;
   }
@@ -712,12 +856,12 @@ export class Machine {
     else if (kind === KIND_UNWIND_DONE || kind === KIND_RESTART) this.noteUnwind(e, kind);
     else if (kind === KIND_TASK_EXIT) this.noteEnded(e.context, e.cycle, "exited");
     else if (kind === KIND_TASK_END) this.noteFinal(e.context, (t) => { t.priority = e.a; t.switches = e.b; t.stackBytes = e.c; t.stackUsed = 0; });
-    else if (kind === KIND_TASK_CPU) this.noteFinal(e.context, (t) => { t.cycles = (BigInt(e.b) << 32n) | BigInt(e.a); });
+    else if (kind === KIND_TASK_CPU) this.noteFinal(e.context, (t) => { t.cycles = (BigInt(e.b) << 32n) | BigInt(e.a); t.stackletsPeak = e.c; });
     else if (kind === KIND_TASK_DELETE) this.noteFinal(e.context, (t) => { t.stackPeak = e.b; t.savePeak = e.c; });
     else if (kind === KIND_ERROR) this.refusals.set(e.a | 0, (this.refusals.get(e.a | 0) ?? 0) + 1);
     else if (kind === KIND_MUTEX_UNLOCK && e.b !== 0) this.noteReleased(e);
     this.peripheralHost.observe(e);
-    if (this.trace.wanted) this.trace.push(e);
+    this.trace.offer(e);
   }
 
   /** Contexts unwinding now -> their first panic's record (a panic meanwhile is nested). */
@@ -967,5 +1111,6 @@ const KIND_TASK_EXIT = 6, KIND_PANIC = 10, KIND_TASK_DELETE = 16, KIND_ERROR = 1
 /** Kinds the host decodes even when it collects no trace: always, or while pins or UARTs are watched. */
 const NEEDED_ALWAYS = 1, NEEDED_WATCHING = 2;
 const HOST_KINDS = new Uint8Array(64);
-for (const kind of [KIND_PANIC, KIND_UNWIND_DONE, KIND_RESTART, KIND_TASK_EXIT, KIND_TASK_END, KIND_TASK_CPU, KIND_TASK_DELETE, KIND_ERROR]) HOST_KINDS[kind] = NEEDED_ALWAYS;
+// Mutex unlocks: a panic's report names the mutexes the kernel released for the task (panics()).
+for (const kind of [KIND_PANIC, KIND_UNWIND_DONE, KIND_RESTART, KIND_TASK_EXIT, KIND_TASK_END, KIND_TASK_CPU, KIND_TASK_DELETE, KIND_ERROR, KIND_MUTEX_UNLOCK]) HOST_KINDS[kind] = NEEDED_ALWAYS;
 for (const kind of [KIND_GPIO, KIND_UART_TX]) HOST_KINDS[kind] = NEEDED_WATCHING;

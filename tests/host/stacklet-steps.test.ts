@@ -92,6 +92,31 @@ function run(irqAt: bigint | null) {
   return m;
 }
 
+/**
+ * One run interrupted at cycle `at`: both tasks' results right, no panic, the
+ * handler entered within entry + exit + the check-point gap + the longest
+ * step (at most 500 cycles), and once both tasks ended their stacklets given
+ * back and the heap as main left it after its first collection (`baseline`).
+ */
+function expectSoundRun(m: Machine, at: bigint, baseline: number): void {
+  const lines = m.console.lines;
+  expect(lines.filter((l) => l.startsWith("worker"))).toEqual(["worker ok"]);
+  expect(lines.filter((l) => l.startsWith("intruder"))).toEqual(["intruder ok 5"]);
+  expect(m.panics()).toEqual([]);
+  const ev = m.trace.events();
+  const raise = ofKind(ev, "irq_raise").find((e) => e.a === 16 + LINE)!;
+  const enter = ofKind(ev, "isr_enter").find((e) => e.a === 16 + LINE)!;
+  expect(raise.cycle).toBe(at);
+  const longest = m.memory().gcMaxPauseCycles;
+  expect(longest).toBeLessThanOrEqual(500);
+  expect(Number(enter.cycle - raise.cycle)).toBeLessThanOrEqual(EXCEPTION_ENTRY + EXCEPTION_EXIT + gap + longest);
+  expect(ofKind(ev, "user_mark").length).toBe(2);
+  const mem = m.memory();
+  expect(mem.stackletBytes).toBe(0);
+  expect(mem.stackDynamicBytes).toBe(0);
+  expect(mem.heapUsed).toBe(baseline);
+}
+
 describe("interruptible stack extension", () => {
   it("an interrupt at every cycle across an extension and a return: bounded entry, exact sums, heap back to baseline", () => {
     // Without the interrupt: where the worker's first extension and its return happen.
@@ -108,33 +133,42 @@ describe("interruptible stack extension", () => {
     const cycles: bigint[] = [];
     for (let at = allocs[0].cycle - 300n; at <= allocs[0].cycle + 700n; at++) cycles.push(at);
     for (let at = frees[0].cycle - 600n; at <= frees[0].cycle + 100n; at++) cycles.push(at);
-    const marks = (m: Machine) => ofKind(m.trace.events(), "user_mark");
     // The same end state, interrupted only once the worker is done: the heap every run must come back to.
     const late = run(BigInt(Math.round(1.2 * 168_000)));
     expect(late.console.lines).toEqual(["worker ok", "intruder ok 5"]);
     const baseline = late.memory().heapUsed;
     let runs = 0;
     for (const at of cycles) {
-      const m = run(at);
+      expectSoundRun(run(at), at, baseline);
       runs++;
-      const lines = m.console.lines;
-      expect(lines.filter((l) => l.startsWith("worker"))).toEqual(["worker ok"]);
-      expect(lines.filter((l) => l.startsWith("intruder"))).toEqual(["intruder ok 5"]);
-      expect(m.panics()).toEqual([]);
-      const ev = m.trace.events();
-      const raise = ofKind(ev, "irq_raise").find((e) => e.a === 16 + LINE)!;
-      const enter = ofKind(ev, "isr_enter").find((e) => e.a === 16 + LINE)!;
-      expect(raise.cycle).toBe(at);
-      const longest = m.memory().gcMaxPauseCycles;
-      expect(longest).toBeLessThanOrEqual(500);
-      expect(Number(enter.cycle - raise.cycle)).toBeLessThanOrEqual(EXCEPTION_ENTRY + EXCEPTION_EXIT + gap + longest);
-      expect(marks(m).length).toBe(2);
-      // Both tasks ended: their stacklets given back, the heap as main left it after its first collection.
-      const mem = m.memory();
-      expect(mem.stackletBytes).toBe(0);
-      expect(mem.stackDynamicBytes).toBe(0);
-      expect(mem.heapUsed).toBe(baseline);
     }
     expect(runs).toBe(1702);
+  });
+
+  it("an interrupt at every cycle across a fast-path crossing (a pooled stacklet linked in one step) and its return", () => {
+    const quiet = run(null);
+    const worker = { id: quiet.tasks().find((t) => t.name === "intruder")!.id + 1 };
+    const allocs = ofKind(quiet.trace.events(), "stacklet_alloc").filter((e) => e.context === worker.id);
+    const frees = ofKind(quiet.trace.events(), "stacklet_free").filter((e) => e.context === worker.id);
+    // The last round's crossing: the first stacklet has learned the whole deep phase and the pool
+    // holds the block the round before returned, so it is one fast extension and one return.
+    const take = allocs.at(-1)!;
+    const give = frees.find((e) => e.cycle > take.cycle)!;
+    expect(give.b).toBe(take.b - 1);
+    const late = run(BigInt(Math.round(1.2 * 168_000)));
+    const baseline = late.memory().heapUsed;
+    // A pool hit: no heap allocation between just before the extension and just after the return.
+    const probe = Machine.loadSync(wasm);
+    probe.runFor(Number(take.cycle) - 400);
+    const before = probe.memory().stackletAllocations;
+    probe.runFor(Number(give.cycle - take.cycle) + 800);
+    expect(probe.memory().stackletAllocations).toBe(before);
+    expect(give.cycle - take.cycle).toBeLessThan(4000n);
+    let runs = 0;
+    for (let at = take.cycle - 250n; at <= give.cycle + 150n; at++) {
+      expectSoundRun(run(at), at, baseline);
+      runs++;
+    }
+    expect(runs).toBeGreaterThan(400);
   });
 });

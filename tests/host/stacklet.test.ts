@@ -2,18 +2,10 @@ import { describe, it, expect, beforeAll } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { firmware, ofKind } from "./support.js";
+import { firmware, ofKind, wideBody } from "./support.js";
 import { build } from "../../js/compiler/build.js";
 import { Machine } from "../../js/host/machine.js";
 
-/** Locals that are all live at once: a frame the first stacklet cannot hold. */
-const WIDE = 120;
-function wideBody(): string {
-  const lines = ["  let v0: u32 = i * 3;"];
-  for (let k = 1; k < WIDE; k++) lines.push(`  let v${k}: u32 = (v${k - 1} ^ ${k * 7 + 1}) * ${2 * k + 3};`);
-  lines.push(`  return ${Array.from({ length: WIDE }, (_, k) => `v${k}`).join(" + ")};`);
-  return lines.join("\n");
-}
 
 // Segmented stacks (DESIGN §3, §5): limits, static stacks, stacklets freed on return, hot-split mitigation.
 const SCENARIOS = `

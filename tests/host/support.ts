@@ -77,3 +77,21 @@ export function codeSection(wasm: Uint8Array): Uint8Array {
   }
   throw new Error("no code section");
 }
+
+/**
+ * A function body (AssemblyScript, of a parameter `i: u32`) with WIDE locals all
+ * live at once: a frame larger than a small stacklet holds, for the stacklet
+ * tests; wideValue(i) is what it returns.
+ */
+export const WIDE = 120;
+export function wideBody(): string {
+  const lines = ["  let v0: u32 = i * 3;"];
+  for (let k = 1; k < WIDE; k++) lines.push(`  let v${k}: u32 = (v${k - 1} ^ ${k * 7 + 1}) * ${2 * k + 3};`);
+  lines.push(`  return ${Array.from({ length: WIDE }, (_, k) => `v${k}`).join(" + ")};`);
+  return lines.join("\n");
+}
+export function wideValue(i: number): number {
+  let v = Math.imul(i, 3) >>> 0, sum = v;
+  for (let k = 1; k < WIDE; k++) { v = Math.imul((v ^ (k * 7 + 1)) >>> 0, 2 * k + 3) >>> 0; sum = (sum + v) >>> 0; }
+  return sum;
+}

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { machine, ofKind } from "./support.js";
-import type { Machine } from "../../js/host/machine.js";
+import { machine, firmware, ofKind } from "./support.js";
+import { Machine } from "../../js/host/machine.js";
 
 export const PING_PONG = `
 import { task, debug } from "hoprt";
@@ -56,6 +56,72 @@ describe("context switch", () => {
     expect(run.events).toBeGreaterThan(200);
     expect(m.console.lines).toEqual([]);
     expect(run.guardHits).toBe(0n);
+  });
+});
+
+/**
+ * `wasm` with a counter of entries per function (an Asyncify rewind re-enters every frame it
+ * resumes: each is a wasm call the engine makes), and a reader of the counters by function name.
+ */
+async function countingCalls(wasm: Uint8Array): Promise<{ bytes: Uint8Array; counts: (m: Machine) => Map<string, number> }> {
+  const binaryen = (await import("binaryen")).default;
+  const mod = binaryen.readBinary(wasm);
+  const names: string[] = [];
+  for (let i = 0; i < mod.getNumFunctions(); i++) {
+    const f = mod.getFunctionByIndex(i);
+    const info = binaryen.getFunctionInfo(f);
+    if (!info.body) continue;
+    const counter = `calls${names.length}`;
+    mod.addGlobal(counter, binaryen.i32, true, mod.i32.const(0));
+    mod.addGlobalExport(counter, counter);
+    const bump = mod.global.set(counter, mod.i32.add(mod.global.get(counter, binaryen.i32), mod.i32.const(1)));
+    (binaryen as any)._BinaryenFunctionSetBody(f, mod.block(null, [bump, info.body], info.results));
+    names.push(info.name);
+  }
+  const bytes = mod.emitBinary();
+  mod.dispose();
+  const counts = (m: Machine) => new Map(names.map((name, i) => [name, (m.exports as any)[`calls${i}`].value as number]));
+  return { bytes, counts };
+}
+
+describe("the context switch's path through the engine", () => {
+  // What a steady yield-to-yield switch costs the host: every wasm call it makes, counted
+  // with no trace kept (the way `hoprt run` runs). Each Asyncify frame is entered once more to
+  // rewind it. The list is exact: a change that adds a call (or a frame) to the switch shows here.
+  const EXPECTED: Record<string, number> = {
+    "machine/dispatchStep": 3,      // the exception's entry and handler, its return, the next task
+    "kernel/sched/onPendSV": 1,     // the PendSV handler
+    "probe/schedrecords/recordSwitch": 1,
+    "kernel/task/taskMain": 1,      // rewound: the task's bottom frame
+    "pinger": 1,                    // rewound
+    "index/task.yieldCurrent": 2,   // rewound, then called again by the task's loop
+    "probe/schedrecords/recordReady": 1,
+    "mcu/bus/write32": 1,           // ICSR.PENDSVSET
+    "mcu/core/checkpoint": 2,       // the one that ends the rewind, the one that suspends
+  };
+
+  it("makes exactly the calls it needs, and runs its turns of the dispatch loop as calls of their own", async () => {
+    const { bytes, counts } = await countingCalls(await firmware("pingpong", PING_PONG));
+    const m = Machine.loadSync(bytes, { collectTrace: false });
+    m.runFor("200us");
+    const ids = [...Array(m.exports.hoprt_max_tasks()).keys()];
+    const switches = () => ids.reduce((sum, id) => sum + Math.max(0, Number(m.exports.hoprt_task_info(id, 3))), 0);
+    const before = counts(m);
+    const switchesBefore = switches();
+    m.runFor("20ms");
+    const n = switches() - switchesBefore;
+    expect(n).toBeGreaterThan(10_000);
+    const perSwitch: Record<string, number> = {};
+    for (const [name, count] of counts(m)) {
+      const calls = (count - before.get(name)!) / n;
+      if (calls < 0.01) continue; // the SysTick's handler, once every 860 switches, and the run itself
+      const key = Object.keys(EXPECTED).find((k) => name.endsWith("/" + k)) ?? name;
+      perSwitch[key] = Math.round(calls * 100) / 100;
+    }
+    expect(perSwitch).toEqual(EXPECTED);
+    // The 20 ms ran as one slice: the loop that runs a slice is entered once, its turns thousands of times.
+    const run = [...counts(m)].find(([name]) => name.endsWith("/hoprt_run"))!;
+    expect(run[1] - before.get(run[0])!).toBe(1);
   });
 });
 

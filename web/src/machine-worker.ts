@@ -16,7 +16,8 @@ const UART = 2;
 
 let machine: Machine | null = null;
 let model: TimelineModel;
-let read = 0;
+/** Trace events since the last frame (the timeline model has taken each as it was read). */
+let eventCount = 0;
 let lines: Array<{ cycle: number; text: string }> = [];
 let uartText = "";
 let ledChanges: number[] = [];
@@ -28,6 +29,10 @@ let stopped: string | undefined;
 let rate = 50_000;
 
 function attach(m: Machine): void {
+  // Every event, as the host reads it: the trace's kept window (trace.events()) lets the oldest go
+  // when one frame's run writes more than it holds, and a run at full speed through an idle
+  // firmware covers seconds of virtual time a frame.
+  m.trace.on("event", (e) => { eventCount++; model.add(e); });
   m.console.on("line", (text) => lines.push({ cycle: Number(m.cycles), text }));
   LEDS.forEach((name, i) => m.gpio(name).on("change", (level, cycle) => ledChanges.push(Number(cycle), i, level)));
   m.uart(UART).on("data", (bytes) => { uartText += String.fromCharCode(...bytes); });
@@ -35,7 +40,7 @@ function attach(m: Machine): void {
 
 function fresh(): void {
   model = new TimelineModel((id, cycle) => machine?.nameAt(id, cycle));
-  read = 0;
+  eventCount = 0;
   lines = [];
   uartText = "";
   ledChanges = [];
@@ -68,9 +73,9 @@ function taskBars(m: Machine): TaskBar[] {
 
 function frame(runMs: number, advanced = false, fresh = false): Frame {
   const m = machine!;
-  const events = m.trace.eventsSince(read);
-  read += events.length;
-  for (const e of events) model.add(e);
+  m.drain();
+  const events = eventCount;
+  eventCount = 0;
   model.relabel(m.taskNames);
   const taken = model.take();
   const f: Frame = {
@@ -84,7 +89,7 @@ function frame(runMs: number, advanced = false, fresh = false): Frame {
     leds: LEDS.map((name) => m.gpio(name).get()),
     ledChanges,
     tasks: taskBars(m),
-    events: events.length,
+    events,
     runMs,
     stopped,
     inputs: newInputs,

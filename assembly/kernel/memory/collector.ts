@@ -60,7 +60,7 @@ import { TypeinfoFlags } from "shared/typeinfo";
 import { SRAM_END } from "../../mcu/memmap";
 import { heapAlloc, heapFree, heapUsed, blockBytes } from "./heap";
 import { contextCount, contextAt } from "./roots";
-import { scanContext, lowerRangeStart, lowerRangeEnd, lowerNext } from "../stack/roots";
+import { scanContext, lowerRangeStart, lowerRangeEnd, lowerNext, watchChain, chainWatchLost } from "../stack/roots";
 import { Context } from "../stack/context";
 import * as trace from "../../probe/trace";
 import * as core from "../../mcu/core";
@@ -329,7 +329,6 @@ let scanEnd: usize = 0;
 // The stacklets below the scanned context's current one, one a step, while its chain is unchanged.
 let chainBlock: usize = 0;
 let chainContext: usize = 0;
-let chainBlockDepth: u32 = 0;
 
 function recordRange(start: usize, end: usize): void {
   if (rangeSeen++ < rangeSkip) return;
@@ -354,8 +353,7 @@ function enumerate(): void {
       const ctx = changetype<Context>(ptr);
       chainBlock = ctx.stacklet;
       chainContext = ptr;
-      chainBlockDepth = ctx.chainDepth;
-      ctx.chainLowDepth = ctx.chainDepth;
+      watchChain(ptr, chainBlock);
     }
   }
 }
@@ -404,8 +402,7 @@ function stacksStep(): bool {
   if (chainBlock != 0 && contextIndex >= contextCount) chainBlock = 0; // its slot is gone
   if (chainBlock != 0) {
     const ptr = contextAt(contextIndex);
-    const ctx = changetype<Context>(ptr);
-    if (ptr != chainContext || ctx.chainLowDepth < chainBlockDepth) {
+    if (ptr != chainContext || chainWatchLost()) {
       // It returned from the stacklet the walk is at (or it ended) while the roots were taken:
       // the frames left below are the remark's to scan (it runs with the kernel lock held, so
       // no task's chain changes between its steps).
@@ -415,7 +412,7 @@ function stacksStep(): bool {
     scanAt = (lowerRangeStart(chainBlock) + 3) & ~3;
     scanEnd = lowerRangeEnd(chainBlock);
     chainBlock = lowerNext(chainBlock);
-    chainBlockDepth--;
+    watchChain(ptr, chainBlock);
     return false;
   }
   if (contextIndex + 1 >= contextCount) return true;

@@ -67,13 +67,6 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   stacklet: usize;
   /** Frame bytes held in the stacklets below the current one. */
   chainFrames: u32;
-  /** Stacklets in the chain now (the first region not counted). */
-  chainDepth: u32;
-  /**
-   * The least `chainDepth` since the collector last set it (it walks the chain a stacklet a
-   * step, downwards): a stacklet at a depth not above it has not been returned from since.
-   */
-  chainLowDepth: u32;
   /** A heap block holding the saved state when it did not fit below the frames (layout.ts), or 0. */
   saveBlock: usize;
   /**
@@ -84,8 +77,6 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   deferredOverflow: u32;
   /** The most frame bytes the task may hold (0: no limit). */
   frameLimit: u32;
-  /** Call-chain signature of the running stacklet chain (hot-split mitigation). */
-  signature: u32;
   /**
    * The hot-split cache (stacklet.ts): HOT_ENTRIES (signature, extensions counted under it)
    * pairs, read as one array from `hotSignature0`. In the context, as Hopter keeps it in its
@@ -102,8 +93,14 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   /** The first region, [firstBase, firstTop) (a segmented task's stack registers when no stacklet is current; empty without an initial stack). */
   firstBase: usize;
   firstTop: usize;
-  /** The first region's extension count (a stacklet's own is in its metadata). */
+  /**
+   * The first region's metadata words, laid out as a stacklet's M_EXTENSIONS, M_SIGNATURE and
+   * M_CHILD_PEAK (stacklet.ts reads either through one pointer, metaOf): its extension count
+   * (a stacklet's own is in its metadata), its call-chain signature (always 0: a chain's
+   * signature is its current stacklet's) and its learned child peak. Keep the three together.
+   */
   firstExtensions: u32;
+  firstSignature: u32;
   /** The most stack bytes its stacklets have held at once (stacklet.ts M_CHILD_PEAK, for the first region). */
   firstChildPeak: u32;
   /** Stacklets this context holds now (its block in hand included) and at most. */

@@ -10,11 +10,17 @@
  * cost about a thousand cycles, and a loop that calls across a stacklet
  * boundary takes back the block it has just returned, whatever its task.
  *
- *   slots: [oldest, ..., newest] (`pooled` of POOL_SLOTS)   each block's M_POOLED_AT: when it was pooled
+ *   slots: [oldest, ..., newest] (`pooled` of POOL_SLOTS)
  *
- * A pooled block keeps its metadata words but the 8 bytes at M_POOLED_AT
- * (an i64 cycle count, for ageing); it holds no frame, so it is no root of
- * the collector, and it is not zeroed again: its contents are some
+ * Ageing: a return only marks the pool `touched` (one store: it runs on
+ * every crossing); the idle task, which looks at the pool whenever it runs,
+ * notes when it first saw it untouched, and once the pool has gone
+ * POOL_AGE_MS without a block coming back it gives the pooled blocks back to
+ * the heap, the oldest first. (A cycle stamp per pooled block cost every
+ * return a clock read and a doubleword store.)
+ *
+ * A pooled block keeps its metadata words; it holds no frame, so it is no
+ * root of the collector, and it is not zeroed again: its contents are some
  * context's stale frames, which the collector only ever sees under a frame
  * that has not written them yet (it checks every word against its object
  * starts, so a stale word can keep an object alive a while, never make a
@@ -30,8 +36,6 @@ import { blockBytes } from "../memory/heap";
 /** Blocks the pool keeps at most (0: every stacklet goes back to the heap on return, as Hopter's). */
 // @ts-ignore: defined by the firmware build with --use HOPRT_STACKLET_POOL=...
 export const POOL_SLOTS: u32 = isDefined(HOPRT_STACKLET_POOL) ? <u32>HOPRT_STACKLET_POOL : 1;
-
-const M_POOLED_AT: usize = 16; // a stacklet's M_EXTENSIONS and M_SIGNATURE words: not needed while pooled
 
 // A stack: slots [0, pooled) hold blocks, oldest first; the newest, on top, is the one a
 // loop that keeps crossing a boundary takes back, so it is tried first.
@@ -71,8 +75,18 @@ function removeAt(index: u32): usize {
   return block;
 }
 
+/** The pooled block in slot `i` (< pooled), oldest first; the newest is in slot pooled - 1. */
+// @ts-ignore: decorator
+@inline export function blockAt(i: u32): usize { return load<usize>(slotAt(i)); }
+
+/** Take the newest pooled block out of the pool, `count` (> 0) being how many it held (the caller read it). */
+// @ts-ignore: decorator
+@inline export function dropNewest(count: u32): void {
+  pooled = count - 1;
+}
+
 /** The smallest block below the newest of `want` to `most` bytes, taken out of the pool (or 0). */
-function takeOlderFitting(want: usize, most: usize): usize {
+export function takeOlderFitting(want: usize, most: usize): usize {
   let best: u32 = POOL_SLOTS;
   let bestBytes: usize = most + 1;
   for (let i: u32 = 0; i < POOL_SLOTS; i++) {
@@ -87,16 +101,26 @@ function takeOlderFitting(want: usize, most: usize): usize {
   return best == POOL_SLOTS ? 0 : removeAt(best);
 }
 
+/** A block came back to the pool since the idle task last looked (ageing: quietLongerThan). */
+let touched: bool = false;
+/** When the idle task first saw the pool untouched since the last block came back. */
+let quietSince: i64 = 0;
+
 /**
- * Pool `block` (returned at cycle `now`) as the newest. The pool full, its oldest block
- * makes room: returned to the caller to give back to the heap (else 0).
+ * Pool `block` as the newest. The pool full, its oldest block makes room: returned to the
+ * caller to give back to the heap (else 0).
  */
 // @ts-ignore: decorator
-@inline export function put(block: usize, now: i64): usize {
-  const evicted = pooled == POOL_SLOTS ? takeOldest() : 0;
-  store<usize>(slotAt(pooled), block);
-  store<i64>(block + M_POOLED_AT, now);
-  pooled++;
+@inline export function put(block: usize): usize {
+  let count = pooled;
+  let evicted: usize = 0;
+  if (count == POOL_SLOTS) {
+    evicted = takeOldest();
+    count--;
+  }
+  store<usize>(slotAt(count), block);
+  pooled = count + 1;
+  touched = true;
   return evicted;
 }
 
@@ -108,9 +132,18 @@ export function takeOldest(): usize {
 
 /** The pooled block in slot `i` (< pooled), oldest first: the host's figures read them (inlined into hardware: no cycle charged). */
 // @ts-ignore: decorator
-@inline export function pooledAt(i: u32): usize { return load<usize>(slotAt(i)); }
+@inline export function pooledAt(i: u32): usize { return blockAt(i); }
 
-/** Whether the block pooled longest ago was pooled before cycle `before` (the idle task gives it back then). */
-export function oldestBefore(before: i64): bool {
-  return pooled != 0 && load<i64>(load<usize>(slots) + M_POOLED_AT) < before;
+/**
+ * Whether the pool holds blocks and no block has come back to it for more than `age` cycles
+ * as of cycle `now` (the idle task asks, and gives the oldest back to the heap then).
+ */
+export function quietLongerThan(now: i64, age: i64): bool {
+  if (pooled == 0) return false;
+  if (touched) {
+    touched = false;
+    quietSince = now;
+    return false;
+  }
+  return now - quietSince > age;
 }

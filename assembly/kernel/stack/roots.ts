@@ -21,11 +21,11 @@
  *    stacklet at a time (lowerRangeStart/End, lowerNext), so that no step of
  *    the collector walks a whole chain. Frames below the running stacklet
  *    do not change until the context returns to them: between steps the
- *    collector checks `chainLowDepth` and starts the context again only
- *    when it returned below the stacklet the walk is at.
+ *    collector watches the stacklet the walk is at (watchChain) and leaves
+ *    the rest to the remark only when the context returned from it.
  */
 import { Context, STATE_SUSPENDED } from "./context";
-export { lowerRangeStart, lowerRangeEnd, lowerNext } from "./stacklet";
+export { lowerRangeStart, lowerRangeEnd, lowerNext, watchChain, chainWatchLost } from "./stacklet";
 import { blockBytes } from "../memory/heap";
 import * as core from "../../mcu/core";
 

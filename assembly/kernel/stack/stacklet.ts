@@ -26,10 +26,11 @@
  * (js/compiler/rule.ts): charged, never suspended inside a step, so the heap
  * is never entered twice.
  *
- * Hot-split mitigation (after Hopter): each context keeps a call-chain
- * signature (rotate right 1, xor the function's site number on every
- * extension; on return, the stacklet below's again) and a 4-entry cache of (signature, count)
- * in its control block.
+ * Hot-split mitigation (after Hopter): a chain has a call-chain signature
+ * (rotate right 1, xor the function's site number on every extension), kept
+ * in its current stacklet's metadata (the first region's is 0: metaOf), so a
+ * return restores it by restoring the current stacklet; each context keeps a
+ * 4-entry cache of (signature, count) in its control block.
  * Every extension counts against the signature the extended stacklet was
  * allocated under (on the fast path, HOT_EXTENSIONS at once when that
  * stacklet becomes hot); each HOT_EXTENSIONS of them make the next stacklets
@@ -45,11 +46,19 @@
  * is one stacklet that holds the whole deep phase: a recursion that comes
  * back needs one extension, not one per stacklet's worth of frames.
  *
+ * The crossing's cost (a fast extension and its return: about 220 modelled
+ * cycles, tests/host/stacklet-fast-path.test.ts) is what segmented stacks
+ * cost over static ones: a deep phase that comes back crosses once. Both
+ * ends are straight-line in the common case and share their code with the
+ * steps (keepBelow, enter, holdOneMore); the stack limit is tested once, by
+ * the fast path, which every extension tries first.
+ *
  * Only segmented tasks get here, so a first region's bound is its base.
  *
  * Invariants: a context's stacklets form a chain through M_PREV from
- * `ctx.stacklet` down to 0 (the task's first region), `chainDepth` long,
- * and `ctx.stackletsHeld` counts them with its block in hand; between steps
+ * `ctx.stacklet` down to 0 (the task's first region); the chain's
+ * signature is its current stacklet's M_SIGNATURE (0 in the first region);
+ * `ctx.stackletsHeld` counts them with its block in hand; between steps
  * a context may hold one block in hand (taken, not yet linked) and a free
  * list of blocks to give back to the heap (linked through M_EXTENSIONS),
  * both released if it dies; `live` counts every block this file holds, the
@@ -126,14 +135,14 @@ export let refusal: u32 = REFUSED_NONE;
 // @ts-ignore: decorator
 @inline function siteHash(site: u32): u32 { return (site + 1) * 0x9E3779B1; }
 
-/** Where the extension count of the current stacklet lives (the first region's: in the context). */
+/**
+ * Where `stacklet`'s M_EXTENSIONS, M_SIGNATURE and M_CHILD_PEAK words are: its block, or for the
+ * first region (0) the context's firstExtensions, firstSignature, firstChildPeak, which lie at
+ * the same offsets from this address (context.ts). One select serves the three words.
+ */
 // @ts-ignore: decorator
-@inline function extensionsAt(ctx: Context, stacklet: usize): usize {
-  return stacklet != 0 ? stacklet + M_EXTENSIONS : changetype<usize>(ctx) + offsetof<Context>("firstExtensions");
-}
-// @ts-ignore: decorator
-@inline function childPeakAt(ctx: Context, stacklet: usize): usize {
-  return stacklet != 0 ? stacklet + M_CHILD_PEAK : changetype<usize>(ctx) + offsetof<Context>("firstChildPeak");
+@inline function metaOf(ctx: Context, stacklet: usize): usize {
+  return stacklet != 0 ? stacklet : changetype<usize>(ctx) + (offsetof<Context>("firstExtensions") - M_EXTENSIONS);
 }
 
 /** The enlargement for stacklets allocated under `signature`: 1, +1 per HOT_EXTENSIONS extensions seen under it. */
@@ -184,74 +193,115 @@ function release(block: usize): void {
  * stretch). The frame that asked is not taken meanwhile: a suspension between
  * steps saves the context at its caller's stack pointer.
  *
- *  1. planStacklet: the stack limit, the chain signature, the size wanted.
+ *  0. extendFromPool: the stack limit; then, when the stacklet below learned its deep phase and
+ *     the newest pooled block holds it, the whole extension in this one step.
+ *  1. planStacklet: the chain signature, the size wanted.
  *  2. takePooled: a pooled block big enough; or takeStacklet: one TLSF allocation.
  *  3. zeroStep, until it returns false: ZERO_CHUNK bytes a step.
  *  4. linkStacklet: the context's registers describe the new stacklet.
  */
 
-/** A stacklet's stack top: its block's end, less TLSF's next header, 16-byte aligned. */
+/** A stacklet's stack top: its block's end (`bytes` from it), less TLSF's next header, 16-byte aligned. */
 // @ts-ignore: decorator
-@inline function topOf(block: usize): usize { return (block + blockBytes(block) - 4) & ~15; }
+@inline function topOf(block: usize, bytes: usize): usize { return (block + bytes - 4) & ~15; }
 
-/** The context's registers describe `block`, which holds the frame (`need` bytes) just taken. */
+/** One more stacklet held by the context (its block of `bytes`, taken from the pool or the heap): counted and traced. */
 // @ts-ignore: decorator
-@inline function enterStacklet(ctx: Context, block: usize, top: usize, framesBelow: u32, need: u32, signature: u32): void {
-  ctx.signature = signature;
+@inline function holdOneMore(ctx: Context, bytes: usize): void {
+  const held = ctx.stackletsHeld + 1;
+  ctx.stackletsHeld = held;
+  if (held > ctx.stackletsPeak) ctx.stackletsPeak = held;
+  trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>bytes, held);
+}
+
+/*
+ * Linking `block` above the current stacklet, in two halves that both ways of extending share
+ * (extendFromPool, linkStacklet): keepBelow, then enter. Apart, so that the fast path stores
+ * what it has as soon as it has the block, and keeps fewer values live (registers it saves).
+ */
+
+/** `block`'s metadata keeps the stack registers of the stacklet below (`below`, its top `belowTop`) and the caller's stack pointer. */
+// @ts-ignore: decorator
+@inline function keepBelow(ctx: Context, block: usize, below: usize, belowTop: usize, callerSp: usize): void {
+  store<usize>(block + M_PREV, below);
+  store<usize>(block + M_PREV_TOP, belowTop);
+  store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
+  store<usize>(block + M_CALLER_SP, callerSp);
+}
+
+/**
+ * `block` (`bytes` long, its below kept: keepBelow) becomes the current stacklet, holding the
+ * frame just taken (`need` bytes; `framesBelow` held in the stacklets below), allocated under
+ * `signature`: the context's registers describe it.
+ */
+// @ts-ignore: decorator
+@inline function enter(ctx: Context, block: usize, bytes: usize, framesBelow: u32, need: u32, signature: u32): void {
+  store<u32>(block + M_EXTENSIONS, 0);
+  store<u32>(block + M_SIGNATURE, signature);
+  store<u32>(block + M_CHILD_PEAK, 0);
   ctx.stacklet = block;
-  ctx.chainDepth++;
   ctx.chainFrames = framesBelow;
   const base = block + META_BYTES;
   ctx.stackBase = base;
   ctx.stackLimit = base;
+  const top = topOf(block, bytes);
   ctx.stackTop = top;
   ctx.watermark = top - need;
   const frames = framesBelow + need;
   if (frames > ctx.framePeak) ctx.framePeak = frames;
 }
 
+/** What extendFromPool returns when the stack limit refuses the frame (`refusal` says so); never a block (blocks are 16-byte aligned). */
+export const EXTEND_REFUSED: usize = 1;
+
 /**
  * The fast path, one short step: a deep phase this stacklet has extended to before (it has
  * learned what that needs) takes the newest pooled block if it holds that, and is linked at
  * once: no signature lookup (the learned size holds the whole deep phase), no allocation, no
- * zeroing. 0 when it does not apply (go on with step 1), or when the stack limit refuses the
- * frame (`refusal` says so; unless `waived`).
+ * zeroing. 0 when it does not apply (go on with step 1); EXTEND_REFUSED when the stack limit
+ * refuses the frame (unless `waived`): the limit is tested here only, before any other step.
+ * The learned size may be stale (a shallower phase since, or a deeper frame than it learned):
+ * the block is taken only if it holds the frame too, else the steps size one.
  */
 export function extendFromPool(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
-  refusal = REFUSED_NONE;
   const need = frameBytes + shadowBytes;
   const callerSp = sp + frameBytes;
-  const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
-  if (ctx.frameLimit != 0 && !waived && framesBelow + need > ctx.frameLimit) {
+  const belowTop = ctx.stackTop;
+  const framesBelow = ctx.chainFrames + <u32>(belowTop - callerSp);
+  const limit = ctx.frameLimit;
+  if (limit != 0 && framesBelow + need > limit && !waived) {
     refusal = REFUSED_LIMIT;
-    return 0;
+    return EXTEND_REFUSED;
   }
   const below = ctx.stacklet;
+  const meta = metaOf(ctx, below);
   // Learned only from a stacklet that was returned: never a task's first stacklet (its
   // function returns as the task ends), so Hopter's addition is the one to add.
-  const learned = load<u32>(childPeakAt(ctx, below));
+  const learned = load<u32>(meta + M_CHILD_PEAK);
   if (learned == 0) return 0;
-  const block = pool.takeFitting(META_BYTES + <usize>((learned > need ? learned : need) + STACKLET_ADDITION) + 4, <usize>-1);
-  if (block == 0) return 0;
+  const want = META_BYTES + <usize>((learned > need ? learned : need) + STACKLET_ADDITION) + 4;
+  // The newest pooled block (the common case: no call), else the smallest older one that holds it.
+  const pooled = pool.pooled;
+  if (pooled == 0) return 0;
+  let block = pool.blockAt(pooled - 1);
+  let bytes = blockBytes(block);
+  if (bytes >= want) pool.dropNewest(pooled);
+  else {
+    if (pool.POOL_SLOTS < 2) return 0;
+    block = pool.takeOlderFitting(want, <usize>-1);
+    if (block == 0) return 0;
+    bytes = blockBytes(block);
+  }
   // The extension counts under the stacklet below; its signature (a lookup) counts them once,
   // as the stacklet becomes hot: its next instance is allocated larger, so the loop that keeps
   // crossing runs inside it. (Step 1 counts every extension it plans under the signature.)
-  const counter = extensionsAt(ctx, below);
-  const count = load<u32>(counter) + 1;
-  store<u32>(counter, count);
-  if (count == HOT_EXTENSIONS && below != 0) countExtension(ctx, load<u32>(below + M_SIGNATURE), HOT_EXTENSIONS);
-  const signature = rotr1(ctx.signature) ^ siteHash(site);
-  store<usize>(block + M_PREV, below);
-  store<usize>(block + M_PREV_TOP, ctx.stackTop);
-  store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
-  store<usize>(block + M_CALLER_SP, callerSp);
-  store<u32>(block + M_EXTENSIONS, 0);
-  store<u32>(block + M_SIGNATURE, signature);
-  store<u32>(block + M_CHILD_PEAK, 0);
-  const held = ++ctx.stackletsHeld;
-  if (held > ctx.stackletsPeak) ctx.stackletsPeak = held;
-  trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>blockBytes(block), held);
-  enterStacklet(ctx, block, topOf(block), framesBelow, need, signature);
+  keepBelow(ctx, block, below, belowTop, callerSp);
+  const count = load<u32>(meta + M_EXTENSIONS) + 1;
+  store<u32>(meta + M_EXTENSIONS, count);
+  const belowSignature = load<u32>(meta + M_SIGNATURE);
+  if (count == HOT_EXTENSIONS && below != 0) countExtension(ctx, belowSignature, HOT_EXTENSIONS);
+  holdOneMore(ctx, bytes);
+  enter(ctx, block, bytes, framesBelow, need, rotr1(belowSignature) ^ siteHash(site));
   return block;
 }
 
@@ -261,53 +311,48 @@ export function extendFromPool(ctx: Context, sp: usize, frameBytes: u32, shadowB
  * (mcu/core.ts asks for it in a step of its own).
  */
 export let leastWant: usize = 0;
-/**
- * The largest pooled block the last planStacklet takes: a task's first stacklet is held for
- * the task's life, so it takes none much larger than it asks for (another task's deep phase).
- */
-let pooledMost: usize = 0;
+
+/** Whether the context's next stacklet is its first (held for the task's life): no stacklet yet, no initial stack. */
+// @ts-ignore: decorator
+@inline function extendsFirst(ctx: Context): bool {
+  return ctx.stacklet == 0 && ctx.firstBase == ctx.firstTop;
+}
 
 /**
- * Step 1 for a frame `frameBytes` (already taken: `sp` is below the current stacklet's bound)
- * and the `shadowBytes` its code pushes below it: the size of the stacklet it needs, or 0 when
- * the stack limit refuses it (unless `waived`: a cleanup handler runs).
+ * Step 1 for a frame `frameBytes` and the `shadowBytes` its code pushes below it, once the
+ * fast path did not apply (it tested the stack limit): the size of the stacklet it needs.
  */
-export function planStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowBytes: u32, site: u32, waived: bool): usize {
-  refusal = REFUSED_NONE;
+export function planStacklet(ctx: Context, frameBytes: u32, shadowBytes: u32, site: u32): usize {
   const below = ctx.stacklet;
+  const meta = metaOf(ctx, below);
   const need = frameBytes + shadowBytes;
-  if (!waived && ctx.frameLimit != 0 && ctx.chainFrames + <u32>(ctx.stackTop - (sp + frameBytes)) + need > ctx.frameLimit) {
-    refusal = REFUSED_LIMIT;
-    return 0;
-  }
-  const factor = hotFactor(ctx, rotr1(ctx.signature) ^ siteHash(site));
-  const first = below == 0 && ctx.firstBase == ctx.firstTop;
-  const addition = first ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
+  const belowSignature = load<u32>(meta + M_SIGNATURE);
+  const factor = hotFactor(ctx, rotr1(belowSignature) ^ siteHash(site));
+  const addition = extendsFirst(ctx) ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
   // The stacklet below counts this extension, and so does the
   // signature it was allocated under, across every instance of it (a recursion allocates
   // each level's stacklet anew): every HOT_EXTENSIONS make its next stacklets larger.
-  const counter = extensionsAt(ctx, below);
-  store<u32>(counter, load<u32>(counter) + 1);
-  if (below != 0) countExtension(ctx, load<u32>(below + M_SIGNATURE), 1);
+  store<u32>(meta + M_EXTENSIONS, load<u32>(meta + M_EXTENSIONS) + 1);
+  if (below != 0) countExtension(ctx, belowSignature, 1);
   // What the calls from the stacklet below held at most the last times they ran (a recursion's
   // every level): the stacklet holds it all, so a deep phase that comes back needs one
   // extension, not one a stacklet's worth of frames.
-  const learned = load<u32>(childPeakAt(ctx, below));
+  const learned = load<u32>(meta + M_CHILD_PEAK);
   const room = (<usize>need + addition) * factor;
   // What it settles for in a heap too full for that: the frame and Hopter's addition, no more.
   leastWant = (META_BYTES + need + STACKLET_ADDITION + 15) & ~15;
   const wanted = <usize>learned + addition > room ? <usize>learned + addition : room;
-  const want = (META_BYTES + wanted + 15) & ~15;
-  pooledMost = first ? want + (want >> 1) : <usize>-1;
-  return want;
+  return (META_BYTES + wanted + 15) & ~15;
 }
 
 /**
  * Step 2, from the pool: the smallest pooled block of at least `want` bytes (no zeroing: it
- * held frames) in the context's hand; false when none is big enough.
+ * held frames) in the context's hand; false when none is big enough. A task's first stacklet
+ * is held for the task's life, so it takes none much larger than it asks for (another task's
+ * deep phase).
  */
 export function takePooled(ctx: Context, want: usize): bool {
-  const block = pool.takeFitting(want + 4, pooledMost);
+  const block = pool.takeFitting(want + 4, extendsFirst(ctx) ? want + (want >> 1) : <usize>-1);
   if (block == 0) return false;
   ctx.inHandZeroedTo = ctx.inHandEnd = 0;
   hand(ctx, block);
@@ -339,11 +384,8 @@ export function takeStacklet(ctx: Context, want: usize): bool {
 
 /** `block` is the context's block in hand, one more of its stacklets. */
 function hand(ctx: Context, block: usize): void {
-  store<u32>(block + M_CHILD_PEAK, 0);
   ctx.stackletInHand = block;
-  const held = ++ctx.stackletsHeld;
-  if (held > ctx.stackletsPeak) ctx.stackletsPeak = held;
-  trace.emit(trace.EV_STACKLET_ALLOC, ctx.id, <u32>blockBytes(block), held);
+  holdOneMore(ctx, blockBytes(block));
 }
 
 /** Bytes step 3 zeroes at a time (a multiple of 32). */
@@ -386,15 +428,12 @@ export function linkStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
   const block = ctx.stackletInHand;
   ctx.stackletInHand = 0;
   const callerSp = sp + frameBytes;
-  const framesBelow = ctx.chainFrames + <u32>(ctx.stackTop - callerSp);
-  const signature = rotr1(ctx.signature) ^ siteHash(site);
-  store<usize>(block + M_PREV, ctx.stacklet);
-  store<usize>(block + M_PREV_TOP, ctx.stackTop);
-  store<usize>(block + M_PREV_WATERMARK, ctx.watermark);
-  store<usize>(block + M_CALLER_SP, callerSp);
-  store<u32>(block + M_EXTENSIONS, 0);
-  store<u32>(block + M_SIGNATURE, signature);
-  enterStacklet(ctx, block, topOf(block), framesBelow, frameBytes + shadowBytes, signature);
+  const belowTop = ctx.stackTop;
+  const framesBelow = ctx.chainFrames + <u32>(belowTop - callerSp);
+  const below = ctx.stacklet;
+  const signature = rotr1(load<u32>(metaOf(ctx, below) + M_SIGNATURE)) ^ siteHash(site);
+  keepBelow(ctx, block, below, belowTop, callerSp);
+  enter(ctx, block, blockBytes(block), framesBelow, frameBytes + shadowBytes, signature);
   return block;
 }
 
@@ -404,43 +443,42 @@ export function linkStacklet(ctx: Context, sp: usize, frameBytes: u32, shadowByt
  * stack pointer to continue with; the stacklet goes to the pool, and the
  * pooled block it displaces (if the pool was full) onto the context's free
  * list (mcu/core.ts gives it back to the heap by freeStep, a block a step).
+ * The common case (the pool has room: the block a fast extension took is
+ * back) is straight-line code with no call. The chain's signature needs no
+ * restoring: it is the stacklet below's (metaOf).
  */
 export function lessStack(ctx: Context, block: usize): usize {
   const below = load<usize>(block + M_PREV);
   const callerSp = load<usize>(block + M_CALLER_SP);
   const top = load<usize>(block + M_PREV_TOP);
-  const low = ctx.watermark;
-  const blockTop = ctx.stackTop;
+  // What it held at its deepest, with the stacklets above it then, is learned by the one below.
+  const deepest = <u32>(ctx.stackTop - ctx.watermark) + load<u32>(block + M_CHILD_PEAK);
   ctx.stacklet = below;
-  const depth = --ctx.chainDepth;
-  if (depth < ctx.chainLowDepth) ctx.chainLowDepth = depth;
+  if (block == watchedBlock) watchLost = true;
   ctx.stackTop = top;
   ctx.watermark = load<usize>(block + M_PREV_WATERMARK);
   ctx.chainFrames -= <u32>(top - callerSp);
-  // The stacklet below's registers, signature and learned child peak (the first region's are in the context).
-  let base: usize, peakCell: usize;
+  // The stacklet below's registers and learned child peak (the first region's are in the context).
+  let base: usize, meta: usize;
   if (below != 0) {
     base = below + META_BYTES;
-    ctx.signature = load<u32>(below + M_SIGNATURE);
-    peakCell = below + M_CHILD_PEAK;
+    meta = below;
   } else {
     base = ctx.firstBase;
-    ctx.signature = 0;
-    peakCell = changetype<usize>(ctx) + offsetof<Context>("firstChildPeak");
+    meta = metaOf(ctx, 0);
   }
   ctx.stackBase = base;
   ctx.stackLimit = base;
-  // What it held at its deepest, with the stacklets above it then, is learned by the one below.
   // A shallower call takes an eighth of the way down: a deep phase that varies a little keeps
   // its size, and one rare deep call does not make every later extension from here as big.
-  const deepest = <u32>(blockTop - low) + load<u32>(block + M_CHILD_PEAK);
-  const learned = load<u32>(peakCell);
-  store<u32>(peakCell, deepest >= learned ? deepest : learned - ((learned - deepest) >> 3));
-  const held = --ctx.stackletsHeld;
+  const learned = load<u32>(meta + M_CHILD_PEAK);
+  store<u32>(meta + M_CHILD_PEAK, deepest >= learned ? deepest : learned - ((learned - deepest) >> 3));
+  const held = ctx.stackletsHeld - 1;
+  ctx.stackletsHeld = held;
   trace.emit(trace.EV_STACKLET_FREE, ctx.id, <u32>blockBytes(block), held);
   if (pool.POOL_SLOTS == 0) queueFree(ctx, block, FREE_HELD_BY_NONE);
   else {
-    const evicted = pool.put(block, clock.now());
+    const evicted = pool.put(block);
     if (evicted != 0) queueFree(ctx, evicted, FREE_HELD_BY_NONE);
   }
   return callerSp;
@@ -490,10 +528,8 @@ export function releaseAll(ctx: Context): void {
     ctx.stackLimit = ctx.firstBase;
   }
   ctx.stacklet = 0;
-  ctx.chainDepth = 0;
-  ctx.chainLowDepth = 0;
+  if (changetype<usize>(ctx) == watchedContext) watchLost = true;
   ctx.chainFrames = 0;
-  ctx.signature = 0;
   ctx.firstExtensions = 0;
   ctx.firstChildPeak = 0;
   if (ctx.stackletInHand != 0) {
@@ -519,9 +555,9 @@ export function releasePooled(): bool {
 // @ts-ignore: defined by the firmware build with --use HOPRT_STACKLET_POOL_AGE_MS=...
 const POOL_AGE_MS: u32 = isDefined(HOPRT_STACKLET_POOL_AGE_MS) ? <u32>HOPRT_STACKLET_POOL_AGE_MS : 20;
 
-/** Whether a pooled stacklet went unused POOL_AGE_MS (the idle task gives it back: releasePooled). */
+/** Whether the pool went POOL_AGE_MS without a stacklet coming back (the idle task gives its oldest back: releasePooled). */
 export function poolExpired(): bool {
-  return pool.oldestBefore(clock.now() - <i64>clock.sysclkHz / 1000 * POOL_AGE_MS);
+  return pool.quietLongerThan(clock.now(), <i64>clock.sysclkHz / 1000 * POOL_AGE_MS);
 }
 
 /** Give every stacklet on a context's free list back to the heap, a block a step (a check point between steps). */
@@ -529,6 +565,29 @@ export function poolExpired(): bool {
 @inline export function drainFrees(ctx: Context): void {
   while (freeStep(ctx)) {}
 }
+
+/**
+ * The collector's watch on a chain it walks a stacklet a step (kernel/memory/collector.ts):
+ * the stacklet whose metadata, and the frames below it, its next step scans; `watchLost` once
+ * the context has returned from it or lost its chain since (that step must not be taken: the
+ * block may hold another chain's metadata by then). One compare on every return (lessStack),
+ * where a depth count kept in the context cost every extension and return a load and a store.
+ */
+let watchedContext: usize = 0;
+let watchedBlock: usize = 0;
+let watchLost: bool = false;
+
+/** Watch `block` (0: none) of context `ctx`'s chain, from now. */
+// @ts-ignore: decorator
+@inline export function watchChain(ctx: usize, block: usize): void {
+  watchedContext = ctx;
+  watchedBlock = block;
+  watchLost = false;
+}
+
+/** Whether the watched context returned from the watched stacklet, or lost its chain, since watchChain. */
+// @ts-ignore: decorator
+@inline export function chainWatchLost(): bool { return watchLost; }
 
 /** The frames a context holds in `block`, a stacklet below its current one: [start, end) (the collector's roots). */
 // @ts-ignore: decorator
