@@ -368,7 +368,7 @@ export function hoprt_memory_info(field: i32): i64 {
     case 13: return <i64>pool.pooled;
     case 14: {
       let bytes: i64 = 0;
-      for (let i: u32 = 0; i < pool.pooled; i++) bytes += <i64>blockBytes(pool.pooledAt(i));
+      for (let i: u32 = 0; i < pool.pooled; i++) bytes += <i64>blockBytes(pool.blockAt(i));
       return bytes;
     }
   }

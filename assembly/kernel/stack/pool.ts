@@ -75,7 +75,10 @@ function removeAt(index: u32): usize {
   return block;
 }
 
-/** The pooled block in slot `i` (< pooled), oldest first; the newest is in slot pooled - 1. */
+/**
+ * The pooled block in slot `i` (< pooled), oldest first; the newest is in slot pooled - 1.
+ * Inlined: into the kernel's fast path, and into hardware for the host's figures (no cycle charged there).
+ */
 // @ts-ignore: decorator
 @inline export function blockAt(i: u32): usize { return load<usize>(slotAt(i)); }
 
@@ -130,9 +133,6 @@ export function takeOldest(): usize {
   return removeAt(0);
 }
 
-/** The pooled block in slot `i` (< pooled), oldest first: the host's figures read them (inlined into hardware: no cycle charged). */
-// @ts-ignore: decorator
-@inline export function pooledAt(i: u32): usize { return blockAt(i); }
 
 /**
  * Whether the pool holds blocks and no block has come back to it for more than `age` cycles
