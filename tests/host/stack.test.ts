@@ -1,8 +1,5 @@
 import { describe, it, expect } from "vitest";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { machine, ofKind } from "./support.js";
-import { build } from "../../js/compiler/build.js";
+import { buildApp, machine, ofKind } from "./support.js";
 import { Machine } from "../../js/host/machine.js";
 
 // A deep task suspended in the middle of its recursion, next to a shallow one.
@@ -119,11 +116,7 @@ export function main(): void {
 
 describe("stack statistics", () => {
   it("stack.used/peak count frames exactly, and a suspended task's saved state", async () => {
-    const { build } = await import("../../js/compiler/build.js");
-    const fs = await import("node:fs");
-    fs.mkdirSync("build/test-firmware", { recursive: true });
-    fs.writeFileSync("build/test-firmware/stack-stats.ts", STATS);
-    const result = await build({ app: "build/test-firmware/stack-stats.ts" });
+    const result = await buildApp("stack-stats", STATS);
     const frame = result.report.functions.find((f) => f.name.endsWith("stack-stats/recurse"))!.frameBytes;
     const { Machine } = await import("../../js/host/machine.js");
     const m = Machine.loadSync(result.wasm);
@@ -166,10 +159,7 @@ export function main(): void {
 
 describe("stack: a blocked task's saved state", () => {
   it("holds its own frames and the one kernel call it waits in, not the kernel's bookkeeping below it", async () => {
-    const dir = path.resolve("build/test-firmware");
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "stack-blocked.ts"), BLOCKED);
-    const built = await build({ app: path.join(dir, "stack-blocked.ts") });
+    const built = await buildApp("stack-blocked", BLOCKED);
     // What a function holds while its code runs: its frame and AssemblyScript's shadow-stack pushes below it.
     const held = (suffix: string) => {
       const found = built.report.functions.filter((f) => f.name.endsWith(suffix));

@@ -7,11 +7,8 @@
  * context, not in a stacklet). One firmware serves every case.
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { build } from "../../js/compiler/build.js";
 import { Machine } from "../../js/host/machine.js";
-import { ofKind, wideBody, wideValue } from "./support.js";
+import { buildApp, ofKind, wideBody, wideValue } from "./support.js";
 
 const sumTo = (n: number) => 1 + (n * (n + 1)) / 2;
 
@@ -97,10 +94,7 @@ export function main(): void {
 let m: Machine;
 let bigNeed = 0;
 beforeAll(async () => {
-  fs.mkdirSync("build/test-firmware", { recursive: true });
-  const file = path.resolve("build/test-firmware/stacklet-fast-path.ts");
-  fs.writeFileSync(file, APP);
-  const result = await build({ app: file });
+  const result = await buildApp("stacklet-fast-path", APP);
   const big = result.report.functions.find((f) => f.name.endsWith("stacklet-fast-path/big"))!;
   bigNeed = big.frameBytes + big.shadowBytes;
   m = Machine.loadSync(result.wasm);

@@ -12,12 +12,9 @@
  * and once both tasks end the heap and stacklet bytes exactly at their baseline.
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import { firmware, ofKind } from "./support.js";
-import { build } from "../../js/compiler/build.js";
+import { buildApp, ofKind } from "./support.js";
 import { Machine } from "../../js/host/machine.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT } from "../../js/compiler/weights.js";
-import * as fs from "node:fs";
-import * as path from "node:path";
 
 const LINE = 3;
 const APP = `
@@ -74,10 +71,7 @@ export function main(): void {
 let wasm: Uint8Array;
 let gap = 0;
 beforeAll(async () => {
-  fs.mkdirSync("build/test-firmware", { recursive: true });
-  const file = path.resolve("build/test-firmware/stacklet-steps.ts");
-  fs.writeFileSync(file, APP);
-  const result = await build({ app: file });
+  const result = await buildApp("stacklet-steps", APP);
   wasm = result.wasm;
   gap = result.report.bounds.checkpointGapCycles!;
 }, 300_000);

@@ -2,8 +2,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { firmware, ofKind, wideBody } from "./support.js";
-import { build } from "../../js/compiler/build.js";
+import { buildApp, firmware, ofKind, wideBody } from "./support.js";
 import { Machine } from "../../js/host/machine.js";
 
 
@@ -87,10 +86,7 @@ let scenarios: Machine;
 let bigFrame = 0;
 let recurseFrame = 0;
 beforeAll(async () => {
-  fs.mkdirSync("build/test-firmware", { recursive: true });
-  const file = path.resolve("build/test-firmware/stacklet-scenarios.ts");
-  fs.writeFileSync(file, SCENARIOS);
-  const result = await build({ app: file });
+  const result = await buildApp("stacklet-scenarios", SCENARIOS);
   recurseFrame = result.report.functions.find((f) => f.name.endsWith("stacklet-scenarios/recurse"))!.frameBytes;
   bigFrame = result.report.functions.find((f) => f.name.endsWith("stacklet-scenarios/big"))!.frameBytes;
   scenarios = Machine.loadSync(result.wasm);

@@ -52,6 +52,17 @@ export async function firmware(name: string, source: string, options: Omit<Build
   return result.wasm;
 }
 
+/**
+ * Build `source` as build/test-firmware/<name>.ts, uncached: for tests that read the build's
+ * report (frame sizes, bounds) as well as the firmware.
+ */
+export async function buildApp(name: string, source: string, options: Omit<BuildOptions, "app"> = {}) {
+  fs.mkdirSync("build/test-firmware", { recursive: true });
+  const file = path.resolve(`build/test-firmware/${name}.ts`);
+  fs.writeFileSync(file, source);
+  return build({ app: file, ...options });
+}
+
 export async function machine(name: string, source: string, options: Omit<BuildOptions, "app"> = {}): Promise<Machine> {
   return Machine.loadSync(await firmware(name, source, options));
 }
