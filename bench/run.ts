@@ -39,6 +39,7 @@
  *               build's static bound, probe entry worst / mean, collections,
  *               churn loop iterations (throughput).
  * stackMemory   the 12-task reference workload (bench/apps/stackload.ts) for 2 s,
+ *               with its first, shallow processing phases and (deep*) with deep ones,
  *               three ways: static stacks (what each task held at most, frames +
  *               saved state: static stacks sized to their peak), segmented stacks
  *               and the sensors as breathing tasks (the most stack memory
@@ -366,11 +367,11 @@ async function gcPauses() {
 }
 
 /** The reference workload in one of its three forms (bench/apps/stackload.ts STACKLOAD_MODE). */
-async function stackload(mode: 0 | 1 | 2, stacks: "static" | "segmented", stackletPool?: number): Promise<Uint8Array> {
+async function stackload(mode: 0 | 1 | 2, stacks: "static" | "segmented", deep: boolean, stackletPool?: number): Promise<Uint8Array> {
   const source = fs.readFileSync(path.join(APPS, "stackload.ts"), "utf8");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hoprt-stackload-"));
   const app = path.join(dir, "stackload.ts");
-  fs.writeFileSync(app, `const STACKLOAD_MODE: i32 = ${mode};\n` + source);
+  fs.writeFileSync(app, `const STACKLOAD_MODE: i32 = ${mode};\nconst STACKLOAD_DEEP: bool = ${deep};\n` + source);
   try {
     return (await build({ app, stacks, stackletPool })).wasm;
   } finally {
@@ -401,17 +402,25 @@ function runStackload(wasm: Uint8Array) {
   return { tasks, busy, secondHalfBusy: busy - firstHalf, wall: median(walls), mem };
 }
 
+/** The reference workload both ways (bench/apps/stackload.ts): the first figures as they were, the deep phase's as deep*. */
 async function stackMemory() {
+  const deep = await stackMemoryOf(true);
+  const out: Record<string, number> = await stackMemoryOf(false);
+  for (const [key, value] of Object.entries(deep)) out[`deep${key[0].toUpperCase()}${key.slice(1)}`] = value;
+  return out;
+}
+
+async function stackMemoryOf(deep: boolean) {
   // Static 2 KiB stacks: what each task held at most (frames + saved state) is what a static
   // stack sized to its peak must reserve; a static stack's SRAM is reserved whole.
-  const fixed = runStackload(await stackload(0, "static"));
+  const fixed = runStackload(await stackload(0, "static", deep));
   const staticSizedToPeak = fixed.tasks.reduce((sum, t) => sum + t.stackPeak, 0);
   // Segmented: the most stack memory allocated at once (stacklets with their metadata, saved
   // state that needed a block), machine-wide.
-  const segmented = runStackload(await stackload(1, "segmented"));
-  const breathing = runStackload(await stackload(2, "segmented"));
+  const segmented = runStackload(await stackload(1, "segmented", deep));
+  const breathing = runStackload(await stackload(2, "segmented", deep));
   // Without the stacklet pool: every stacklet back to the heap when its function returns (Hopter's way).
-  const unpooled = runStackload(await stackload(1, "segmented", 0));
+  const unpooled = runStackload(await stackload(1, "segmented", deep, 0));
   const waiting = fixed.tasks.reduce((sum, t) => sum + t.stackUsed, 0);
   // The least any scheme can hold while the deepest task is at its deepest and the others wait.
   const floor = waiting + Math.max(...fixed.tasks.map((t) => t.stackPeak - t.stackUsed));

@@ -89,5 +89,6 @@ export function breathe(arg: u32): void {
 // Each phase is a call of its own: its frames are gone when it returns.
 // @ts-ignore: decorator
 @inline function initState(spec: BreathingSpec): usize { return call_indirect<usize>(spec.init, spec.arg); }
-function waitItem(spec: BreathingSpec): u32 { return call_indirect<u32>(spec.wait, changetype<usize>(spec.state)); }
+// @ts-ignore: decorator
+@inline function waitItem(spec: BreathingSpec): u32 { return call_indirect<u32>(spec.wait, changetype<usize>(spec.state)); }
 function doWork(spec: BreathingSpec, item: u32): void { call_indirect<void>(spec.work, changetype<usize>(spec.state), item); }

@@ -25,7 +25,7 @@ import { recordTaskEnd } from "../probe/taskend";
 import { heapAlloc, heapFree, heapFits } from "./memory/heap";
 import { addContext, removeContext } from "./memory/roots";
 import { saveReserve, releaseStack } from "./stack/layout";
-import { drainFrees } from "./stack/stacklet";
+import { drainFrees, FIRST_KEY_BREATHING } from "./stack/stacklet";
 import { stackPeak } from "./stack/stats";
 import { STACK_STATIC, STACK_SEGMENTED } from "./stack/context";
 import * as config from "./config";
@@ -34,7 +34,7 @@ import { lock, unlock } from "./lock";
 import { inIsr, refuse, currentId } from "./context";
 import * as sched from "./sched";
 import { releaseAll } from "./sync/mutex";
-import { releaseSlot } from "./breathing";
+import { releaseSlot, BreathingSpec } from "./breathing";
 import { forgetTask, adoptLineage } from "./unwind";
 
 export const TASK_READY: u32 = 1;
@@ -180,6 +180,8 @@ export function spawn(entry: u32, takesArg: bool, arg: u32, priority: i32, stack
   t.userEntry = entry;
   t.userArg = arg;
   t.breathing = breathing;
+  // Tasks of one kind wait alike: their first stacklets are sized by what the first to wait needed.
+  t.firstKey = breathing != 0 ? changetype<BreathingSpec>(breathing).wait | FIRST_KEY_BREATHING : entry;
   t.region = region;
   t.regionBytes = <u32>regionBytes;
   t.stackBytes = stackBytes;

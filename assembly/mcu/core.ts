@@ -324,6 +324,14 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
     let taken = stacklet.takePooled(ctx, size);
     noteStackStretch(started);
     if (!taken) {
+      if (stacklet.returnWouldEvict(ctx)) {
+        // The pool is full and holds nothing for this frame: the block this stacklet's return
+        // would evict goes back to the heap now, so the two are never held at once.
+        checkpoint();
+        started = clock.now();
+        stacklet.releasePooled();
+        noteStackStretch(started);
+      }
       checkpoint();
       started = clock.now();
       taken = stacklet.takeStacklet(ctx, size);

@@ -103,6 +103,13 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   firstSignature: u32;
   /** The most stack bytes its stacklets have held at once (stacklet.ts M_CHILD_PEAK, for the first region). */
   firstChildPeak: u32;
+  /**
+   * The kind of task it is for its first stacklet's size (stacklet.ts firstHint: its entry
+   * function, a breathing task's wait function), and the most its first stacklet has held
+   * while it was suspended (frames and saved state), as learned for that kind.
+   */
+  firstKey: u32;
+  firstNeed: u32;
   /** Stacklets this context holds now (its block in hand included) and at most. */
   stackletsHeld: u32;
   stackletsPeak: u32;

@@ -22,7 +22,7 @@
 import { Context, STACK_SEGMENTED } from "./context";
 import { KILL_SCRATCH_BYTES } from "../../mcu/memmap";
 import { heapAlloc, heapFree, blockBytes } from "../memory/heap";
-import { releaseAll, countDynamic } from "./stacklet";
+import { releaseAll, countDynamic, noteFirstWait } from "./stacklet";
 import * as clock from "../../mcu/clock";
 
 export const EXCEPTION_FRAME_BYTES: usize = 32;
@@ -123,8 +123,10 @@ export let parked: usize = 0;
   ctx.savedBytes = block != 0 ? <u32>blockBytes(block) : <u32>(sp - header);
   if (architectural) {
     if (ctx.savedBytes > ctx.savePeak) ctx.savePeak = ctx.savedBytes;
-    const used = ctx.chainFrames + <u32>(ctx.stackTop - sp) + ctx.savedBytes;
+    const held = <u32>(ctx.stackTop - sp) + ctx.savedBytes;
+    const used = ctx.chainFrames + held;
     if (used > ctx.peakUsed) ctx.peakUsed = used;
+    noteFirstWait(ctx, held);
   }
   return SAVE_OK;
 }

@@ -97,6 +97,66 @@ export const STACKLET_ADDITION: u32 = isDefined(HOPRT_STACKLET_ADDITION) ? <u32>
  */
 // @ts-ignore: defined by the firmware build with --use HOPRT_FIRST_STACKLET_ADDITION=...
 export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDITION) ? <u32>HOPRT_FIRST_STACKLET_ADDITION : 320;
+/*
+ * First-stacklet hints. A task's first stacklet is held for the task's life, and what it needs
+ * is what the task holds while it waits: its frames down to the blocking call and its saved
+ * state below them. FIRST_STACKLET_ADDITION is a guess at that for a kind of task that has not
+ * waited yet; tasks of one kind (one entry function; for breathing tasks, one wait function)
+ * wait alike, so once one of them has been suspended in its first stacklet, the first stacklets
+ * of the next ones hold what it needed (noteFirstWait learns the most any of them held) and
+ * FIRST_HINT_MARGIN more: nine sensor tasks hold nine stacklets their size, not nine guesses.
+ * A task that waits deeper than its hint still runs: its frames take a stacklet above the
+ * first (a crossing each time it waits, as any deep phase), or, when only its saved state does
+ * not fit, a block, and then the hint grows. FIRST_HINTS kinds are kept, a new one in the
+ * oldest's slot.
+ */
+const FIRST_HINTS: u32 = 8;
+/** Bytes a first stacklet gets beyond what its kind held when suspended in it. */
+export const FIRST_HINT_MARGIN: u32 = 16;
+/** A breathing task's kind is its wait function's, apart from the entries of plain tasks. */
+export const FIRST_KEY_BREATHING: u32 = 0x80000000;
+// Pairs (kind + 1, bytes held at most); a kind of 0 is an empty slot.
+const firstHints: usize = memory.data(<i32>FIRST_HINTS << 3);
+let firstHintNext: u32 = 0;
+
+/** What tasks of `key`'s kind have held in their first stacklets while suspended (0: none known). */
+function firstHint(key: u32): u32 {
+  for (let i: u32 = 0; i < FIRST_HINTS; i++) {
+    const entry = firstHints + (<usize>i << 3);
+    if (load<u32>(entry) == key + 1) return load<u32>(entry, 4);
+  }
+  return 0;
+}
+
+/**
+ * The context has been suspended holding `held` bytes (frames, saved state) in its current
+ * stacklet: when that is its first stacklet, its kind's hint learns it. Inlined into the save
+ * (layout.ts finishSave): simulator work, no modelled cycle, and one compare in the common case.
+ */
+// @ts-ignore: decorator
+@inline export function noteFirstWait(ctx: Context, held: u32): void {
+  if (held > ctx.firstNeed && ctx.stacklet != 0 && load<usize>(ctx.stacklet + M_PREV) == 0 && ctx.firstBase == ctx.firstTop) {
+    ctx.firstNeed = held;
+    const before = clock.budget;
+    learnFirstHint(ctx.firstKey + 1, held);
+    clock.refund(before);
+  }
+}
+
+function learnFirstHint(kind: u32, held: u32): void {
+  for (let i: u32 = 0; i < FIRST_HINTS; i++) {
+    const entry = firstHints + (<usize>i << 3);
+    if (load<u32>(entry) == kind) {
+      if (held > load<u32>(entry, 4)) store<u32>(entry, held, 4);
+      return;
+    }
+  }
+  const entry = firstHints + (<usize>firstHintNext << 3);
+  store<u32>(entry, kind);
+  store<u32>(entry, held, 4);
+  firstHintNext = (firstHintNext + 1) % FIRST_HINTS;
+}
+
 /** Extensions under one stacklet after which its signature is hot. */
 export const HOT_EXTENSIONS: u32 = 10;
 const MAX_FACTOR: u32 = 16;
@@ -318,6 +378,13 @@ export let leastWant: usize = 0;
   return ctx.stacklet == 0 && ctx.firstBase == ctx.firstTop;
 }
 
+/** What a task's first stacklet gets beyond the frame `need` that asked for it: what its kind held when suspended in one, or the guess. */
+function firstAddition(ctx: Context, need: u32): u32 {
+  const hint = firstHint(ctx.firstKey);
+  if (hint == 0) return FIRST_STACKLET_ADDITION;
+  return (hint > need ? hint - need : 0) + FIRST_HINT_MARGIN;
+}
+
 /**
  * Step 1 for a frame `frameBytes` and the `shadowBytes` its code pushes below it, once the
  * fast path did not apply (it tested the stack limit): the size of the stacklet it needs.
@@ -328,7 +395,7 @@ export function planStacklet(ctx: Context, frameBytes: u32, shadowBytes: u32, si
   const need = frameBytes + shadowBytes;
   const belowSignature = load<u32>(meta + M_SIGNATURE);
   const factor = hotFactor(ctx, rotr1(belowSignature) ^ siteHash(site));
-  const addition = extendsFirst(ctx) ? FIRST_STACKLET_ADDITION : STACKLET_ADDITION;
+  const addition = extendsFirst(ctx) ? firstAddition(ctx, need) : STACKLET_ADDITION;
   // The stacklet below counts this extension, and so does the
   // signature it was allocated under, across every instance of it (a recursion allocates
   // each level's stacklet anew): every HOT_EXTENSIONS make its next stacklets larger.
@@ -549,6 +616,15 @@ export function releasePooled(): bool {
   const block = pool.takeOldest();
   if (block != 0) release(block);
   return pool.pooled != 0;
+}
+
+/**
+ * Whether the stacklet about to be taken from the heap will, on its return, evict a pooled
+ * block (the pool is full): not a task's first stacklet, which is held for the task's life.
+ */
+// @ts-ignore: decorator
+@inline export function returnWouldEvict(ctx: Context): bool {
+  return pool.POOL_SLOTS != 0 && pool.pooled == pool.POOL_SLOTS && !extendsFirst(ctx);
 }
 
 /** Cycles a pooled stacklet may go unused before the idle task gives it back to the heap. */
