@@ -31,12 +31,19 @@ function init(arg: u32): State { return new State(); }
 function wait(s: State): u32 { time.sleepMs(4); return s.n++; }
 function work(s: State, item: u32): void { if (item == 0xFFFFFFFF) debug.print("never"); }
 function recurse(n: u32, acc: u32): u32 { if (n == 0) return acc; return recurse(n - 1, acc ^ n) + 1; }
+// A deep phase after a wait: p1's comes after p0's, both first stacklets taken before either.
+function phase(arg: u32): void {
+  time.sleepMs(1 + arg);
+  recurse(30, arg);
+  while (true) time.sleepMs(5);
+}
 let deepDone: u32 = 0;
 // Twice: the second pass wants one stacklet of the size the first learned, bigger than the pooled one.
 function deep(arg: u32): void { recurse(arg, arg); recurse(arg, arg + 1); deepDone++; }
 export function main(): void {
   for (let i = 0; i < 4; i++) task.build().entry(waiter).arg(0).priority(5).name("w" + i.toString()).spawn();
   task.build().entry(other).priority(5).name("other").spawn();
+  for (let i = 0; i < 2; i++) task.build().entry(phase).arg(i).priority(5).name("p" + i.toString()).spawn();
   for (let i = 0; i < 3; i++) task.buildBreathing<State>().init(init).wait(wait).work(work).priority(5).name("b" + i.toString()).spawn();
   time.sleepMs(10);
   // A waiter that waits deeper than its kind's hint, and one spawned after it.
@@ -74,7 +81,7 @@ describe("first-stacklet hints and the pool's early release", () => {
     const first = firstStacklets(m, m.trace.events());
     const tasks = new Map(m.tasks().map((t) => [t.name, t]));
     const guess = first.get("w0")!;
-    expect(guess).toBeGreaterThan(320);
+    expect(guess).toBeGreaterThan(256);
     for (const name of ["w1", "w2", "w3"]) {
       const bytes = first.get(name)!;
       // Sized to w0's waiting state (frames + saved state), the margin, the metadata and TLSF's
@@ -88,11 +95,27 @@ describe("first-stacklet hints and the pool's early release", () => {
     // Another kind knows nothing of the waiters: the guess.
     expect(first.get("other")).toBe(guess);
     // Breathing tasks are of their wait function's kind: b0 the guess, the next ones hinted.
-    expect(first.get("b0")!).toBeGreaterThan(320);
-    for (const name of ["b1", "b2"]) expect(first.get(name)!).toBeLessThan(first.get("b0")! - 64);
+    expect(first.get("b0")!).toBeGreaterThan(256);
+    for (const name of ["b1", "b2"]) {
+      expect(first.get(name)!).toBeLessThan(first.get("b0")!);
+      expect(first.get(name)!).toBeLessThanOrEqual(tasks.get("b0")!.stackUsed + 28 + 16 + 32);
+      expect(tasks.get(name)!.stacklets).toBe(1);
+    }
     // Every byte of stack memory is in the stacklets: no task's saved state needed a block.
     const mem = m.memory();
     expect(mem.stackDynamicBytes).toBe(mem.stackletBytes);
+  });
+
+  it("a task's first deep phase takes one stacklet the size its kind's deep phases have held, not a chain", () => {
+    const m = Machine.loadSync(wasm);
+    m.runFor("8ms");
+    expect(m.panics()).toEqual([]);
+    const takes = (name: string) => ofKind(m.trace.events(), "stacklet_alloc").filter((e) => m.nameAt(e.context, e.cycle) === name);
+    // p0 learned its 30 levels a stacklet at a time; p1, of its kind, takes one that holds what
+    // p0's took (and one more for the levels its tighter first stacklet does not hold).
+    expect(takes("p0").length).toBeGreaterThan(4);
+    expect(takes("p1").length).toBeLessThanOrEqual(3);
+    expect(takes("p1")[1].a).toBeGreaterThan(20 * 16);
   });
 
   it("a task waiting deeper than its kind's hint runs on, its wait in a stacklet above its first", () => {

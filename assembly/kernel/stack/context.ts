@@ -110,6 +110,8 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
    */
   firstKey: u32;
   firstNeed: u32;
+  /** The most its first stacklet's extensions had held when it was last learned (noteFirstWait). */
+  firstChildNoted: u32;
   /** Stacklets this context holds now (its block in hand included) and at most. */
   stackletsHeld: u32;
   stackletsPeak: u32;

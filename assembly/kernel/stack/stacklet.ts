@@ -91,12 +91,14 @@ const HOT_ENTRIES: u32 = 4;
 export const STACKLET_ADDITION: u32 = isDefined(HOPRT_STACKLET_ADDITION) ? <u32>HOPRT_STACKLET_ADDITION : 64;
 /**
  * What a task's first stacklet (the first call with a frame, for a task with no initial
- * stack) gets beyond its frame: room for the few frames of a typical blocking call and
- * the saved state of a suspension there, so a task that waits holds one stacklet and
- * needs no save block (and no allocation) each time it is switched out.
+ * stack) gets beyond its frame when no task of its kind has waited yet (else its kind's
+ * hint: below): room for the few frames of a typical blocking call and the saved state
+ * of a suspension there (192 to 264 bytes in the examples and benchmarks), so a task
+ * that waits holds one stacklet and needs no save block (and no allocation) each time it
+ * is switched out.
  */
 // @ts-ignore: defined by the firmware build with --use HOPRT_FIRST_STACKLET_ADDITION=...
-export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDITION) ? <u32>HOPRT_FIRST_STACKLET_ADDITION : 320;
+export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDITION) ? <u32>HOPRT_FIRST_STACKLET_ADDITION : 256;
 /*
  * First-stacklet hints. A task's first stacklet is held for the task's life, and what it needs
  * is what the task holds while it waits: its frames down to the blocking call and its saved
@@ -105,6 +107,9 @@ export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDIT
  * wait alike, so once one of them has been suspended in its first stacklet, the first stacklets
  * of the next ones hold what it needed (noteFirstWait learns the most any of them held) and
  * FIRST_HINT_MARGIN more: nine sensor tasks hold nine stacklets their size, not nine guesses.
+ * Their deep phases are alike too: a first stacklet that has not learned its deep phase yet
+ * (M_CHILD_PEAK) takes the most its kind's first stacklets have, so a task's first deep phase
+ * takes one stacklet that size, not a chain of small ones while it learns.
  * A task that waits deeper than its hint still runs: its frames take a stacklet above the
  * first (a crossing each time it waits, as any deep phase), or, when only its saved state does
  * not fit, a block, and then the hint grows. FIRST_HINTS kinds are kept, a new one in the
@@ -115,45 +120,66 @@ const FIRST_HINTS: u32 = 8;
 export const FIRST_HINT_MARGIN: u32 = 16;
 /** A breathing task's kind is its wait function's, apart from the entries of plain tasks. */
 export const FIRST_KEY_BREATHING: u32 = 0x80000000;
-// Pairs (kind + 1, bytes held at most); a kind of 0 is an empty slot.
-const firstHints: usize = memory.data(<i32>FIRST_HINTS << 3);
+// Triples (kind + 1, bytes held at most when suspended, child peak at most); a kind of 0 is an empty slot.
+const HINT_BYTES: usize = 12;
+const firstHints: usize = memory.data(<i32>(FIRST_HINTS * <u32>HINT_BYTES));
 let firstHintNext: u32 = 0;
 
-/** What tasks of `key`'s kind have held in their first stacklets while suspended (0: none known). */
-function firstHint(key: u32): u32 {
+/** The hint of `key`'s kind (its address), or 0 when none is known. */
+function firstHint(key: u32): usize {
   for (let i: u32 = 0; i < FIRST_HINTS; i++) {
-    const entry = firstHints + (<usize>i << 3);
-    if (load<u32>(entry) == key + 1) return load<u32>(entry, 4);
+    const entry = firstHints + <usize>i * HINT_BYTES;
+    if (load<u32>(entry) == key + 1) return entry;
   }
   return 0;
 }
 
+/** Whether `stacklet` is the context's first (its first region is empty, and nothing is below it). */
+// @ts-ignore: decorator
+@inline function isFirstStacklet(ctx: Context, stacklet: usize): bool {
+  return stacklet != 0 && load<usize>(stacklet + M_PREV) == 0 && ctx.firstBase == ctx.firstTop;
+}
+
+/** The most the extensions from a first stacklet of the context's kind have held (0: none known). */
+function kindChildPeak(ctx: Context): u32 {
+  const hint = firstHint(ctx.firstKey);
+  return hint != 0 ? load<u32>(hint, 8) : 0;
+}
+
 /**
  * The context has been suspended holding `held` bytes (frames, saved state) in its current
- * stacklet: when that is its first stacklet, its kind's hint learns it. Inlined into the save
- * (layout.ts finishSave): simulator work, no modelled cycle, and one compare in the common case.
+ * stacklet: when that is its first stacklet, its kind's hint learns it, and what the first
+ * stacklet's extensions have held. Inlined into the save (layout.ts finishSave): simulator
+ * work, no modelled cycle, a few compares in the common case.
  */
 // @ts-ignore: decorator
 @inline export function noteFirstWait(ctx: Context, held: u32): void {
-  if (held > ctx.firstNeed && ctx.stacklet != 0 && load<usize>(ctx.stacklet + M_PREV) == 0 && ctx.firstBase == ctx.firstTop) {
-    ctx.firstNeed = held;
-    const before = clock.budget;
-    learnFirstHint(ctx.firstKey + 1, held);
-    clock.refund(before);
+  const first = ctx.stacklet;
+  if (isFirstStacklet(ctx, first)) {
+    const child = load<u32>(first + M_CHILD_PEAK);
+    if (held > ctx.firstNeed || child > ctx.firstChildNoted) {
+      if (held > ctx.firstNeed) ctx.firstNeed = held;
+      if (child > ctx.firstChildNoted) ctx.firstChildNoted = child;
+      const before = clock.budget;
+      learnFirstHint(ctx.firstKey + 1, held, child);
+      clock.refund(before);
+    }
   }
 }
 
-function learnFirstHint(kind: u32, held: u32): void {
+function learnFirstHint(kind: u32, held: u32, child: u32): void {
   for (let i: u32 = 0; i < FIRST_HINTS; i++) {
-    const entry = firstHints + (<usize>i << 3);
+    const entry = firstHints + <usize>i * HINT_BYTES;
     if (load<u32>(entry) == kind) {
       if (held > load<u32>(entry, 4)) store<u32>(entry, held, 4);
+      if (child > load<u32>(entry, 8)) store<u32>(entry, child, 8);
       return;
     }
   }
-  const entry = firstHints + (<usize>firstHintNext << 3);
+  const entry = firstHints + <usize>firstHintNext * HINT_BYTES;
   store<u32>(entry, kind);
   store<u32>(entry, held, 4);
+  store<u32>(entry, child, 8);
   firstHintNext = (firstHintNext + 1) % FIRST_HINTS;
 }
 
@@ -382,7 +408,8 @@ export let leastWant: usize = 0;
 function firstAddition(ctx: Context, need: u32): u32 {
   const hint = firstHint(ctx.firstKey);
   if (hint == 0) return FIRST_STACKLET_ADDITION;
-  return (hint > need ? hint - need : 0) + FIRST_HINT_MARGIN;
+  const held = load<u32>(hint, 4);
+  return (held > need ? held - need : 0) + FIRST_HINT_MARGIN;
 }
 
 /**
@@ -404,7 +431,9 @@ export function planStacklet(ctx: Context, frameBytes: u32, shadowBytes: u32, si
   // What the calls from the stacklet below held at most the last times they ran (a recursion's
   // every level): the stacklet holds it all, so a deep phase that comes back needs one
   // extension, not one a stacklet's worth of frames.
-  const learned = load<u32>(meta + M_CHILD_PEAK);
+  let learned = load<u32>(meta + M_CHILD_PEAK);
+  // A first stacklet that has not learned its deep phase yet: its kind's, if another task of it has.
+  if (learned == 0 && isFirstStacklet(ctx, below)) learned = kindChildPeak(ctx);
   const room = (<usize>need + addition) * factor;
   // What it settles for in a heap too full for that: the frame and Hopter's addition, no more.
   leastWant = (META_BYTES + need + STACKLET_ADDITION + 15) & ~15;
