@@ -58,6 +58,26 @@ export function main(): void {
 }
 `;
 
+// More kinds than the hint table keeps (16): two rounds of one task per kind, each waiting
+// at its own depth (kind k waits 2k calls deep: deeper than the kinds before it by more than
+// a hint's margin), so every hint is overwritten before it is used.
+const KINDS = 20;
+const MANY_KINDS = `
+import { task, time, debug } from "hoprt";
+function nest(n: u32): void { if (n == 0) time.sleepMs(2); else nest(n - 1); }
+let rounds: u32 = 0;
+${Array.from({ length: KINDS }, (_, k) => `function kind${k}(arg: u32): void { while (true) { nest(${2 * k}); rounds++; } }`).join("\n")}
+const kinds: ((arg: u32) => void)[] = [${Array.from({ length: KINDS }, (_, k) => `kind${k}`).join(", ")}];
+export function main(): void {
+  for (let r = 0; r < 2; r++) {
+    for (let k = 0; k < ${KINDS}; k++) task.build().entry(kinds[k]).priority(5).name("k" + k.toString() + "r" + r.toString()).spawn();
+    time.sleepMs(5);
+  }
+  time.sleepMs(20);
+  debug.print("rounds " + rounds.toString());
+}
+`;
+
 describe("first-stacklet hints and the pool's early release", () => {
   let wasm: Uint8Array;
   beforeAll(async () => {
@@ -117,6 +137,25 @@ describe("first-stacklet hints and the pool's early release", () => {
     expect(takes("p1").length).toBeLessThanOrEqual(3);
     expect(takes("p1")[1].a).toBeGreaterThan(20 * 16);
   });
+
+  it("more kinds than the table keeps: every task waits as its kind's first did, none sized by another kind's hint", async () => {
+    const m = Machine.loadSync(await firmware("stacklet-many-kinds", MANY_KINDS, { maxTasks: 64 }));
+    m.runFor("40ms");
+    expect(m.panics()).toEqual([]);
+    const rounds = Number(m.console.lines.find((l) => l.startsWith("rounds "))!.split(" ")[1]);
+    // Every task keeps waking (each sleeps 2 ms, for 25 ms and more).
+    expect(rounds).toBeGreaterThanOrEqual(2 * KINDS * 5);
+    const tasks = m.tasks().filter((t) => /^k\d+r\d$/.test(t.name));
+    expect(tasks.length).toBe(2 * KINDS);
+    const byName = new Map(tasks.map((t) => [t.name, t]));
+    for (let k = 0; k < KINDS; k++) {
+      // Round two's task of a kind holds what round one's does: no other kind's hint sized it.
+      const [one, two] = [byName.get(`k${k}r0`)!, byName.get(`k${k}r1`)!];
+      expect([k, two.stacklets]).toEqual([k, one.stacklets]);
+      // The shallow waits (up to 6 calls deep) fit in one stacklet, the guess's or their own kind's.
+      if (k <= 3) expect(two.stacklets).toBe(1);
+    }
+  }, 120_000);
 
   it("a task waiting deeper than its kind's hint runs on, its wait in a stacklet above its first", () => {
     const m = Machine.loadSync(wasm);

@@ -115,7 +115,7 @@ export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDIT
  * not fit, a block, and then the hint grows. FIRST_HINTS kinds are kept, a new one in the
  * oldest's slot.
  */
-const FIRST_HINTS: u32 = 8;
+const FIRST_HINTS: u32 = 16;
 /** Bytes a first stacklet gets beyond what its kind held when suspended in it. */
 export const FIRST_HINT_MARGIN: u32 = 16;
 /** A breathing task's kind is its wait function's, apart from the entries of plain tasks. */
