@@ -103,14 +103,14 @@ export const HANDLER_ID_BASE: u32 = 0xF000;
   firstSignature: u32;
   /** The most stack bytes its stacklets have held at once (stacklet.ts M_CHILD_PEAK, for the first region). */
   firstChildPeak: u32;
-  /**
-   * The kind of task it is for its first stacklet's size (stacklet.ts firstHint: its entry
-   * function, a breathing task's wait function), and the most its first stacklet has held
-   * while it was suspended (frames and saved state), as learned for that kind.
-   */
+  /** The kind of task it is, for its first stacklet's size (stacklet.ts first-stacklet hints: its entry function, a breathing task's wait function). */
   firstKey: u32;
+  /**
+   * What it has told its kind's hint so far (stacklet.ts noteFirstWait): the most its first
+   * stacklet held while it was suspended (frames and saved state), and what the extensions
+   * from its first stacklet had held then. A suspension that holds no more tells nothing.
+   */
   firstNeed: u32;
-  /** The most its first stacklet's extensions had held when it was last learned (noteFirstWait). */
   firstChildNoted: u32;
   /** Stacklets this context holds now (its block in hand included) and at most. */
   stackletsHeld: u32;
