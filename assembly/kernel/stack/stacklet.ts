@@ -112,10 +112,13 @@ export const FIRST_STACKLET_ADDITION: u32 = isDefined(HOPRT_FIRST_STACKLET_ADDIT
  * takes one stacklet that size, not a chain of small ones while it learns.
  * A task that waits deeper than its hint still runs: its frames take a stacklet above the
  * first (a crossing each time it waits, as any deep phase), or, when only its saved state does
- * not fit, a block, and then the hint grows. FIRST_HINTS kinds are kept, a new one in the
- * oldest's slot.
+ * not fit, a block, and then the hint grows. The hints are a direct-mapped table of FIRST_HINTS
+ * slots (a kind's slot is a hash of it): a lookup is one compare, in the extension's step (a
+ * table scanned whole on a miss cost the step 16 compares more), and a kind whose slot another
+ * kind has taken gets the guess again.
  */
-const FIRST_HINTS: u32 = 16;
+const FIRST_HINT_BITS: u32 = 4;
+const FIRST_HINTS: u32 = 1 << FIRST_HINT_BITS;
 /** Bytes a first stacklet gets beyond what its kind held when suspended in it. */
 export const FIRST_HINT_MARGIN: u32 = 16;
 /** A breathing task's kind is its wait function's, apart from the entries of plain tasks. */
@@ -123,15 +126,17 @@ export const FIRST_KEY_BREATHING: u32 = 0x80000000;
 // Triples (kind + 1, bytes held at most when suspended, child peak at most); a kind of 0 is an empty slot.
 const HINT_BYTES: usize = 12;
 const firstHints: usize = memory.data(<i32>(FIRST_HINTS * <u32>HINT_BYTES));
-let firstHintNext: u32 = 0;
+
+/** The slot of kind `kind` (a task's firstKey + 1), Knuth's multiplicative hash. */
+// @ts-ignore: decorator
+@inline function hintSlot(kind: u32): usize {
+  return firstHints + <usize>((kind * 0x9E3779B1) >>> (32 - FIRST_HINT_BITS)) * HINT_BYTES;
+}
 
 /** The hint of `key`'s kind (its address), or 0 when none is known. */
 function firstHint(key: u32): usize {
-  for (let i: u32 = 0; i < FIRST_HINTS; i++) {
-    const entry = firstHints + <usize>i * HINT_BYTES;
-    if (load<u32>(entry) == key + 1) return entry;
-  }
-  return 0;
+  const entry = hintSlot(key + 1);
+  return load<u32>(entry) == key + 1 ? entry : 0;
 }
 
 /** Whether `stacklet` is the context's first (its first region is empty, and nothing is below it). */
@@ -168,19 +173,15 @@ function kindChildPeak(ctx: Context): u32 {
 }
 
 function learnFirstHint(kind: u32, held: u32, child: u32): void {
-  for (let i: u32 = 0; i < FIRST_HINTS; i++) {
-    const entry = firstHints + <usize>i * HINT_BYTES;
-    if (load<u32>(entry) == kind) {
-      if (held > load<u32>(entry, 4)) store<u32>(entry, held, 4);
-      if (child > load<u32>(entry, 8)) store<u32>(entry, child, 8);
-      return;
-    }
+  const entry = hintSlot(kind);
+  if (load<u32>(entry) == kind) {
+    if (held > load<u32>(entry, 4)) store<u32>(entry, held, 4);
+    if (child > load<u32>(entry, 8)) store<u32>(entry, child, 8);
+  } else {
+    store<u32>(entry, kind);
+    store<u32>(entry, held, 4);
+    store<u32>(entry, child, 8);
   }
-  const entry = firstHints + <usize>firstHintNext * HINT_BYTES;
-  store<u32>(entry, kind);
-  store<u32>(entry, held, 4);
-  store<u32>(entry, child, 8);
-  firstHintNext = (firstHintNext + 1) % FIRST_HINTS;
 }
 
 /** Extensions under one stacklet after which its signature is hot. */
