@@ -51,7 +51,10 @@ describe("the playground", () => {
     expect(stepped).toBeGreaterThanOrEqual(168_000);
     expect(stepped).toBeLessThan(168_000 + 100);
 
-    await runUntil(page, "playground.ledLog.length >= 30");
+    // 60 LED changes are 32 TIM2 updates (16 updates change the four LEDs 30 times): the lane and
+    // download tests below need 30 of them, and must not count on the run going on past the
+    // predicate before the pause lands (on a loaded machine it does not).
+    await runUntil(page, "playground.ledLog.length >= 60");
     const log = await state<Array<{ cycle: number; led: string; level: number }>>(page, "playground.ledLog");
     // One ODR write per step: group the changes by cycle.
     const steps = new Map<number, Map<string, number>>();
