@@ -283,9 +283,16 @@ export function hoprt_irq_schedule(cycle: i64, irq: i32): i32 {
   return clock.scheduleHost(cycle, core.ALARM_IRQ, <u16>exc) ? 0 : -3;
 }
 
-/** The host saw a WebAssembly trap inside hoprt_run: panic the context that ran. */
+/**
+ * The host saw a WebAssembly trap inside hoprt_run: panic the context that
+ * ran. Or finish its panic: one raised in code the build leaves out of
+ * Asyncify (the allocator, the bus: js/compiler/unwindable.ts) traps once
+ * its discard has begun, already traced with its own reason; what is left is
+ * what the dispatch loop does after a discard (runContext).
+ */
 export function hoprt_fault(): u32 {
   const ctx = core.current;
+  const discarding = core.killing;
   core.resuming = false;
   core.unwinding = false;
   core.killing = false;
@@ -293,6 +300,10 @@ export function hoprt_fault(): u32 {
   core.dispatching = false;
   if (ctx == 0) return core.STOP_FATAL;
   const c = changetype<Context>(ctx);
+  if (discarding) {
+    contextDied(c, c.id >= HANDLER_ID_BASE);
+    return core.halted;
+  }
   if (core.holdsKernelLock(ctx)) {
     // A trap in kernel code with the lock held: a kernel bug (the kernel's state may be half-updated).
     core.haltKernelBug(ctx, core.FAULT_TRAP, 0);

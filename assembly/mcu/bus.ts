@@ -3,7 +3,10 @@
  * core's (SysTick, SCB, NVIC, DWT) and the chip's (peripherals.ts).
  * An access to an address no peripheral answers is a bus fault: the
  * offending context panics with the address in the trace. Word accesses
- * only, except byte writes to NVIC_IPR.
+ * only, except byte writes to NVIC_IPR. A bus fault never returns: the
+ * context is unwinding away, or, where the build left this code out of
+ * Asyncify's instrumentation (js/compiler/unwindable.ts), the trap after
+ * the panic ends the run and the host finishes the panic (hoprt_fault).
  */
 import * as scb from "./scb";
 import * as systick from "./systick";
@@ -23,7 +26,7 @@ export function read32(addr: u32): u32 {
       const value = peripherals.read32(addr);
       if (!peripherals.unmapped) return value;
       core.kill(FAULT_BUS, addr);
-      return 0;
+      unreachable();
     }
     if (inRange(addr, systick.BASE, 0x10)) return systick.read(addr - systick.BASE);
     if (inRange(addr, scb.SCB_BASE, 0x28)) return scb.readScb(addr - scb.SCB_BASE);
@@ -34,6 +37,7 @@ export function read32(addr: u32): u32 {
     if (addr == dwt.DEMCR_ADDR) return dwt.readDemcr();
   }
   core.kill(FAULT_BUS, addr);
+  unreachable();
   return 0;
 }
 
@@ -43,7 +47,7 @@ export function write32(addr: u32, value: u32): void {
       peripherals.write32(addr, value);
       if (!peripherals.unmapped) return;
       core.kill(FAULT_BUS, addr);
-      return;
+      unreachable();
     }
     if (inRange(addr, systick.BASE, 0x10)) { systick.write(addr - systick.BASE, value); return; }
     if (inRange(addr, scb.SCB_BASE, 0x28)) { scb.writeScb(addr - scb.SCB_BASE, value); return; }
@@ -55,9 +59,11 @@ export function write32(addr: u32, value: u32): void {
     if (addr == dwt.DEMCR_ADDR) { dwt.writeDemcr(value); return; }
   }
   core.kill(FAULT_BUS, addr);
+  unreachable();
 }
 
 export function write8(addr: u32, value: u8): void {
   if (inRange(addr, scb.NVIC_IPR, <u32>82)) { scb.writeNvicByte(addr, value); return; }
   core.kill(FAULT_BUS, addr);
+  unreachable();
 }

@@ -262,6 +262,20 @@ function discard(ctx: usize): void {
 }
 
 /**
+ * Atomic code's prologue calls this (never stackGuardHit) when a frame would
+ * reach the main stack's floor: atomic code runs on the main stack, which has
+ * no stacklets to grow into. It never returns: the machine stops (fatal),
+ * and the trap ends the run. As it never unwinds, atomic code is never on
+ * an unwinding stack (js/compiler/unwindable.ts).
+ */
+export function mainStackExhausted(frameBytes: u32, shadowBytes: u32, site: u32): usize {
+  guardHits++;
+  stopRequest = STOP_FATAL;
+  unreachable();
+  return 0;
+}
+
+/**
  * The prologue calls this when the stack pointer passes the guard, with the
  * frame it just took, the shadow-stack bytes its code pushes below that and
  * the function's site number. Either a new depth in
@@ -278,7 +292,7 @@ export function stackGuardHit(frameBytes: u32, shadowBytes: u32, site: u32): usi
   const sp = __stack_pointer;
   // Below the frame the function's own code pushes AssemblyScript's shadow slots: its lowest byte.
   const low = sp - shadowBytes;
-  // The main stack's floor: boot code, or atomic code (the heap) that ran it out.
+  // The main stack's floor: boot code or a handler ran it out (atomic code calls mainStackExhausted).
   if (low < __data_end + MAIN_STACK_FLOOR_MARGIN) {
     stopRequest = STOP_FATAL;
     unreachable();

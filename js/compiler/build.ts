@@ -138,6 +138,12 @@ export interface BuildOptions {
    */
   unwindableOnly?: boolean;
   /**
+   * false: Asyncify also instruments the atomic and hardware code that only a panic unwinds
+   * (js/compiler/unwindable.ts panicsByTrap), so that a panic raised there unwinds instead of
+   * trapping: the same traces, a slower build; for the test that shows it. Default true.
+   */
+  panicTraps?: boolean;
+  /**
    * Keep source locations (default true): a `hoprt.sourcemap` custom section
    * maps code offsets to file:line:column, so a trap's report names its
    * source line. The code is byte for byte the same either way.
@@ -170,7 +176,7 @@ function entrySource(appImport: string): string {
     `import { runConfigure } from "hoprt/kernel/boot";`,
     `if (isDefined(__hoprt_app.configure)) runConfigure(__hoprt_app.configure);`,
     // Compiled only when referenced; the transform calls them from every function.
-    `export { checkpoint as __hoprt_keep_checkpoint, stackGuardHit as __hoprt_keep_guard, stackReturn as __hoprt_keep_stackReturn } from "hoprt/mcu/core";`,
+    `export { checkpoint as __hoprt_keep_checkpoint, stackGuardHit as __hoprt_keep_guard, stackReturn as __hoprt_keep_stackReturn, mainStackExhausted as __hoprt_keep_floor } from "hoprt/mcu/core";`,
     `import { main } from "${appImport}";`,
     `import { registerMain, boot } from "hoprt/kernel/boot";`,
     `registerMain(main);`,
@@ -287,6 +293,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   pipelineSettings.speedInlining = options.speedInlining ?? true;
   pipelineSettings.referenceOptimize = options.referenceOptimize ?? false;
   pipelineSettings.unwindableOnly = options.unwindableOnly ?? true;
+  pipelineSettings.panicTraps = options.panicTraps ?? true;
   // Source locations (the code is the same with or without them either): traps name the line.
   const sourceLines = options.sourceLines ?? true;
   if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
@@ -305,7 +312,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
-  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; pipelineSettings.referenceOptimize = false; pipelineSettings.unwindableOnly = true; });
+  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; pipelineSettings.referenceOptimize = false; pipelineSettings.unwindableOnly = true; pipelineSettings.panicTraps = true; });
   if (profiling && result.stats) writeAscStats(result.stats as unknown as Record<string, number>, cpuStart);
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);

@@ -43,6 +43,10 @@ export interface InstrumentNames {
   stackLimit: string;
   checkpoint: string;
   stackOverflow: string;
+  /** Atomic code's prologue calls this at the main stack's floor: it stops the machine and traps (it never unwinds). */
+  mainStackExhausted: string;
+  /** The panic's unwind (mcu/core.ts discard): the one way to start an unwind that never comes back. */
+  discard: string;
   /** The epilogue's slow path: a function whose frame moved to a stacklet returns through it. */
   stackReturn: string;
   /** Where the running task's stack pointer is kept while atomic code runs on the main stack for it. */
@@ -412,7 +416,7 @@ class FunctionInstrumenter {
         ], b.none)),
         push,
         m.if(m.i32.lt_u(this.lowest(), m.i32.const(this.names.dataEnd! + MAIN_STACK_FLOOR_MARGIN)),
-          m.drop(m.call(this.names.stackOverflow, [this.frameConstant(), m.i32.const(this.shadowBytes), m.i32.const(site)], b.i32))),
+          m.drop(m.call(this.names.mainStackExhausted, [this.frameConstant(), m.i32.const(this.shadowBytes), m.i32.const(site)], b.i32))),
       ];
     }
     return [

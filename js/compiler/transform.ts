@@ -19,7 +19,7 @@ import { META_SECTION, type FirmwareMeta } from "../host/meta.js";
 import { addDeferEpilogues, DEFER_NAMES } from "./defer.js";
 import { chunkGlobalVisits } from "./globals.js";
 import { forEachChild, callGraph } from "./walk.js";
-import { outsideContexts, asyncifyList } from "./unwindable.js";
+import { outsideContexts, asyncifyList, panicsByTrap } from "./unwindable.js";
 
 const b = binaryen as any;
 
@@ -29,6 +29,8 @@ export const NAMES: InstrumentNames = {
   stackLimit: PACKAGE_PREFIX + "mcu/core/stackGuard",
   checkpoint: PACKAGE_PREFIX + "mcu/core/checkpoint",
   stackOverflow: PACKAGE_PREFIX + "mcu/core/stackGuardHit",
+  mainStackExhausted: PACKAGE_PREFIX + "mcu/core/mainStackExhausted",
+  discard: PACKAGE_PREFIX + "mcu/core/discard",
   stackReturn: PACKAGE_PREFIX + "mcu/core/stackReturn",
   taskStackPointer: PACKAGE_PREFIX + "mcu/core/taskStackPointer",
   busStores: [PACKAGE_PREFIX + "mcu/bus/write32", PACKAGE_PREFIX + "mcu/bus/write8"],
@@ -190,15 +192,19 @@ const SPEED_INLINE_MAX_SIZE = 65;
  * own -O3 (module.optimize()) in place of COST_OPTIMIZATION_PASSES, only to
  * show that the two give the same firmware. `unwindableOnly` false lets
  * Asyncify instrument every function its own analysis finds (unwindable.ts),
- * to show that leaving out what no context's stack holds changes no trace.
+ * to show that leaving out what no context's stack holds changes no trace;
+ * `panicTraps` false keeps instrumenting the atomic and hardware code that
+ * only a panic unwinds (unwindable.ts panicsByTrap), for the same reason.
  */
-export const pipelineSettings = { deferPass: true, loopVersioning: true, speedInlining: true, referenceOptimize: false, unwindableOnly: true };
+export const pipelineSettings = { deferPass: true, loopVersioning: true, speedInlining: true, referenceOptimize: false, unwindableOnly: true, panicTraps: true };
 
 
 export interface PipelineReport extends InstrumentReport {
   bounds: Bounds;
   /** Functions Asyncify left uninstrumented because no context's stack can hold them (unwindable.ts). */
   notUnwound: string[];
+  /** Functions Asyncify left uninstrumented because a panic raised inside them traps (unwindable.ts panicsByTrap). */
+  panicsByTrap: string[];
 }
 
 /**
@@ -226,6 +232,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   const phase = profiler();
   requireFunction(module, NAMES.checkpoint);
   requireFunction(module, NAMES.stackOverflow);
+  requireFunction(module, NAMES.mainStackExhausted);
   requireFunction(module, NAMES.stackReturn);
   requireGlobal(module, NAMES.budget);
   requireGlobal(module, NAMES.stackPointer);
@@ -252,6 +259,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   if (!module.getExport(KEEP_PREFIX + "checkpoint")) module.addFunctionExport(NAMES.checkpoint, KEEP_PREFIX + "checkpoint");
   if (!module.getExport(KEEP_PREFIX + "guard")) module.addFunctionExport(NAMES.stackOverflow, KEEP_PREFIX + "guard");
   if (!module.getExport(KEEP_PREFIX + "stackReturn")) module.addFunctionExport(NAMES.stackReturn, KEEP_PREFIX + "stackReturn");
+  if (!module.getExport(KEEP_PREFIX + "floor")) module.addFunctionExport(NAMES.mainStackExhausted, KEEP_PREFIX + "floor");
   module.addGlobalExport(NAMES.stackLimit, KEEP_PREFIX + "limit");
   module.addGlobalExport(NAMES.taskStackPointer, KEEP_PREFIX + "taskSp");
   module.addGlobalExport(NAMES.budget, KEEP_PREFIX + "budget");
@@ -340,7 +348,10 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   b.setPassArgument("asyncify-ignore-imports", "");
   // Only what a context's stack can hold is instrumented (unwindable.ts): the same code for those, less build time.
   const notUnwound = pipelineSettings.unwindableOnly ? outsideContexts(graph) : [];
-  if (notUnwound.length > 0) b.setPassArgument("asyncify-removelist", asyncifyList(notUnwound));
+  const noCheckPoints = (name: string) => (classes.get(name) ?? classify(name)) !== "instrumented";
+  const trapping = pipelineSettings.unwindableOnly && pipelineSettings.panicTraps ? panicsByTrap(module, graph, noCheckPoints, NAMES.discard) : [];
+  const leftOut = [...notUnwound, ...trapping];
+  if (leftOut.length > 0) b.setPassArgument("asyncify-removelist", asyncifyList(leftOut));
   phase("unwindable");
   module.runPasses(["asyncify"]);
   // Asyncify rebuilds the code around suspend points and leaves some expressions without their location.
@@ -374,7 +385,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   }
   phase("optimize (speed)");
 
-  for (const name of ["checkpoint", "guard", "stackReturn", "limit", "taskSp", "budget"]) module.removeExport(KEEP_PREFIX + name);
+  for (const name of ["checkpoint", "guard", "stackReturn", "floor", "limit", "taskSp", "budget"]) module.removeExport(KEEP_PREFIX + name);
   for (const name of ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state"]) {
     if (module.getExport(name)) module.removeExport(name);
   }
@@ -392,7 +403,7 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   if (!module.validate()) throw new Error("hoprt transform: the instrumented module does not validate");
   phase("validate");
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWat = module.emitText();
-  return { ...report, bounds, notUnwound };
+  return { ...report, bounds, notUnwound, panicsByTrap: trapping };
 }
 
 /** Set by the build driver to receive the report. */

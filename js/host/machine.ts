@@ -729,21 +729,25 @@ export class Machine {
         const sliceEnd = this.peripheralHost.feed(before, end);
         code = this.exports.hoprt_run(sliceEnd - before);
       } catch (e) {
-        // A WebAssembly trap: the context that ran panics; the machine goes on.
+        // A WebAssembly trap: the context that ran panics; the machine goes on. Or a panic
+        // raised in code left out of Asyncify, which ends in a trap (docs/abi.md, Faults):
+        // hoprt_fault finishes it, and it is no fault of its own.
         const site = locateTrap(e, this.sourceMap());
         const what = `${(e as Error).message}${site ? " in " + site.text : ""}`;
-        faults.push(what);
         this.exports.hoprt_asyncify_reset();
         const after = this.exports.hoprt_fault();
         const before = this.panicRecords.length;
         this.drain();
+        let trapped = after === 4;
         for (let i = before; i < this.panicRecords.length; i++) {
           const r = this.panicRecords[i];
           if (r.reason === 3 || (r.reason === 9 && r.detail === 3)) {
             r.trap = what;
             if (site?.source) r.source = site.source;
+            trapped = true;
           }
         }
+        if (trapped) faults.push(what);
         if (after === 4) { reason = "fatal"; break; }
         if (after === 5) { reason = "kernel bug"; break; }
         continue;

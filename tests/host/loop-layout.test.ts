@@ -69,6 +69,7 @@ function build(headerChecks: boolean) {
     (global $${NAMES.stackLimit} (mut i32) (i32.const 0))
     (global $${NAMES.taskStackPointer} (mut i32) (i32.const 0))
     (func $${NAMES.stackOverflow} (param i32 i32 i32) (result i32) (i32.const 0))
+    (func $${NAMES.mainStackExhausted} (param i32 i32 i32) (result i32) (unreachable))
     (func $${NAMES.stackReturn} (param i32))
     ${LOOPS})`);
   module.setFeatures(b.Features.MVP | b.Features.SignExt | b.Features.MutableGlobals);

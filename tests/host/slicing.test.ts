@@ -68,6 +68,7 @@ const APPS: Array<[string, string, Omit<BuildOptions, "app">?]> = [
   ["kernel-bug", app("kernel-bug.ts")],
   ["longsleep", app("longsleep.ts")],
   ["fault-storm", app("fault-storm.ts"), { tickHz: 10_000 }],
+  ["atomic-panics", app("atomic-panics.ts"), { tickHz: 10_000 }],
 ];
 
 /**

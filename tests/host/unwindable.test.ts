@@ -21,13 +21,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import binaryen from "assemblyscript/binaryen";
 import { build, type BuildResult } from "../../js/compiler/build.js";
-import { outsideContexts, asyncifyList } from "../../js/compiler/unwindable.js";
+import { outsideContexts, asyncifyList, panicsByTrap } from "../../js/compiler/unwindable.js";
 import { callGraph } from "../../js/compiler/walk.js";
 import { Machine } from "../../js/host/machine.js";
 
 const b = binaryen as any;
 const ROOT = path.resolve(__dirname, "../..");
 const STORM = fs.readFileSync(path.join(ROOT, "tests", "host", "apps", "fault-storm.ts"), "utf8");
+const ATOMIC_PANICS = fs.readFileSync(path.join(ROOT, "tests", "host", "apps", "atomic-panics.ts"), "utf8");
 
 describe("the functions Asyncify leaves out (js/compiler/unwindable.ts)", () => {
   it("are those no table entry reaches over direct calls, whoever else calls them", () => {
@@ -62,21 +63,63 @@ describe("the functions Asyncify leaves out (js/compiler/unwindable.ts)", () => 
     }
   });
 
+  it("leave out the code without check points whose every call that can unwind is followed by a trap, to a fixed point", () => {
+    const m = new b.Module();
+    try {
+      const v = b.none;
+      const call = (name: string) => m.call(name, [], v);
+      const trapAfter = (name: string) => m.block(null, [call(name), m.unreachable()]);
+      m.addFunctionImport("startUnwind", "asyncify", "start_unwind", b.i32, v);
+      m.addFunction("suspend", v, v, [], m.call("startUnwind", [m.i32.const(0)], v));
+      m.addFunction("discard", v, v, [], m.call("startUnwind", [m.i32.const(0)], v));
+      m.addFunction("checkpoint", v, v, [], call("suspend"));
+      m.addFunction("kill", v, v, [], call("discard"));          // goes on after the discard: instrumented
+      m.addFunction("abort", v, v, [], call("kill"));            // instrumented code (the panic path)
+      m.addFunction("heapGuarded", v, v, [], m.block(null, [m.nop(), trapAfter("abort")]));
+      m.addFunction("heapValue", v, b.i32, [], m.block(null, [m.drop(m.call("abortValue", [], b.i32)), m.unreachable()], b.i32));
+      m.addFunction("abortValue", v, b.i32, [], m.block(null, [call("kill"), m.i32.const(0)], b.i32));
+      m.addFunction("heapUnguarded", v, v, [], call("abort"));  // a panic that would come back: instrumented
+      m.addFunction("heapOverGuarded", v, v, [], call("heapGuarded")); // what it calls traps: left out too
+      m.addFunction("heapOverUnguarded", v, v, [], call("heapUnguarded")); // instrumented in turn
+      m.addFunction("heapSuspends", v, v, [], trapAfter("checkpoint")); // reaches a suspension: instrumented
+      m.addFunction("heapIndirect", v, v, [], m.call_indirect("t", m.i32.const(0), [], v, v)); // any table entry: instrumented
+      m.addFunction("heapQuiet", v, v, [], m.nop());              // nothing to unwind: Asyncify leaves it anyway
+      m.addFunction("heapOutside", v, v, [], trapAfter("abort")); // no context's stack holds it: the other list's
+      m.addFunction("appGuarded", v, v, [], trapAfter("abort"));  // has check points: instrumented
+      const all = ["heapGuarded", "heapValue", "heapUnguarded", "heapOverGuarded", "heapOverUnguarded", "heapSuspends", "heapIndirect", "heapQuiet", "appGuarded"];
+      m.addFunction("entry", v, v, [], m.block(null, [...all.map((name) => name === "heapValue" ? m.drop(m.call(name, [], b.i32)) : call(name)), call("checkpoint")]));
+      m.addFunction("boot", v, v, [], call("heapOutside"));
+      m.addTable("t", 1, 1);
+      m.addActiveElementSegment("t", "elems", ["entry"], m.i32.const(0));
+      m.addFunctionExport("boot", "boot");
+      expect(m.validate()).toBeTruthy();
+      const noCheckPoints = (name: string) => name.startsWith("heap") || ["suspend", "discard", "checkpoint", "kill"].includes(name);
+      expect(panicsByTrap(m, callGraph(m), noCheckPoints, "discard")).toEqual(["heapGuarded", "heapValue", "heapOverGuarded"]);
+      // With no discard to tell the panic's unwind apart, every unwind may be a suspension: nothing is left out.
+      expect(panicsByTrap(m, callGraph(m), noCheckPoints, "noSuchFunction")).toEqual([]);
+    } finally {
+      m.dispose();
+    }
+  });
+
   let built: BuildResult;
   let full: BuildResult;
+  let unwinding: BuildResult;
   beforeAll(async () => {
     built = await build({ app: await appFile(), tickHz: 10_000 });
+    unwinding = await build({ app: await appFile(), tickHz: 10_000, panicTraps: false });
     full = await build({ app: await appFile(), tickHz: 10_000, unwindableOnly: false });
   }, 120_000);
 
   it("in a firmware: the boot code, the host's exports and what the dispatch loop calls between contexts; nothing a table entry reaches", () => {
-    const left = new Set(built.report.notUnwound);
+    const left = new Set(unwinding.report.notUnwound);
+    expect(unwinding.report.panicsByTrap).toEqual([]);
     for (const name of ["~start", "~lib/hoprt/kernel/boot/boot", "~lib/hoprt/machine/hoprt_fault", "~lib/hoprt/machine/contextDied", "~lib/hoprt/machine/dispatchStep"]) {
       expect(left.has(name), name).toBe(true);
     }
     expect(full.report.notUnwound).toEqual([]);
     // The final module, walked here: what its table reaches, and which functions Asyncify instrumented.
-    const m = b.readBinary(built.wasm);
+    const m = b.readBinary(unwinding.wasm);
     try {
       const { reached, instrumented } = finalModule(m);
       expect(reached.size).toBeGreaterThan(100);
@@ -90,7 +133,31 @@ describe("the functions Asyncify leaves out (js/compiler/unwindable.ts)", () => 
     } finally {
       m.dispose();
     }
-    expect(built.wasm.length).toBeLessThan(full.wasm.length);
+    expect(unwinding.wasm.length).toBeLessThan(full.wasm.length);
+  });
+
+  it("leave out, of what a table entry reaches, only the allocator's and the bus's code that a panic unwinds: the check points' and the panic's paths stay instrumented", () => {
+    const trapping = new Set(built.report.panicsByTrap);
+    for (const name of ["~lib/hoprt/kernel/memory/heap/heapAlloc", "~lib/hoprt/kernel/memory/heap/heapFree", "~lib/rt/tlsf/allocateBlock", "~lib/rt/tlsf/checkUsedBlock",
+      "~lib/hoprt/kernel/stack/stacklet/takeStacklet", "~lib/hoprt/mcu/bus/write32"]) expect(trapping.has(name), name).toBe(true);
+    const m = b.readBinary(built.wasm);
+    try {
+      const { reached, instrumented } = finalModule(m);
+      // Reached from the table (else the other list would hold them) and left as they were.
+      const present = [...trapping].filter((name) => m.getFunction(name));
+      expect(present.length).toBeGreaterThan(8);
+      for (const name of present) {
+        expect(reached.has(name), name).toBe(true);
+        expect(instrumented.has(name), name).toBe(false);
+      }
+      for (const name of ["~lib/hoprt/mcu/core/kill", "~lib/hoprt/kernel/fault/onAbort", "~lib/hoprt/mcu/core/stackGuardHit", "~lib/hoprt/mcu/core/checkpoint", "~lib/hoprt/kernel/unwind/unwindTask"]) {
+        expect(trapping.has(name), name).toBe(false);
+        expect(instrumented.has(name), name).toBe(true);
+      }
+    } finally {
+      m.dispose();
+    }
+    expect(built.wasm.length).toBeLessThan(unwinding.wasm.length);
   });
 
   it("change no trace: an app that panics in every way, preempted at a 10 kHz tick and by 48 injected interrupts, runs the same built either way", () => {
@@ -101,7 +168,7 @@ describe("the functions Asyncify leaves out (js/compiler/unwindable.ts)", () => 
       const trace = m.trace.events().map((e) => `${e.cycle} ${e.kind} ${e.context} ${e.a} ${e.b} ${e.c}`).join("\n");
       return { trace, cycles: m.cycles, console: m.console.lines.join("\n"), panics: m.panics().length };
     };
-    const a = run(built.wasm);
+    const a = run(unwinding.wasm);
     const c = run(full.wasm);
     expect(a.panics).toBeGreaterThan(20);
     expect(a.cycles).toBe(c.cycles);
@@ -111,12 +178,88 @@ describe("the functions Asyncify leaves out (js/compiler/unwindable.ts)", () => 
   });
 });
 
-/** The fault-storm app in the test firmware cache's folder (built there by firmware() too). */
-async function appFile(): Promise<string> {
+/**
+ * apps/atomic-panics.ts: an abort inside the allocator (a double free, an
+ * allocation over TLSF's largest block, an unaligned free) and a bus fault on
+ * a store, in restartable tasks and in a handler, while another task
+ * allocates; the control is a trap in application code. Left out of Asyncify,
+ * that code panics by trapping, and the host finishes the panic.
+ */
+describe("a panic raised in code left out of Asyncify (unwindable.ts panicsByTrap)", () => {
+  const HANDLER_LINE = 17;
+  const run = (wasm: Uint8Array) => {
+    const m = Machine.loadSync(wasm);
+    for (let i = 0; i < 24; i++) m.irq.schedule(HANDLER_LINE, 200_000n + BigInt(i) * 97_331n);
+    const faults: string[] = [];
+    for (let i = 0; i < 40; i++) faults.push(...m.runFor("1ms").faults);
+    return { m, faults };
+  };
+  // The saved state's sizes are the one difference: a caller of the allocator saves fewer locals
+  // when its calls there can no longer unwind. With static stacks they change no cycle.
+  const sizesMasked = (m: Machine) => m.trace.events().filter((e) => e.kind !== "run_stop").map((e) => {
+    const sized = e.kind === "task_switch_out" || e.kind === "stack" || e.kind === "task_end" || e.kind === "task_delete";
+    return `${e.cycle} ${e.kind} ${e.context} ${e.a} ${sized ? "-" : e.b} ${sized ? "-" : e.c}`;
+  }).join("\n");
+
+  let traps: BuildResult;
+  let unwinds: BuildResult;
+  beforeAll(async () => {
+    const app = await appFile("atomic-panics.ts", ATOMIC_PANICS);
+    traps = await build({ app, tickHz: 10_000, stacks: "static" });
+    unwinds = await build({ app, tickHz: 10_000, stacks: "static", panicTraps: false });
+  }, 120_000);
+
+  it("is the context's own panic, with its reason, in tasks and in a handler; only the application's trap is a fault; cleanups run; the kernel stays sound", () => {
+    expect(traps.report.panicsByTrap).toContain("~lib/rt/tlsf/checkUsedBlock");
+    expect(traps.report.panicsByTrap).toContain("~lib/hoprt/mcu/bus/write32");
+    const { m, faults } = run(traps.wasm);
+    const panics = m.panics();
+    const count = (reason: string, where: RegExp) => panics.filter((p) => p.reason === reason && where.test(p.where)).length;
+    expect(count("abort", /^task panicker/)).toBeGreaterThan(20);
+    expect(count("bus fault", /^task panicker/)).toBeGreaterThan(3);
+    expect(count("abort", /^handler IRQ17/)).toBeGreaterThan(5);
+    expect(count("bus fault", /^handler IRQ17/)).toBeGreaterThan(5);
+    const traps_ = count("trap", /^task panicker/);
+    expect(traps_).toBeGreaterThan(3);
+    // The aborts name TLSF's lines: checkUsedBlock's and prepareSize's (not the trap that ended them).
+    expect(new Set(panics.filter((p) => p.reason === "abort").map((p) => p.detail)).size).toBeGreaterThanOrEqual(2);
+    expect(faults.length).toBe(traps_);
+    expect(faults.every((f) => /unreachable/.test(f))).toBe(true);
+    expect(panics.length).toBe(count("abort", /./) + count("bus fault", /./) + traps_);
+    const last = m.console.lines.filter((l) => l.startsWith("cleanups ")).at(-1)!;
+    const fields = /^cleanups (\d+) handler (\d+) rounds (\d+) (\d+) (\d+) (\d+) (\d+) audit (-?\d+) at (\d+)$/.exec(last)!;
+    const [cleanups, handler, audit] = [1, 2, 8].map((i) => Number(fields[i]));
+    const at = BigInt(fields[9]);
+    expect(audit).toBe(0); // debug.auditKernel(): no inconsistency in the kernel's structures
+    expect(handler).toBe(24);
+    // Every panicked task instance ran its cleanup handler: up to the report, all of them but
+    // those still unwinding (at most one per panicker).
+    const taskPanics = panics.filter((p) => p.where.startsWith("task") && p.cycle < at).length;
+    expect(cleanups).toBeGreaterThanOrEqual(taskPanics - 5);
+    expect(cleanups).toBeLessThanOrEqual(taskPanics);
+    expect(m.console.lines.some((l) => l.includes("came back"))).toBe(false);
+  });
+
+  it("runs as it does when those panics unwind through instrumented code: the same trace, console and cycles", () => {
+    const a = run(traps.wasm);
+    const c = run(unwinds.wasm);
+    expect(unwinds.report.panicsByTrap).toEqual([]);
+    expect(a.m.panics().length).toBeGreaterThan(60);
+    expect(a.m.cycles).toBe(c.m.cycles);
+    expect(a.m.console.lines).toEqual(c.m.console.lines);
+    expect(a.faults).toEqual(c.faults);
+    const trace = sizesMasked(a.m);
+    expect(trace.split("\n").length).toBeGreaterThan(3000);
+    expect(trace === sizesMasked(c.m)).toBe(true);
+  });
+});
+
+/** A test app in this suite's firmware folder. */
+async function appFile(name = "fault-storm.ts", source = STORM): Promise<string> {
   const dir = path.join(ROOT, "build", "test-firmware", "unwindable");
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "fault-storm.ts");
-  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== STORM) fs.writeFileSync(file, STORM);
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== source) fs.writeFileSync(file, source);
   return file;
 }
 

@@ -25,6 +25,7 @@ function instrumented(funcs: string) {
     (global $g (mut i32) (i32.const 7))
     (func $${NAMES.checkpoint})
     (func $${NAMES.stackOverflow} (param i32 i32 i32) (result i32) (i32.const 0))
+    (func $${NAMES.mainStackExhausted} (param i32 i32 i32) (result i32) (unreachable))
     (func $${NAMES.stackReturn} (param i32))
     (func $~lib/hoprt/mcu/bus/read32 (param i32) (result i32) (i32.const 1))
     (func $~lib/hoprt/probe/trace/emit (param i32))
