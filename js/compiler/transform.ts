@@ -348,8 +348,8 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   b.setPassArgument("asyncify-ignore-imports", "");
   // Only what a context's stack can hold is instrumented (unwindable.ts): the same code for those, less build time.
   const notUnwound = pipelineSettings.unwindableOnly ? outsideContexts(graph) : [];
-  const noCheckPoints = (name: string) => (classes.get(name) ?? classify(name)) !== "instrumented";
-  const trapping = pipelineSettings.unwindableOnly && pipelineSettings.panicTraps ? panicsByTrap(module, graph, noCheckPoints, NAMES.discard) : [];
+  const classOf = (name: string) => classes.get(name) ?? classify(name);
+  const trapping = pipelineSettings.unwindableOnly && pipelineSettings.panicTraps ? panicsByTrap(module, graph, classOf, NAMES.discard) : [];
   const leftOut = [...notUnwound, ...trapping];
   if (leftOut.length > 0) b.setPassArgument("asyncify-removelist", asyncifyList(leftOut));
   phase("unwindable");

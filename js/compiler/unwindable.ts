@@ -39,6 +39,7 @@
  */
 import binaryen from "assemblyscript/binaryen";
 import { childrenOf, type CallGraph } from "./walk.js";
+import type { FunctionClass } from "./rule.js";
 
 const b = binaryen as any;
 
@@ -85,31 +86,35 @@ export function asyncifyList(names: readonly string[]): string {
 /**
  * The functions to leave out of Asyncify although a context's stack can hold
  * them, because a panic raised inside them traps (see the top of this file):
- * reachable from the table, of a class that has no check points (`noCheckPoints`:
- * atomic and hardware code), unable to reach a suspension (any function that
- * starts an unwind other than `discard`, the panic's), and with every call
- * that can unwind followed at once by `unreachable`. What can unwind is
- * counted without the functions left out (they trap instead), so the set is
- * a fixed point: a candidate with an unguarded call to a function that can
- * unwind stays instrumented, and so may its callers in turn.
+ * reachable from the table, of a class that has no check points (atomic and
+ * hardware code), unable to reach a suspension (any function that starts an
+ * unwind other than `discard`, the panic's), and with every call that can
+ * unwind followed at once by `unreachable`. What can unwind is counted
+ * without the functions left out (they trap instead), so the set is a fixed
+ * point: a candidate with an unguarded call to a function that can unwind
+ * stays instrumented, and so may its callers in turn. An indirect call may
+ * reach any table entry; from atomic code, only the atomic ones (the rule,
+ * rule.ts: atomic code calls only what the runtime registers, such as the
+ * collector's visitors and its root scan's range recorder).
  */
-export function panicsByTrap(module: any, graph: CallGraph, noCheckPoints: (name: string) => boolean, discard: string): string[] {
+export function panicsByTrap(module: any, graph: CallGraph, classOf: (name: string) => FunctionClass, discard: string): string[] {
   const starters = unwindStarters(module, graph);
-  const suspending = canReach(graph, new Set(starters.filter((name) => name !== discard)), new Set());
+  const reach = indirectReach(graph, classOf);
+  const suspending = canReach(graph, new Set(starters.filter((name) => name !== discard)), new Set(), reach);
   const reached = contextReachable(graph);
   const trapping = new Set(graph.functions.filter((name) =>
-    reached.has(name) && noCheckPoints(name) && !suspending.has(name) && !starters.includes(name) && LISTABLE.test(name)));
+    reached.has(name) && classOf(name) !== "instrumented" && !suspending.has(name) && !starters.includes(name) && LISTABLE.test(name)));
   const guarded = new Map<string, GuardedCalls>();
   for (;;) {
-    const unwinding = canReach(graph, new Set(starters), trapping);
+    const unwinding = canReach(graph, new Set(starters), trapping, reach);
     const out = [...trapping].filter((name) => {
       let calls = guarded.get(name);
       if (!calls) guarded.set(name, (calls = unwindingCalls(module.getFunction(name))));
-      return calls.unguarded.some((callee) => callee === null ? graph.table.some((entry) => unwinding.has(entry)) : unwinding.has(callee));
+      return calls.unguarded.some((callee) => callee === null ? reach(name).some((entry) => unwinding.has(entry)) : unwinding.has(callee));
     });
     if (out.length === 0) {
       // Only what Asyncify would otherwise instrument: the rest it leaves as it is anyway.
-      const wouldUnwind = canReach(graph, new Set(starters), new Set());
+      const wouldUnwind = canReach(graph, new Set(starters), new Set(), () => graph.table);
       return graph.functions.filter((name) => trapping.has(name) && wouldUnwind.has(name));
     }
     if (process.env.HOPRT_PROFILE) for (const name of out) process.stderr.write(`hoprt: ${name} stays instrumented: it goes on after a call that unwinds: ${guarded.get(name)!.unguarded.filter((c) => c === null || unwinding.has(c)).join(", ")}\n`);
@@ -127,23 +132,28 @@ function unwindStarters(module: any, graph: CallGraph): string[] {
   return graph.functions.filter((name) => [...(graph.callees.get(name) ?? [])].some((callee) => imports.has(callee)));
 }
 
+/** The table entries an indirect call in each function may reach: from atomic code the atomic ones, else all. */
+function indirectReach(graph: CallGraph, classOf: (name: string) => FunctionClass): (caller: string) => readonly string[] {
+  const atomicEntries = graph.table.filter((entry) => classOf(entry) === "atomic");
+  return (caller) => (classOf(caller) === "atomic" ? atomicEntries : graph.table);
+}
+
 /**
  * The functions that can call, however indirectly, one of `targets` (which
  * count themselves), not passing through `barriers` (functions that never
- * return while an unwind is under way). An indirect call reaches every table entry.
+ * return while an unwind is under way); `reach`: the table entries an
+ * indirect call in a function may reach.
  */
-function canReach(graph: CallGraph, targets: Set<string>, barriers: Set<string>): Set<string> {
+function canReach(graph: CallGraph, targets: Set<string>, barriers: Set<string>, reach: (caller: string) => readonly string[]): Set<string> {
   const reaching = new Set(targets);
-  let tableReaches = graph.table.some((entry) => reaching.has(entry));
   for (let changed = true; changed;) {
     changed = false;
     for (const name of graph.functions) {
       if (reaching.has(name) || barriers.has(name)) continue;
-      let reaches = tableReaches && graph.callsIndirect.has(name);
+      let reaches = graph.callsIndirect.has(name) && reach(name).some((entry) => reaching.has(entry) && !barriers.has(entry));
       if (!reaches) for (const callee of graph.callees.get(name) ?? []) if (reaching.has(callee) && !barriers.has(callee)) { reaches = true; break; }
       if (!reaches) continue;
       reaching.add(name);
-      if (!tableReaches && graph.table.includes(name)) tableReaches = true;
       changed = true;
     }
   }

@@ -82,21 +82,27 @@ describe("the functions Asyncify leaves out (js/compiler/unwindable.ts)", () => 
       m.addFunction("heapOverGuarded", v, v, [], call("heapGuarded")); // what it calls traps: left out too
       m.addFunction("heapOverUnguarded", v, v, [], call("heapUnguarded")); // instrumented in turn
       m.addFunction("heapSuspends", v, v, [], trapAfter("checkpoint")); // reaches a suspension: instrumented
-      m.addFunction("heapIndirect", v, v, [], m.call_indirect("t", m.i32.const(0), [], v, v)); // any table entry: instrumented
+      // An indirect call from atomic code reaches only atomic table entries (rule.ts), here one that cannot unwind:
+      // left out. From hardware it may reach any entry, one that suspends among them: instrumented.
+      m.addFunction("heapIndirect", v, v, [], m.call_indirect("t", m.i32.const(1), [], v, v));
+      m.addFunction("heapVisitor", v, v, [], m.nop());
+      m.addFunction("hwIndirect", v, v, [], m.call_indirect("t", m.i32.const(1), [], v, v));
       m.addFunction("heapQuiet", v, v, [], m.nop());              // nothing to unwind: Asyncify leaves it anyway
       m.addFunction("heapOutside", v, v, [], trapAfter("abort")); // no context's stack holds it: the other list's
       m.addFunction("appGuarded", v, v, [], trapAfter("abort"));  // has check points: instrumented
-      const all = ["heapGuarded", "heapValue", "heapUnguarded", "heapOverGuarded", "heapOverUnguarded", "heapSuspends", "heapIndirect", "heapQuiet", "appGuarded"];
+      const all = ["heapGuarded", "heapValue", "heapUnguarded", "heapOverGuarded", "heapOverUnguarded", "heapSuspends", "heapIndirect", "hwIndirect", "heapQuiet", "appGuarded"];
       m.addFunction("entry", v, v, [], m.block(null, [...all.map((name) => name === "heapValue" ? m.drop(m.call(name, [], b.i32)) : call(name)), call("checkpoint")]));
       m.addFunction("boot", v, v, [], call("heapOutside"));
-      m.addTable("t", 1, 1);
-      m.addActiveElementSegment("t", "elems", ["entry"], m.i32.const(0));
+      m.addTable("t", 2, 2);
+      m.addActiveElementSegment("t", "elems", ["entry", "heapVisitor"], m.i32.const(0));
       m.addFunctionExport("boot", "boot");
       expect(m.validate()).toBeTruthy();
-      const noCheckPoints = (name: string) => name.startsWith("heap") || ["suspend", "discard", "checkpoint", "kill"].includes(name);
-      expect(panicsByTrap(m, callGraph(m), noCheckPoints, "discard")).toEqual(["heapGuarded", "heapValue", "heapOverGuarded"]);
-      // With no discard to tell the panic's unwind apart, every unwind may be a suspension: nothing is left out.
-      expect(panicsByTrap(m, callGraph(m), noCheckPoints, "noSuchFunction")).toEqual([]);
+      const classOf = (name: string) => name.startsWith("heap") ? "atomic" as const
+        : name.startsWith("hw") || ["suspend", "discard", "checkpoint", "kill"].includes(name) ? "hardware" as const : "instrumented" as const;
+      expect(panicsByTrap(m, callGraph(m), classOf, "discard")).toEqual(["heapGuarded", "heapValue", "heapOverGuarded", "heapIndirect"]);
+      // With no discard to tell the panic's unwind apart, every unwind may be a suspension: only what
+      // cannot unwind at all (by the rule) is left out.
+      expect(panicsByTrap(m, callGraph(m), classOf, "noSuchFunction")).toEqual(["heapIndirect"]);
     } finally {
       m.dispose();
     }
@@ -136,10 +142,10 @@ describe("the functions Asyncify leaves out (js/compiler/unwindable.ts)", () => 
     expect(unwinding.wasm.length).toBeLessThan(full.wasm.length);
   });
 
-  it("leave out, of what a table entry reaches, only the allocator's and the bus's code that a panic unwinds: the check points' and the panic's paths stay instrumented", () => {
+  it("leave out, of what a table entry reaches, only the allocator's, the collector's and the bus's code that a panic unwinds: the check points' and the panic's paths stay instrumented", () => {
     const trapping = new Set(built.report.panicsByTrap);
     for (const name of ["~lib/hoprt/kernel/memory/heap/heapAlloc", "~lib/hoprt/kernel/memory/heap/heapFree", "~lib/rt/tlsf/allocateBlock", "~lib/rt/tlsf/checkUsedBlock",
-      "~lib/hoprt/kernel/stack/stacklet/takeStacklet", "~lib/hoprt/mcu/bus/write32"]) expect(trapping.has(name), name).toBe(true);
+      "~lib/hoprt/kernel/stack/stacklet/takeStacklet", "~lib/hoprt/kernel/memory/collector/gcStep", "~lib/hoprt/mcu/bus/write32"]) expect(trapping.has(name), name).toBe(true);
     const m = b.readBinary(built.wasm);
     try {
       const { reached, instrumented } = finalModule(m);
