@@ -10,6 +10,10 @@
  *                     worker times it): the page ships the examples' firmware prebuilt
  *   blinkyCompileMs   blinky compiled in the page: the worker's first compile (a cold compiler)
  *   blinkyEditedMs    an edited blinky: the worker's second compile (a warm compiler)
+ *   demoRunMs         examples/demo (prebuilt) run at full speed: Run pressed -> the page
+ *                     shows 2 s of virtual time (as the page counts it, at an animation frame)
+ *   demoLongestTaskMs the longest main-thread task meanwhile (Performance API long tasks,
+ *                     50 ms or more; 0: none)
  *
  * The group runs `npm run build:web` first, so the page measured is built
  * from this checkout. Needs Chromium ($HOPRT_CHROMIUM, default
@@ -33,6 +37,8 @@ export async function pageBuild(root: string, repeats: number): Promise<Record<s
   const first: number[] = [];
   const compile: number[] = [];
   const edited: number[] = [];
+  const demo: number[] = [];
+  const longest: number[] = [];
   try {
     for (let repeat = 0; repeat < repeats; repeat++) {
       const profile = fs.mkdtempSync(path.join(os.tmpdir(), "hoprt-bench-chromium-"));
@@ -61,6 +67,24 @@ export async function pageBuild(root: string, repeats: number): Promise<Record<s
         const source = fs.readFileSync(path.join(root, "examples", "blinky", "app.ts"), "utf8");
         await page.evaluate((s) => (window as any).playground.setSource(s), source.replace("const RELOAD: u32 = 2499;", "const RELOAD: u32 = 4999;"));
         edited.push(await build(false, true));
+        await page.selectOption("#example", "demo");
+        await build(false, false);
+        const run = await page.evaluate(async () => {
+          const w = window as any;
+          const tasks: number[] = [];
+          new PerformanceObserver((list) => { for (const e of list.getEntries()) tasks.push(e.duration); }).observe({ type: "longtask" });
+          const target = w.playground.cycles + 2 * 168_000_000;
+          const start = performance.now();
+          (document.querySelector("#run") as HTMLButtonElement).click();
+          const ms = await new Promise<number>((resolve) => {
+            const frame = () => (w.playground.cycles >= target ? resolve(performance.now() - start) : requestAnimationFrame(frame));
+            requestAnimationFrame(frame);
+          });
+          (document.querySelector("#pause") as HTMLButtonElement).click();
+          return { ms, longest: Math.max(0, ...tasks) };
+        });
+        demo.push(run.ms);
+        longest.push(run.longest);
       } finally {
         await context.close();
         fs.rmSync(profile, { recursive: true, force: true });
@@ -75,5 +99,6 @@ export async function pageBuild(root: string, repeats: number): Promise<Record<s
     blinkyMs: median(first), blinkyBestMs: Math.min(...first),
     blinkyCompileMs: median(compile), blinkyCompileBestMs: Math.min(...compile),
     blinkyEditedMs: median(edited), blinkyEditedBestMs: Math.min(...edited),
+    demoRunMs: median(demo), demoRunBestMs: Math.min(...demo), demoLongestTaskMs: Math.max(...longest),
   };
 }

@@ -76,7 +76,8 @@
  * pageBuild     the playground in headless Chromium (bench/page.ts; runs `npm run
  *               build:web` first): Build of blinky as shipped (prebuilt), blinky
  *               compiled in the page's worker (cold), an edited blinky (warm), and
- *               the worker's load.
+ *               the worker's load; the demo run for 2 virtual seconds at full speed
+ *               (wall-clock ms, and the longest main-thread task meanwhile).
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
