@@ -17,6 +17,7 @@
  *    built with the list and without it.
  */
 import { describe, it, expect, beforeAll } from "vitest";
+import fc from "fast-check";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import binaryen from "assemblyscript/binaryen";
@@ -257,6 +258,30 @@ describe("a panic raised in code left out of Asyncify (unwindable.ts panicsByTra
     const trace = sizesMasked(a.m);
     expect(trace.split("\n").length).toBeGreaterThan(3000);
     expect(trace === sizesMasked(c.m)).toBe(true);
+  });
+
+  it("runs so under random interrupt times and host slicings too (fast-check)", () => {
+    const END = 168_000n * 12n;
+    const drive = (wasm: Uint8Array, irqs: number[], cuts: number[]) => {
+      const m = Machine.loadSync(wasm);
+      for (const at of irqs) m.irq.schedule(HANDLER_LINE, BigInt(at));
+      const faults: string[] = [];
+      for (const cut of [...cuts.sort((x, y) => x - y), Number(END)]) if (BigInt(cut) > m.cycles) faults.push(...m.runFor(BigInt(cut) - m.cycles).faults);
+      const trace = sizesMasked(m).split("\n").filter((line) => BigInt(line.slice(0, line.indexOf(" "))) < END).join("\n");
+      return { trace, console: m.console.lines.join("\n"), faults, panics: m.panics().filter((p) => p.cycle < END).length };
+    };
+    fc.assert(fc.property(
+      fc.array(fc.integer({ min: 50_000, max: Number(END) - 1 }), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.integer({ min: 1, max: Number(END) - 1 }), { maxLength: 60 }),
+      (irqs, cuts) => {
+        const a = drive(traps.wasm, irqs, cuts);
+        const c = drive(unwinds.wasm, irqs, []);
+        expect(a.panics).toBeGreaterThan(10);
+        expect(a.panics).toBe(c.panics);
+        expect(a.faults).toEqual(c.faults);
+        expect(a.console).toBe(c.console);
+        expect(a.trace === c.trace).toBe(true);
+      }), { numRuns: 25, seed: 0x7a9c0de, endOnFailure: true });
   });
 });
 
