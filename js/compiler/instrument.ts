@@ -338,6 +338,53 @@ class FunctionInstrumenter {
   }
 
   /**
+   * A binary operation a compiler emits as one instruction with what feeds
+   * it (weights.ts IDIOM_ROWS, constantDivisionCost), or null: division by a
+   * constant; MLA / MLS; SBFX for `0 - (x & 1)`; a data-processing
+   * instruction whose second operand is a register shifted by a constant.
+   * A shape whose inner value is kept (local.tee) is not folded: the
+   * compiler computes that value on its own.
+   */
+  private foldedBinary(expr: number, op: number): Walk | null {
+    const left = b.Binary.getLeft(expr);
+    const right = b.Binary.getRight(expr);
+    const constant = (e: number): number | null => (b.getExpressionId(e) === b.ConstId && b.getExpressionType(e) === b.i32 ? b.Const.getValueI32(e) : null);
+    const binaryOf = (e: number, ops: Set<number>): boolean => b.getExpressionId(e) === b.BinaryId && ops.has(b.Binary.getOp(e));
+    const done = (cost: number, parts: Walk[]): Walk => ({ cost: parts.reduce((sum, w) => sum + w.cost, cost), controlFlow: parts.some((w) => w.controlFlow), expr });
+    const walkInto = (node: number, side: "left" | "right"): Walk => {
+      const walked = this.walk(side === "left" ? b.Binary.getLeft(node) : b.Binary.getRight(node));
+      if (side === "left") b.Binary.setLeft(node, walked.expr); else b.Binary.setRight(node, walked.expr);
+      return walked;
+    };
+    if (DIVISIONS.has(op)) {
+      const divisor = constant(right);
+      if (divisor === null || divisor === 0) return null;
+      const dividend = walkInto(expr, "left");
+      return done(W.constantDivisionCost(op === b.DivSInt32 || op === b.RemSInt32, op === b.RemSInt32 || op === b.RemUInt32, divisor), [dividend]);
+    }
+    if (op === b.SubInt32 && constant(left) === 0 && binaryOf(right, AND) && constant(b.Binary.getRight(right)) === 1) {
+      return done(W.IDIOM_ROWS.bitFieldExtract.cycles, [walkInto(right, "left")]);
+    }
+    // MLA Rd, Rn, Rm, Ra: acc + a * b (either side); MLS: acc - a * b.
+    const product = binaryOf(right, MUL) ? "right" : op === b.AddInt32 && binaryOf(left, MUL) ? "left" : null;
+    if ((op === b.AddInt32 || op === b.SubInt32) && product) {
+      // Walked in the wasm's order, left operand first.
+      const mul = product === "right" ? right : left;
+      const parts = product === "right"
+        ? [walkInto(expr, "left"), walkInto(mul, "left"), walkInto(mul, "right")]
+        : [walkInto(mul, "left"), walkInto(mul, "right"), walkInto(expr, "right")];
+      return done(W.IDIOM_ROWS.multiplyAccumulate.cycles, parts);
+    }
+    if (!SHIFTED_OPERAND_OPS.has(op)) return null;
+    const shiftedBy = (e: number) => binaryOf(e, SHIFTS) && (constant(b.Binary.getRight(e)) ?? 0) > 0 && (constant(b.Binary.getRight(e)) ?? 0) < 32;
+    const side = shiftedBy(right) ? "right" : shiftedBy(left) ? "left" : null;
+    if (!side) return null;
+    const shift = side === "right" ? right : left;
+    const parts = side === "right" ? [walkInto(expr, "left"), walkInto(shift, "left")] : [walkInto(shift, "left"), walkInto(expr, "right")];
+    return done(W.binaryCost(op) + W.IDIOM_ROWS.shiftedOperand.cycles, parts);
+  }
+
+  /**
    * The address of a load or store: `base + index` and `base + (index << 0..3)`
    * are the LDR/STR addressing modes [Rn, Rm, LSL #n] (weights.ADDRESS_MODE),
    * so that add and shift cost nothing of their own.
@@ -909,6 +956,8 @@ class FunctionInstrumenter {
         return { cost: ptr.cost + value.cost + W.storeCost(info.bytes), controlFlow: ptr.controlFlow || value.controlFlow, expr };
       }
       case b.BinaryId: {
+        const folded = this.foldedBinary(expr, info.op);
+        if (folded) return folded;
         const left = this.walk(info.left);
         const right = this.walk(info.right);
         b.Binary.setLeft(expr, left.expr);
@@ -1265,6 +1314,15 @@ function canSplitCheck(body: number, name: string): boolean {
   return ok && backEdges > 0;
 }
 
+/** i32 division and remainder: by a constant, a multiply by the reciprocal (weights.ts constantDivisionCost). */
+const DIVISIONS = new Set<number>([b.DivSInt32, b.DivUInt32, b.RemSInt32, b.RemUInt32]);
+const AND = new Set<number>([b.AndInt32]);
+const MUL = new Set<number>([b.MulInt32]);
+/** LSL / LSR / ASR / ROR by a constant: an operand shift of a data-processing instruction. */
+const SHIFTS = new Set<number>([b.ShlInt32, b.ShrUInt32, b.ShrSInt32, b.RotRInt32]);
+/** The i32 data-processing instructions whose second operand may be a shifted register (ADD, SUB / RSB, AND, ORR, EOR, CMP). */
+const SHIFTED_OPERAND_OPS = new Set<number>([b.AddInt32, b.SubInt32, b.AndInt32, b.OrInt32, b.XorInt32, b.EqInt32, b.NeInt32,
+  b.LtSInt32, b.LtUInt32, b.LeSInt32, b.LeUInt32, b.GtSInt32, b.GtUInt32, b.GeSInt32, b.GeUInt32]);
 const TRAPPING_BINARY = new Set<number>([b.DivSInt32, b.DivUInt32, b.RemSInt32, b.RemUInt32, b.DivSInt64, b.DivUInt64, b.RemSInt64, b.RemUInt64]);
 const TRAPPING_UNARY = new Set<number>([
   b.TruncSFloat32ToInt32, b.TruncSFloat32ToInt64, b.TruncUFloat32ToInt32, b.TruncUFloat32ToInt64,

@@ -119,7 +119,7 @@ export const BINARY_ROWS: Row[] = [
     "Eq", "Ne", "LtS", "LtU", "LeS", "LeU", "GtS", "GtU", "GeS", "GeU"]), cycles: 1, source: "TRM: ADD/SUB/MUL/logic/shift/CMP 1" },
   { ops: i32(["RotL"]), cycles: 2, source: "TRM: RSB + ROR (no rotate-left instruction)" },
   { ops: i32(["DivS", "DivU"]), cycles: 7, source: "TRM: SDIV/UDIV 2-12, midpoint" },
-  { ops: i32(["RemS", "RemU"]), cycles: 9, source: "TRM: SDIV/UDIV 2-12 (7) + MLS (2)" },
+  { ops: i32(["RemS", "RemU"]), cycles: 8, source: "TRM: SDIV/UDIV 2-12 (7) + MLS (1)" },
   { ops: i64(["Add", "Sub", "And", "Or", "Xor"]), cycles: 2, source: "TRM: ADDS+ADC etc., two 1-cycle halves" },
   { ops: i64(["Eq", "Ne"]), cycles: 2, source: "TRM: CMP + CMPEQ (IT)" },
   { ops: i64(["LtS", "LtU", "LeS", "LeU", "GtS", "GtU", "GeS", "GeU"]), cycles: 3, source: "TRM: CMP + SBCS + flag move" },
@@ -172,6 +172,103 @@ export function binaryCost(op: number): number {
 
 export function unaryCost(op: number): number {
   return UNARY.get(op) ?? DEFAULT_OP;
+}
+
+/**
+ * What a compiler folds into one instruction, where the wasm spells two or
+ * more (instrument.ts recognises each shape; tests/host/weights.test.ts has
+ * a test per row):
+ *  - [TRM] a data-processing instruction's second operand may be a register
+ *    shifted by a constant (ADD/SUB/AND/ORR/EOR/CMP Rd, Rn, Rm, LSL #k), at
+ *    no extra cycle: `x op (y << k)`, `>>`, `>>>`, rotr by a constant;
+ *  - [TRM] MLA / MLS (1): `acc + a * b`, `acc - a * b`;
+ *  - [TRM] SBFX (1): `0 - (x & 1)`, a one-bit field sign-extended;
+ *  - division by a constant (`constantDivisionCost`): the multiply by the
+ *    reciprocal a compiler emits (the multiplier loaded once, outside loops).
+ * Each checked against what arm-none-eabi-gcc 12 -O2 -mcpu=cortex-m4 emits
+ * for the C spelling of the shape.
+ */
+export const IDIOM_ROWS = {
+  shiftedOperand: { cycles: 0, source: "TRM: <op2> an immediate-shifted register, ADD Rd, Rn, Rm, LSL #k: 1 in all" },
+  multiplyAccumulate: { cycles: 1, source: "TRM (Cortex-M4): MLA / MLS 1" },
+  bitFieldExtract: { cycles: 1, source: "TRM: SBFX / UBFX 1" },
+} as const;
+
+/** [TRM] UMULL / SMULL: 1 on the Cortex-M4. */
+const MULTIPLY_LONG = 1;
+
+/**
+ * i32 division or remainder by the constant `divisor` (not 0: that traps,
+ * and is charged as a UDIV), as GCC emits it (expmed.c choose_multiplier):
+ * unsigned, UMULL by the rounded-up reciprocal and LSR by the post-shift,
+ * or, when the multiplier needs 33 bits, an LSR pre-shift (even divisors)
+ * or the SUB / ADD ..., LSR #1 fix-up; signed, SMULL (+ ADD / SUB of the
+ * dividend when the multiplier's sign is wrong), ASR, and the sign
+ * correction SUB q, q, x, ASR #31; powers of two a shift (signed: the
+ * rounding ADD first); a remainder multiplies the quotient back and
+ * subtracts it (for `% 10`: ADD q, q, q, LSL #2 and SUB r, x, q, LSL #1), 2.
+ * Checked against arm-none-eabi-gcc 12 -O2 -mcpu=cortex-m4 (tests/host/weights.test.ts).
+ */
+export function constantDivisionCost(signed: boolean, remainder: boolean, divisor: number): number {
+  const quotient = signed ? signedDivisionByConstant(divisor | 0) : unsignedDivisionByConstant(divisor >>> 0);
+  return quotient + (remainder ? 2 : 0);
+}
+
+function unsignedDivisionByConstant(d: number): number {
+  if (d === 1) return 0;
+  if ((d & (d - 1)) === 0) return 1; // LSR
+  const fits = chooseMultiplier(BigInt(d), 32);
+  if (fits.mhigh < 1n << 32n) return MULTIPLY_LONG + (fits.post > 0 ? 1 : 0);
+  if ((d & 1) === 0) {
+    const pre = 31 - Math.clz32(d & -d);
+    const reduced = chooseMultiplier(BigInt(d >>> pre), 32 - pre);
+    return 1 + MULTIPLY_LONG + (reduced.post > 0 ? 1 : 0); // LSR, UMULL, LSR
+  }
+  return MULTIPLY_LONG + 3; // UMULL, SUB, ADD ..., LSR #1, LSR
+}
+
+/** GCC's choose_multiplier for an N = 32-bit dividend and `precision` significant bits. */
+function chooseMultiplier(d: bigint, precision: number): { mhigh: bigint; post: number } {
+  let lgup = 0;
+  while ((1n << BigInt(lgup)) < d) lgup++;
+  const big = 1n << BigInt(32 + lgup);
+  let mlow = big / d;
+  let mhigh = (big + (1n << BigInt(32 + lgup - precision))) / d;
+  let post = lgup;
+  while (post > 0 && (mlow >> 1n) < (mhigh >> 1n)) {
+    mlow >>= 1n;
+    mhigh >>= 1n;
+    post--;
+  }
+  return { mhigh, post };
+}
+
+function signedDivisionByConstant(d: number): number {
+  if (d === 1) return 0;
+  if (d === -1) return 1; // RSB
+  const ad = Math.abs(d);
+  if ((ad & (ad - 1)) === 0) return (ad === 2 ? 2 : 3) + (d < 0 ? 1 : 0); // (ASR #31), ADD ..., LSR, ASR (, RSB)
+  // Hacker's Delight 10-1: the magic number M and shift s.
+  const two31 = 1n << 31n;
+  const abs = BigInt(ad);
+  const t = two31 + (d < 0 ? 1n : 0n);
+  const anc = t - 1n - (t % abs);
+  let p = 31;
+  let q1 = two31 / anc, r1 = two31 - q1 * anc;
+  let q2 = two31 / abs, r2 = two31 - q2 * abs;
+  let delta: bigint;
+  do {
+    p++;
+    q1 *= 2n; r1 *= 2n;
+    if (r1 >= anc) { q1++; r1 -= anc; }
+    q2 *= 2n; r2 *= 2n;
+    if (r2 >= abs) { q2++; r2 -= abs; }
+    delta = abs - r2;
+  } while (q1 < delta || (q1 === delta && r1 === 0n));
+  const magic = BigInt.asIntN(32, d < 0 ? -(q2 + 1n) : q2 + 1n);
+  const fixup = (d > 0 && magic < 0n) || (d < 0 && magic > 0n) ? 1 : 0; // ADD / SUB the dividend
+  const shift = p - 32 > 0 ? 1 : 0;
+  return MULTIPLY_LONG + fixup + shift + 1; // SMULL, (ADD), (ASR #31), RSB q, t, q, ASR #s
 }
 
 /** [TRM] LDR 2 (not pipelined with a neighbour: we do not model pairing); LDRD 3. */

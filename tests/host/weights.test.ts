@@ -145,6 +145,70 @@ describe("the weight table, row by row", () => {
     expect(run("st", 0, 0)).toBe(W.storeCost(4) + LEAF);
   });
 
+  it("a shift by a constant is the second operand of ADD / SUB / AND / ORR / EOR / CMP (Rm, LSL #k): free (TRM <op2>); by a register, or into MUL, an LSL of its own", () => {
+    const run = instrumented(`
+      (func $app/right (export "right") (param i32 i32) (drop (i32.xor (local.get 0) (i32.shr_u (local.get 1) (i32.const 1)))))
+      (func $app/left (export "left") (param i32 i32) (drop (i32.add (i32.shl (local.get 0) (i32.const 3)) (local.get 1))))
+      (func $app/cmp (export "cmp") (param i32 i32) (drop (i32.lt_u (local.get 0) (i32.shr_s (local.get 1) (i32.const 31)))))
+      (func $app/rot (export "rot") (param i32 i32) (drop (i32.or (local.get 0) (i32.rotr (local.get 1) (i32.const 8)))))
+      (func $app/reg (export "reg") (param i32 i32) (drop (i32.xor (local.get 0) (i32.shr_u (local.get 1) (local.get 0)))))
+      (func $app/mul (export "mul") (param i32 i32) (drop (i32.mul (local.get 0) (i32.shl (local.get 1) (i32.const 2)))))
+      (func $app/kept (export "kept") (param i32 i32) (drop (i32.add (local.get 0) (local.tee 1 (i32.shl (local.get 1) (i32.const 2))))))`);
+    expect(W.IDIOM_ROWS.shiftedOperand.cycles).toBe(0);
+    for (const name of ["right", "left", "cmp", "rot"]) expect(run(name, 5, 3), name).toBe(1 + LEAF);
+    expect(run("reg", 5, 3)).toBe(2 + LEAF);
+    expect(run("mul", 5, 3)).toBe(2 + LEAF);
+    expect(run("kept", 5, 3)).toBe(2 + LEAF);
+  });
+
+  it("MLA / MLS: a product added to a value, or taken from one, is one instruction (TRM, Cortex-M4: 1)", () => {
+    const run = instrumented(`
+      (func $app/mla (export "mla") (param i32 i32) (drop (i32.add (local.get 0) (i32.mul (local.get 0) (local.get 1)))))
+      (func $app/mla2 (export "mla2") (param i32 i32) (drop (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 1))))
+      (func $app/mls (export "mls") (param i32 i32) (drop (i32.sub (local.get 0) (i32.mul (local.get 0) (local.get 1)))))
+      (func $app/rsb (export "rsb") (param i32 i32) (drop (i32.sub (i32.mul (local.get 0) (local.get 1)) (local.get 1))))`);
+    expect(W.IDIOM_ROWS.multiplyAccumulate.cycles).toBe(1);
+    for (const name of ["mla", "mla2", "mls"]) expect(run(name, 5, 3), name).toBe(1 + LEAF);
+    expect(run("rsb", 5, 3)).toBe(2 + LEAF); // MUL, then SUB: no instruction takes a value from a product
+  });
+
+  it("SBFX: 0 - (x & 1), a one-bit field sign-extended, is one instruction (TRM: 1)", () => {
+    const run = instrumented(`
+      (func $app/sbfx (export "sbfx") (param i32 i32) (drop (i32.sub (i32.const 0) (i32.and (local.get 0) (i32.const 1)))))
+      (func $app/two (export "two") (param i32 i32) (drop (i32.sub (i32.const 0) (i32.and (local.get 0) (i32.const 3)))))`);
+    expect(W.IDIOM_ROWS.bitFieldExtract.cycles).toBe(1);
+    expect(run("sbfx", 5, 0)).toBe(1 + LEAF);
+    expect(run("two", 5, 0)).toBe(2 + LEAF);
+  });
+
+  it("division by a constant is GCC's multiply by the reciprocal (UMULL / SMULL 1, shifts and fix-ups 1 each; a remainder multiplies back and subtracts, 2)", () => {
+    // What arm-none-eabi-gcc -O2 -mcpu=cortex-m4 emits for each (the multiplier loaded outside the loop):
+    expect(W.constantDivisionCost(false, false, 10)).toBe(2); // umull; lsrs #3
+    expect(W.constantDivisionCost(false, true, 10)).toBe(4);  // ... + add q, q, q, lsl #2; sub r, x, q, lsl #1
+    expect(W.constantDivisionCost(false, false, 6)).toBe(2);  // umull; lsrs #2
+    expect(W.constantDivisionCost(false, false, 7)).toBe(4);  // umull; subs; add ..., lsr #1; lsrs #2
+    expect(W.constantDivisionCost(false, false, 14)).toBe(3); // lsrs #1; umull; lsrs #2 (the pre-shift)
+    expect(W.constantDivisionCost(false, false, 3)).toBe(2);  // umull; lsrs #1
+    expect(W.constantDivisionCost(false, false, 8)).toBe(1);  // lsrs #3
+    expect(W.constantDivisionCost(false, false, 1)).toBe(0);
+    expect(W.constantDivisionCost(true, false, 10)).toBe(3);  // smull; asrs #31; rsb ..., asr #2
+    expect(W.constantDivisionCost(true, false, 3)).toBe(2);   // smull; sub ..., asr #31 (no shift)
+    expect(W.constantDivisionCost(true, false, 7)).toBe(4);   // smull; add; asrs #31; rsb ..., asr #2
+    expect(W.constantDivisionCost(true, false, 2)).toBe(2);   // add ..., lsr #31; asrs #1
+    expect(W.constantDivisionCost(true, false, 16)).toBe(3);  // cmp; it lt; addlt #15; asrs #4 (the IT folded)
+    const run = instrumented(`
+      (func $app/u10 (export "u10") (param i32 i32) (drop (i32.div_u (local.get 0) (i32.const 10))))
+      (func $app/r10 (export "r10") (param i32 i32) (drop (i32.rem_u (local.get 0) (i32.const 10))))
+      (func $app/s7 (export "s7") (param i32 i32) (drop (i32.div_s (local.get 0) (i32.const 7))))
+      (func $app/zero (export "zero") (param i32 i32) (drop (i32.div_u (local.get 0) (i32.const 0))))
+      (func $app/reg (export "reg") (param i32 i32) (drop (i32.rem_u (local.get 0) (local.get 1))))`);
+    expect(run("u10", 1234, 0)).toBe(2 + LEAF);
+    expect(run("r10", 1234, 0)).toBe(4 + LEAF);
+    expect(run("s7", -1234, 0)).toBe(4 + LEAF);
+    expect(run("reg", 1234, 7)).toBe(W.binaryCost(b.RemUInt32) + LEAF);
+    expect(() => run("zero", 1, 0)).toThrow(); // by 0: a trap, charged as the UDIV it is
+  });
+
   it("a counted loop pays its compare and one taken branch per trip: the back edge is charged once", () => {
     const run = instrumented(`
       (func $app/count (export "count") (param i32 i32)
