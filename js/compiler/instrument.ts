@@ -327,14 +327,51 @@ class FunctionInstrumenter {
   /** The exit test at the top of the innermost loop being walked, which a compiler moves to the bottom. */
   private rotatedExit = 0;
 
-  /** The cost of a branch condition: `eqz` folds into the branch (BEQ instead of BNE). */
+  /**
+   * The cost of a branch condition: `eqz` folds into the branch (BEQ instead
+   * of BNE); a short-circuit `a && b` (`if (result i32) a b (i32.const 0)`)
+   * or `a || b` (`... a (i32.const 1) b`) is two conditional branches, the
+   * first taken straight to where the whole condition goes when it decides
+   * it: no branch over an else arm, as an if with a value would have
+   * (shortCircuit; the branch that consumes it charges its own).
+   */
   private condition(expr: number): Walk {
     if (b.getExpressionId(expr) === b.UnaryId && b.Unary.getOp(expr) === b.EqZInt32) {
       const inner = this.walk(b.Unary.getValue(expr));
       b.Unary.setValue(expr, inner.expr);
       return { cost: inner.cost, controlFlow: inner.controlFlow, expr };
     }
+    const logical = this.shortCircuit(expr);
+    if (logical) return logical;
     return this.walk(expr);
+  }
+
+  /**
+   * `a && b` or `a || b` as a branch condition, or null. Its first test is a
+   * conditional branch: 1 (charged before), + P where taken (&&: when false,
+   * out; ||: when true, straight into the consumer's `then`). `folded`: the
+   * consumer is an `if` whose own branch is the second test's (charged here,
+   * on the second test's path), and whose else side pays the P of a false
+   * first test of && (the if's else arm pays P: it is where that branch goes).
+   */
+  private shortCircuit(expr: number, folded = false): Walk | null {
+    if (b.getExpressionId(expr) !== b.IfId || b.getExpressionType(expr) !== b.i32) return null;
+    const yes = b.If.getIfTrue(expr), no = b.If.getIfFalse(expr);
+    const constant = (e: number) => (e && b.getExpressionId(single(e)) === b.ConstId ? b.Const.getValueI32(single(e)) : null);
+    const and = constant(no) === 0, or = !and && constant(yes) === 1;
+    if (!and && !or) return null;
+    const first = this.condition(b.If.getCondition(expr));
+    b.If.setCondition(expr, first.expr);
+    const second = this.condition(and ? yes : no);
+    const secondCost = second.cost + (folded ? W.BRANCH_NOT_TAKEN : 0);
+    if (and) {
+      b.If.setIfTrue(expr, this.prefix(secondCost, second.expr, false));
+      b.If.setIfFalse(expr, this.prefix(folded ? 0 : W.P, no, false));
+    } else {
+      b.If.setIfTrue(expr, this.prefix(W.P, yes, false));
+      b.If.setIfFalse(expr, this.prefix(secondCost, second.expr, false));
+    }
+    return { cost: first.cost + W.BRANCH_NOT_TAKEN, controlFlow: true, expr };
   }
 
   /**
@@ -754,9 +791,30 @@ class FunctionInstrumenter {
   /** The top loop's trip charges when hoistTrip moved them before the loop, else null. */
   private cloneTopTrip: number | null = null;
 
+  /**
+   * Loads the condition of the `if` being walked made on every path into its
+   * `then` arm (key: the load and its address, weights.ts IDIOM_ROWS
+   * reusedLoad), with the locals each address reads; null once anything in
+   * that arm may have changed memory, an address's locals or control flow.
+   */
+  private available: Map<string, Set<number>> | null = null;
+
   private walkNode(expr: number): Walk {
     if (expr === 0) return { cost: 0, controlFlow: false, expr };
     const id = b.getExpressionId(expr);
+    // Control flow ends the straight line from the condition; a write takes effect after its operands.
+    if (this.available && !PURE_NODES.has(id) && !AFTER_OPERANDS.has(id)) this.available = null;
+    const walked = this.walkEffects(expr, id);
+    if (this.available && AFTER_OPERANDS.has(id)) {
+      if (id === b.LocalSetId) {
+        const index = b.LocalSet.getIndex(expr);
+        for (const [key, locals] of this.available) if (locals.has(index)) this.available.delete(key);
+      } else this.available = null;
+    }
+    return walked;
+  }
+
+  private walkEffects(expr: number, id: number): Walk {
     const info = b.getExpressionInfo(expr);
     switch (id) {
       case b.BlockId: {
@@ -790,9 +848,16 @@ class FunctionInstrumenter {
       case b.IfId: {
         // CMP; B<cond> else; <then>; B end; else: <else>. The conditional
         // branch falls through into `then` and is taken to `else` (or past).
-        const cond = this.condition(info.condition);
+        const loaded = conditionLoads(info.condition);
+        const rotated = expr === this.rotatedExit;
+        // `if (a && b)`: the second test's branch is the if's own (shortCircuit).
+        const logical = rotated ? null : this.shortCircuit(info.condition, true);
+        const cond = logical ?? this.condition(info.condition);
+        const ownBranch = rotated || logical ? 0 : W.BRANCH_NOT_TAKEN;
         b.If.setCondition(expr, cond.expr);
+        this.available = loaded.size > 0 ? loaded : null;
         const yes = this.walk(info.ifTrue);
+        this.available = null;
         if (info.ifFalse) {
           b.If.setIfTrue(expr, this.prefix(yes.cost + W.BRANCH_TAKEN, yes.expr, false));
           const no = this.walk(info.ifFalse);
@@ -801,7 +866,7 @@ class FunctionInstrumenter {
           b.If.setIfTrue(expr, this.prefix(yes.cost, yes.expr, false));
           b.If.setIfFalse(expr, this.charge(W.P));
         }
-        return { cost: cond.cost + (expr === this.rotatedExit ? 0 : W.BRANCH_NOT_TAKEN), controlFlow: true, expr };
+        return { cost: cond.cost + ownBranch, controlFlow: true, expr };
       }
       case b.LoopId: {
         // Laid out bottom-tested: the header is only a label; the back edge pays the branch.
@@ -938,9 +1003,11 @@ class FunctionInstrumenter {
       case b.GlobalSetId:
         return this.unary(expr, info.value, W.GLOBAL_SET, (e, v) => b.GlobalSet.setValue(e, v));
       case b.LoadId: {
+        // A compiler keeps a value the condition just loaded in a register (CSE).
+        const reused = this.available !== null && this.available.has(loadKey(expr)?.key ?? "");
         const ptr = this.address(info.ptr);
         b.Load.setPtr(expr, ptr.expr);
-        return { cost: ptr.cost + W.loadCost(info.bytes), controlFlow: ptr.controlFlow, expr };
+        return { cost: ptr.cost + (reused ? W.IDIOM_ROWS.reusedLoad.cycles : W.loadCost(info.bytes)), controlFlow: ptr.controlFlow, expr };
       }
       case b.UnaryId:
         return this.unary(expr, info.value, W.unaryCost(info.op), (e, v) => b.Unary.setValue(e, v));
@@ -1312,6 +1379,79 @@ function canSplitCheck(body: number, name: string): boolean {
   };
   visit(body);
   return ok && backEdges > 0;
+}
+
+/** Expressions that neither write memory, locals or globals nor branch: walking one keeps loads available. */
+const PURE_NODES = new Set<number>([b.ConstId, b.LocalGetId, b.GlobalGetId, b.BinaryId, b.UnaryId, b.SelectId, b.DropId, b.LoadId, b.NopId]);
+/**
+ * What ends the straight line from a condition only after its operands:
+ * writes (a local's only for the loads whose address reads it), and blocks
+ * (a branch inside one may have left it early).
+ */
+const AFTER_OPERANDS = new Set<number>([b.LocalSetId, b.GlobalSetId, b.StoreId, b.CallId, b.CallIndirectId, b.MemoryCopyId, b.MemoryFillId, b.MemoryGrowId, b.BlockId]);
+
+/** What an unnamed block of one expression holds (the text format wraps an if's arms so). */
+function single(expr: number): number {
+  while (b.getExpressionId(expr) === b.BlockId && !b.Block.getName(expr) && b.Block.getNumChildren(expr) === 1) expr = b.Block.getChildAt(expr, 0);
+  return expr;
+}
+
+/**
+ * A load's identity for reuse: its type, width, sign, offset and address,
+ * the address written out with `local.tee x (v)` read as `v` (the same
+ * value, computed from the same locals); null when the address holds
+ * anything but locals, globals, constants and arithmetic.
+ */
+function loadKey(load: number): { key: string; locals: Set<number> } | null {
+  const locals = new Set<number>();
+  const text = (e: number): string | null => {
+    switch (b.getExpressionId(e)) {
+      case b.ConstId: return b.getExpressionType(e) === b.i32 ? `c${b.Const.getValueI32(e)}` : null;
+      case b.LocalGetId: locals.add(b.LocalGet.getIndex(e)); return `l${b.LocalGet.getIndex(e)}`;
+      case b.GlobalGetId: return `g${b.GlobalGet.getName(e)}`;
+      case b.LocalSetId: return b.LocalSet.isTee(e) ? text(b.LocalSet.getValue(e)) : null;
+      case b.BinaryId: {
+        const l = text(b.Binary.getLeft(e)), r = text(b.Binary.getRight(e));
+        return l === null || r === null ? null : `(${b.Binary.getOp(e)} ${l} ${r})`;
+      }
+      case b.UnaryId: {
+        const v = text(b.Unary.getValue(e));
+        return v === null ? null : `(${b.Unary.getOp(e)} ${v})`;
+      }
+      default: return null;
+    }
+  };
+  const ptr = text(b.Load.getPtr(load));
+  if (ptr === null) return null;
+  const key = `${b.getExpressionType(load)}/${b.Load.getBytes(load)}/${b.Load.isSigned(load)}/${b.Load.getOffset(load)}/${ptr}`;
+  return { key, locals };
+}
+
+/**
+ * The loads a branch condition makes on every path on which it is true: all
+ * of a straight-line condition's (one that writes nothing), and for a
+ * short-circuit `a && b` both operands'.
+ */
+function conditionLoads(cond: number): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  const visit = (node: number): boolean => {
+    const e = single(node);
+    const id = b.getExpressionId(e);
+    if (id === b.IfId && b.getExpressionType(e) === b.i32) {
+      const no = b.If.getIfFalse(e) ? single(b.If.getIfFalse(e)) : 0;
+      if (!no || b.getExpressionId(no) !== b.ConstId || b.Const.getValueI32(no) !== 0) return false;
+      return visit(b.If.getCondition(e)) && visit(b.If.getIfTrue(e));
+    }
+    if (!PURE_NODES.has(id)) return false;
+    if (id === b.LoadId) {
+      const k = loadKey(e);
+      if (k) out.set(k.key, k.locals);
+    }
+    for (const child of childrenOf(e)) if (!visit(child)) return false;
+    return true;
+  };
+  if (!visit(cond)) out.clear();
+  return out;
 }
 
 /** i32 division and remainder: by a constant, a multiply by the reciprocal (weights.ts constantDivisionCost). */

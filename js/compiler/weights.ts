@@ -183,6 +183,9 @@ export function unaryCost(op: number): number {
  *    no extra cycle: `x op (y << k)`, `>>`, `>>>`, rotr by a constant;
  *  - [TRM] MLA / MLS (1): `acc + a * b`, `acc - a * b`;
  *  - [TRM] SBFX (1): `0 - (x & 1)`, a one-bit field sign-extended;
+ *  - a load in an if's `then` arm of what its condition loaded, the address
+ *    computed alike and nothing written in between, costs nothing more: the
+ *    compiler reuses the register (Binaryen does not, across the branch);
  *  - division by a constant (`constantDivisionCost`): the multiply by the
  *    reciprocal a compiler emits (the multiplier loaded once, outside loops).
  * Each checked against what arm-none-eabi-gcc 12 -O2 -mcpu=cortex-m4 emits
@@ -192,6 +195,7 @@ export const IDIOM_ROWS = {
   shiftedOperand: { cycles: 0, source: "TRM: <op2> an immediate-shifted register, ADD Rd, Rn, Rm, LSL #k: 1 in all" },
   multiplyAccumulate: { cycles: 1, source: "TRM (Cortex-M4): MLA / MLS 1" },
   bitFieldExtract: { cycles: 1, source: "TRM: SBFX / UBFX 1" },
+  reusedLoad: { cycles: 0, source: "a compiler's CSE: the value an if's condition loaded is still in a register in its then arm" },
 } as const;
 
 /** [TRM] UMULL / SMULL: 1 on the Cortex-M4. */

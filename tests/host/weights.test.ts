@@ -209,6 +209,61 @@ describe("the weight table, row by row", () => {
     expect(() => run("zero", 1, 0)).toThrow(); // by 0: a trap, charged as the UDIV it is
   });
 
+  it("if (a && b) / if (a || b): two conditional branches, each taken straight to where the whole goes, the second the if's own", () => {
+    const run = instrumented(`
+      (func $app/and (export "and") (param i32 i32)
+        (if (if (result i32) (local.get 0) (then (i32.lt_u (local.get 1) (i32.const 10))) (else (i32.const 0)))
+          (then (global.set $g (local.get 1)))))
+      (func $app/or (export "or") (param i32 i32)
+        (if (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.lt_u (local.get 1) (i32.const 10))))
+          (then (global.set $g (local.get 1)))))`);
+    const CMP = 1, SET = W.GLOBAL_SET, NT = W.BRANCH_NOT_TAKEN, TAKEN = W.BRANCH_TAKEN;
+    // &&: CBZ a (falls through), CMP, BHS past (falls through), the store.
+    expect(run("and", 1, 3)).toBe(NT + CMP + NT + SET + LEAF);
+    // a false: CBZ taken past the if, nothing else.
+    expect(run("and", 0, 3)).toBe(TAKEN + LEAF);
+    // b false: CBZ falls through, CMP, BHS taken past.
+    expect(run("and", 1, 30)).toBe(NT + CMP + TAKEN + LEAF);
+    // ||: CBNZ a taken into `then`; else CMP and BHS past (taken) or into `then` (falls through).
+    expect(run("or", 1, 30)).toBe(TAKEN + SET + LEAF);
+    expect(run("or", 0, 3)).toBe(NT + CMP + NT + SET + LEAF);
+    expect(run("or", 0, 30)).toBe(NT + CMP + TAKEN + LEAF);
+  });
+
+  it("an if's then arm reuses what its condition loaded (a compiler's CSE: 0) until a store, a call or a write to the address's locals", () => {
+    const run = instrumented(`
+      (func $app/reuse (export "reuse") (param i32 i32)
+        (if (i32.le_u (i32.load (i32.add (local.get 0) (i32.const 4))) (local.get 1))
+          (then (global.set $g (i32.load (i32.add (local.get 0) (i32.const 4)))))))
+      (func $app/teed (export "teed") (param i32 i32)
+        (if (if (result i32) (local.get 1) (then (i32.lt_u (i32.load (i32.add (local.get 0) (i32.shl (i32.sub (local.get 1) (i32.const 1)) (i32.const 2)))) (i32.const 5))) (else (i32.const 0)))
+          (then (global.set $g (i32.load (i32.add (local.get 0) (i32.shl (local.tee 1 (i32.sub (local.get 1) (i32.const 1))) (i32.const 2))))))))
+      (func $app/stored (export "stored") (param i32 i32)
+        (if (i32.le_u (i32.load (local.get 0)) (local.get 1))
+          (then (i32.store (local.get 0) (local.get 1)) (global.set $g (i32.load (local.get 0))))))
+      (func $app/moved (export "moved") (param i32 i32)
+        (if (i32.le_u (i32.load (local.get 0)) (local.get 1))
+          (then (local.set 0 (local.get 1)) (global.set $g (i32.load (local.get 0))))))
+      (func $app/other (export "other") (param i32 i32)
+        (if (i32.le_u (i32.load (local.get 0)) (local.get 1))
+          (then (global.set $g (i32.load16_u (local.get 0))))))
+      (func $app/either (export "either") (param i32 i32)
+        (if (if (result i32) (local.get 1) (then (i32.const 1)) (else (i32.lt_u (i32.load (local.get 0)) (i32.const 5))))
+          (then (global.set $g (i32.load (local.get 0))))))`);
+    const LDR = W.loadCost(4), CMP = 1, SET = W.GLOBAL_SET, NT = W.BRANCH_NOT_TAKEN;
+    expect(W.IDIOM_ROWS.reusedLoad.cycles).toBe(0);
+    // The memory is zeroed: every condition below holds, so each run takes the then arm.
+    // The condition's LDR (its address add folded), CMP, branch; the then arm's load is the register.
+    expect(run("reuse", 0, 0)).toBe(LDR + CMP + NT + SET + LEAF);
+    // a && a[j-1] > 5 then a[--j]: the same address (the tee is the compiler's SUBS), loaded once.
+    expect(run("teed", 0, 1)).toBe(NT + 1 /* SUB */ + LDR + CMP + NT + 1 /* SUB */ + SET + LEAF);
+    // A store, a write to the address's local, another width, a load the condition may not have made: loaded again.
+    expect(run("stored", 0, 0)).toBe(LDR + CMP + NT + W.storeCost(4) + LDR + SET + LEAF);
+    expect(run("moved", 0, 0)).toBe(LDR + CMP + NT + LDR + SET + LEAF);
+    expect(run("other", 0, 0)).toBe(LDR + CMP + NT + LDR + SET + LEAF);
+    expect(run("either", 0, 1)).toBe(W.BRANCH_TAKEN + LDR + SET + LEAF);
+  });
+
   it("a counted loop pays its compare and one taken branch per trip: the back edge is charged once", () => {
     const run = instrumented(`
       (func $app/count (export "count") (param i32 i32)
