@@ -357,8 +357,7 @@ class FunctionInstrumenter {
   private shortCircuit(expr: number, folded = false): Walk | null {
     if (b.getExpressionId(expr) !== b.IfId || b.getExpressionType(expr) !== b.i32) return null;
     const yes = b.If.getIfTrue(expr), no = b.If.getIfFalse(expr);
-    const constant = (e: number) => (e && b.getExpressionId(single(e)) === b.ConstId ? b.Const.getValueI32(single(e)) : null);
-    const and = constant(no) === 0, or = !and && constant(yes) === 1;
+    const and = no !== 0 && i32Constant(single(no)) === 0, or = !and && i32Constant(single(yes)) === 1;
     if (!and && !or) return null;
     const first = this.condition(b.If.getCondition(expr));
     b.If.setCondition(expr, first.expr);
@@ -385,7 +384,6 @@ class FunctionInstrumenter {
   private foldedBinary(expr: number, op: number): Walk | null {
     const left = b.Binary.getLeft(expr);
     const right = b.Binary.getRight(expr);
-    const constant = (e: number): number | null => (b.getExpressionId(e) === b.ConstId && b.getExpressionType(e) === b.i32 ? b.Const.getValueI32(e) : null);
     const binaryOf = (e: number, ops: Set<number>): boolean => b.getExpressionId(e) === b.BinaryId && ops.has(b.Binary.getOp(e));
     const done = (cost: number, parts: Walk[]): Walk => ({ cost: parts.reduce((sum, w) => sum + w.cost, cost), controlFlow: parts.some((w) => w.controlFlow), expr });
     const walkInto = (node: number, side: "left" | "right"): Walk => {
@@ -394,12 +392,12 @@ class FunctionInstrumenter {
       return walked;
     };
     if (DIVISIONS.has(op)) {
-      const divisor = constant(right);
+      const divisor = i32Constant(right);
       if (divisor === null || divisor === 0) return null;
       const dividend = walkInto(expr, "left");
       return done(W.constantDivisionCost(op === b.DivSInt32 || op === b.RemSInt32, op === b.RemSInt32 || op === b.RemUInt32, divisor), [dividend]);
     }
-    if (op === b.SubInt32 && constant(left) === 0 && binaryOf(right, AND) && constant(b.Binary.getRight(right)) === 1) {
+    if (op === b.SubInt32 && i32Constant(left) === 0 && binaryOf(right, AND) && i32Constant(b.Binary.getRight(right)) === 1) {
       return done(W.IDIOM_ROWS.bitFieldExtract.cycles, [walkInto(right, "left")]);
     }
     // MLA Rd, Rn, Rm, Ra: acc + a * b (either side); MLS: acc - a * b.
@@ -413,7 +411,10 @@ class FunctionInstrumenter {
       return done(W.IDIOM_ROWS.multiplyAccumulate.cycles, parts);
     }
     if (!SHIFTED_OPERAND_OPS.has(op)) return null;
-    const shiftedBy = (e: number) => binaryOf(e, SHIFTS) && (constant(b.Binary.getRight(e)) ?? 0) > 0 && (constant(b.Binary.getRight(e)) ?? 0) < 32;
+    const shiftedBy = (e: number) => {
+      const amount = binaryOf(e, SHIFTS) ? i32Constant(b.Binary.getRight(e)) ?? 0 : 0;
+      return amount > 0 && amount < 32;
+    };
     const side = shiftedBy(right) ? "right" : shiftedBy(left) ? "left" : null;
     if (!side) return null;
     const shift = side === "right" ? right : left;
@@ -1390,6 +1391,11 @@ const PURE_NODES = new Set<number>([b.ConstId, b.LocalGetId, b.GlobalGetId, b.Bi
  */
 const AFTER_OPERANDS = new Set<number>([b.LocalSetId, b.GlobalSetId, b.StoreId, b.CallId, b.CallIndirectId, b.MemoryCopyId, b.MemoryFillId, b.MemoryGrowId, b.BlockId]);
 
+/** The value of an i32 constant, or null for any other expression. */
+function i32Constant(expr: number): number | null {
+  return b.getExpressionId(expr) === b.ConstId && b.getExpressionType(expr) === b.i32 ? b.Const.getValueI32(expr) : null;
+}
+
 /** What an unnamed block of one expression holds (the text format wraps an if's arms so). */
 function single(expr: number): number {
   while (b.getExpressionId(expr) === b.BlockId && !b.Block.getName(expr) && b.Block.getNumChildren(expr) === 1) expr = b.Block.getChildAt(expr, 0);
@@ -1438,8 +1444,8 @@ function conditionLoads(cond: number): Map<string, Set<number>> {
     const e = single(node);
     const id = b.getExpressionId(e);
     if (id === b.IfId && b.getExpressionType(e) === b.i32) {
-      const no = b.If.getIfFalse(e) ? single(b.If.getIfFalse(e)) : 0;
-      if (!no || b.getExpressionId(no) !== b.ConstId || b.Const.getValueI32(no) !== 0) return false;
+      const no = b.If.getIfFalse(e);
+      if (!no || i32Constant(single(no)) !== 0) return false;
       return visit(b.If.getCondition(e)) && visit(b.If.getIfTrue(e));
     }
     if (!PURE_NODES.has(id)) return false;

@@ -200,6 +200,8 @@ export const IDIOM_ROWS = {
 
 /** [TRM] UMULL / SMULL: 1 on the Cortex-M4. */
 const MULTIPLY_LONG = 1;
+/** [TRM] A remainder by a constant from its quotient: multiplied back (ADD / RSB with a shifted operand) and subtracted, 1 each. */
+const MULTIPLY_BACK = 2;
 
 /**
  * i32 division or remainder by the constant `divisor` (not 0: that traps,
@@ -215,7 +217,7 @@ const MULTIPLY_LONG = 1;
  */
 export function constantDivisionCost(signed: boolean, remainder: boolean, divisor: number): number {
   const quotient = signed ? signedDivisionByConstant(divisor | 0) : unsignedDivisionByConstant(divisor >>> 0);
-  return quotient + (remainder ? 2 : 0);
+  return quotient + (remainder ? MULTIPLY_BACK : 0);
 }
 
 function unsignedDivisionByConstant(d: number): number {
