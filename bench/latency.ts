@@ -41,6 +41,8 @@ export interface LatencyResult {
   /** Raises that found the probe still pending (merged: the CPU was held longer than the gap). */
   merged: number;
   panics: number;
+  /** Collections the run made (none: the only atomic code it ran was the heap's). */
+  collections: number;
 }
 
 /**
@@ -91,5 +93,6 @@ export function measureLatency(wasm: Uint8Array, count: number, seed = 0x2545f49
     pended,
     merged,
     panics: m.panics().length,
+    collections: m.memory().collections,
   };
 }

@@ -46,6 +46,9 @@ function infoOf(expr: number): any {
 }
 const NONE = -Infinity;
 
+/** The kernel's heap entry points (kernel/memory/heap.ts), whose longest run is reported as heapStretchCycles. */
+const HEAP_ENTRIES = ["~lib/hoprt/kernel/memory/heap/heapAlloc", "~lib/hoprt/kernel/memory/heap/heapFree"];
+
 /** The schema is the host's (it reads it back from the firmware's hoprt.meta section). */
 export type Bounds = FirmwareBounds;
 
@@ -474,9 +477,12 @@ function boundsOf(module: any, names: InstrumentNames, classOf: (name: string) =
     const holder = functions.find((f) => f.cls === "atomic" && unbounded.has(f.name));
     if (holder) atomicFunction = holder.name;
   }
+  // One allocation or free of the kernel's heap, no collection: what a spawn, a stacklet or a task's end holds off.
+  const heap = HEAP_ENTRIES.reduce((most, name) => Math.max(most, full.get(name)?.thru ?? NONE), NONE);
   return {
     checkpointGapCycles: json(gap), checkpointGapFunction: gapFunction, atomicStretchCycles: json(atomic), atomicStretchFunction: atomicFunction,
     atomicUnboundedLoops: atomic === Infinity ? holders : [],
+    heapStretchCycles: heap === NONE ? null : json(heap),
   };
 }
 

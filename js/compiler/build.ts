@@ -17,6 +17,8 @@ import HopRTTransform, { reports, pipelineSettings, type PipelineReport } from "
 import { embedSourceMap } from "./sourcemap.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT, EXCEPTION_TAIL_CHAIN } from "./weights.js";
 
+const DEFAULT_COST_INLINE_SIZE = pipelineSettings.costInlineSize;
+
 /**
  * The package root (where assembly/ lives), from this file's place in
  * dist/js/compiler. Outside a file system (the browser bundle) the package
@@ -144,6 +146,16 @@ export interface BuildOptions {
    */
   panicTraps?: boolean;
   /**
+   * Binaryen's inlining size limits while the costs are fixed (default 20, its own); only to show that
+   * they change no byte of the firmware (tests/host/inline-limits.test.ts).
+   */
+  costInlineSize?: number;
+  /**
+   * false: Binaryen inlines by its own limits alone and every call it leaves costs a call (the model before
+   * transform.ts pinInlining): the control of that test, and Binaryen's own -O3 for tests/host/build-pipeline.test.ts.
+   */
+  inlineCharging?: boolean;
+  /**
    * Keep source locations (default true): a `hoprt.sourcemap` custom section
    * maps code offsets to file:line:column, so a trap's report names its
    * source line. The code is byte for byte the same either way.
@@ -193,7 +205,18 @@ function writeAscStats(stats: Record<string, number>, cpuStart: number): void {
   process.stderr.write(lines.join("") + `hoprt: asc total ${ms(stats.total ?? 0)} ms${cpu}\n`);
 }
 
-export async function build(options: BuildOptions): Promise<BuildResult> {
+/** The build in progress (and those queued behind it): see build. */
+let buildsQueued: Promise<unknown> = Promise.resolve();
+
+export function build(options: BuildOptions): Promise<BuildResult> {
+  // One at a time: the transform's settings and reports belong to the build in progress, and two
+  // builds started together in one process would otherwise mix them.
+  const result = buildsQueued.then(() => buildAlone(options));
+  buildsQueued = result.catch(() => undefined);
+  return result;
+}
+
+async function buildAlone(options: BuildOptions): Promise<BuildResult> {
   const files = options.files ?? nodeFiles;
   const appPath = path.resolve(options.app);
   const appSource = files.read(appPath);
@@ -294,6 +317,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   pipelineSettings.referenceOptimize = options.referenceOptimize ?? false;
   pipelineSettings.unwindableOnly = options.unwindableOnly ?? true;
   pipelineSettings.panicTraps = options.panicTraps ?? true;
+  pipelineSettings.inlineCharging = options.inlineCharging ?? true;
+  pipelineSettings.costInlineSize = options.costInlineSize ?? DEFAULT_COST_INLINE_SIZE;
   // Source locations (the code is the same with or without them either): traps name the line.
   const sourceLines = options.sourceLines ?? true;
   if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
@@ -312,7 +337,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
-  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; pipelineSettings.referenceOptimize = false; pipelineSettings.unwindableOnly = true; pipelineSettings.panicTraps = true; });
+  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; pipelineSettings.referenceOptimize = false; pipelineSettings.unwindableOnly = true; pipelineSettings.panicTraps = true; pipelineSettings.inlineCharging = true; pipelineSettings.costInlineSize = DEFAULT_COST_INLINE_SIZE; });
   if (profiling && result.stats) writeAscStats(result.stats as unknown as Record<string, number>, cpuStart);
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);

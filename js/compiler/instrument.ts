@@ -47,6 +47,12 @@ export interface InstrumentNames {
   mainStackExhausted: string;
   /** The panic's unwind (mcu/core.ts discard): the one way to start an unwind that never comes back. */
   discard: string;
+  /**
+   * Functions a compiler inlines (transform.ts pinInlining): a call of one
+   * costs nothing beyond its body, and neither does its entry, whether
+   * Binaryen inlined it or not.
+   */
+  inlinedCalls?: ReadonlySet<string>;
   /** The epilogue's slow path: a function whose frame moved to a stacklet returns through it. */
   stackReturn: string;
   /** Where the running task's stack pointer is kept while atomic code runs on the main stack for it. */
@@ -973,7 +979,8 @@ class FunctionInstrumenter {
         return { cost: value.cost, controlFlow: true, expr };
       }
       case b.CallId: {
-        let cost = this.isProbe(info.target) ? W.PROBE_ACCESS : this.isHardware(info.target) ? W.HARDWARE_ACCESS : W.CALL;
+        let cost = this.isProbe(info.target) ? W.PROBE_ACCESS : this.isHardware(info.target) ? W.HARDWARE_ACCESS
+          : this.names.inlinedCalls?.has(info.target) ? 0 : W.CALL;
         const n = b.Call.getNumOperands(expr);
         for (let i = 0; i < n; i++) {
           const op = this.walk(b.Call.getOperandAt(expr, i));
@@ -1125,9 +1132,11 @@ export function instrumentModule(module: any, names: InstrumentNames): Instrumen
     const walked = fi.walk(info.body);
     const m = module;
     const resultType = info.results;
+    // No entry or exit for a function a compiler inlines (transform.ts pinInlining).
+    const entry = names.inlinedCalls?.has(info.name) ? 0 : W.frameCost(locals.length, leaf) + (framed ? W.STACK_CHECK : 0);
     const prologue = [
       ...fi.prologue(site++),
-      fi.charge(walked.cost + W.frameCost(locals.length, leaf) + (framed ? W.STACK_CHECK : 0)),
+      fi.charge(walked.cost + entry),
     ];
     if (cls === "instrumented") prologue.push(fi.check());
     let body: number;

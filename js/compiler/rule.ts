@@ -4,7 +4,10 @@
  *
  *  - hardware: the MCU model, the debug probe (trace and console writers)
  *    and the dispatch loop. They are the silicon and the debugger: they cost
- *    no cycles, have no check points and never call instrumented code.
+ *    no cycles, have no check points and never call instrumented code. So
+ *    is the collector's pass over a suspended context's Asyncify data
+ *    (collector.ts shadeSaved): that data is how the simulator holds the
+ *    registers, and the collector charges their scan in its place.
  *  - atomic: the allocator and garbage collector (AssemblyScript's TLSF,
  *    our collector and the per-class visitors it calls) and the stacklet
  *    allocator (kernel/stack/stacklet.ts, pool.ts), which the core enters from a
@@ -19,7 +22,7 @@ export type FunctionClass = "hardware" | "atomic" | "instrumented";
 /** The library prefix under which the firmware build mounts `assembly/`. */
 export const PACKAGE_PREFIX = "~lib/hoprt/";
 
-const HARDWARE = /^~lib\/hoprt\/(mcu\/|probe\/|machine\/)/;
+const HARDWARE = /^~lib\/hoprt\/(mcu\/|probe\/|machine\/)|^~lib\/hoprt\/kernel\/memory\/collector\/shadeSaved$/;
 const ATOMIC = /^(~lib\/rt\/|~lib\/hoprt\/kernel\/memory\/|~lib\/hoprt\/kernel\/stack\/(stacklet|pool)\/|~stack_check$)/;
 // Inside those paths: the runtime's driver and the library functions that allocate through it.
 const DRIVER = /^(~lib\/hoprt\/kernel\/memory\/runtime\/|~lib\/rt\/__new(Array|Buffer)$)/;

@@ -18,7 +18,7 @@ import { computeBounds, type Bounds } from "./bounds.js";
 import { META_SECTION, type FirmwareMeta } from "../host/meta.js";
 import { addDeferEpilogues, DEFER_NAMES } from "./defer.js";
 import { chunkGlobalVisits } from "./globals.js";
-import { forEachChild, callGraph } from "./walk.js";
+import { forEachChild, callGraph, childrenOf } from "./walk.js";
 import { outsideContexts, asyncifyList, panicsByTrap } from "./unwindable.js";
 
 const b = binaryen as any;
@@ -101,6 +101,110 @@ function unmarkHardware(module: any): void {
   }
   module.removeExport(KEEP_PREFIX + "mark");
   module.removeGlobal(HARDWARE_MARK);
+}
+
+/**
+ * Modelled cycles do not depend on Binaryen's inlining choices. They are
+ * fixed as a compiler at -O2 inlines: a function of at most
+ * INLINE_SIZE_LIMIT (Binaryen's own size units, measured when its inlining
+ * starts; its address not taken; not recursive) is inlined, so a call of it
+ * costs nothing beyond its body (instrument.ts inlinedCalls), whether
+ * Binaryen inlined it or not; any other function is called, and so
+ * Binaryen may not inline it: for its inlining pass each such function
+ * starts with a call of NO_INLINE (an import: "has calls" keeps Binaryen
+ * from inlining it at any size limit) and is exported (no "one caller"
+ * inlining either). Binaryen then inlines only small call-free functions
+ * and wrappers (ALWAYS_INLINE_MAX_SIZE), the same ones at any limit from
+ * INLINE_SIZE_LIMIT up, and the marks go.
+ */
+const NO_INLINE = "~hoprt/no_inline";
+const INLINE_SIZE_LIMIT = 20;
+/** Binaryen inlines a function this small wherever it is called (a call and its argument: a wrapper), whatever its other limits. */
+const ALWAYS_INLINE_MAX_SIZE = 2;
+
+/** Binaryen's measure of a function for inlining: its body's expressions. */
+function measure(expr: number): number {
+  let n = 0;
+  const work = [expr];
+  while (work.length > 0) {
+    const e = work.pop()!;
+    n++;
+    for (const child of childrenOf(e)) work.push(child);
+  }
+  return n;
+}
+
+/**
+ * Mark, right before Binaryen's inlining, every function it must not inline
+ * (see NO_INLINE); returns the functions a compiler inlines (charged
+ * functions only) and what takes the marks away again.
+ */
+function pinInlining(module: any): { inlinedCalls: Set<string>; unpin: () => void } {
+  const graph = callGraph(module);
+  const addressed = new Set(graph.table);
+  const recursive = (name: string): boolean => {
+    const seen = new Set<string>();
+    const work = [...(graph.callees.get(name) ?? [])];
+    while (work.length > 0) {
+      const callee = work.pop()!;
+      if (callee === name) return true;
+      if (seen.has(callee)) continue;
+      seen.add(callee);
+      work.push(...(graph.callees.get(callee) ?? []));
+    }
+    return false;
+  };
+  module.addFunctionImport(NO_INLINE, "hoprt", "no_inline", b.i32, b.none);
+  const inlinedCalls = new Set<string>();
+  const smallPinned = new Set<string>();
+  const pinned: string[] = [];
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const fn = module.getFunctionByIndex(i);
+    const info = b.getFunctionInfo(fn);
+    if (info.module !== "") continue;
+    const size = measure(info.body);
+    const small = size <= INLINE_SIZE_LIMIT && !addressed.has(info.name) && !recursive(info.name);
+    if (small && classify(info.name) !== "hardware") inlinedCalls.add(info.name);
+    if (small && (size <= ALWAYS_INLINE_MAX_SIZE || (graph.callees.get(info.name)?.size ?? 0) === 0)) continue;
+    if (small) smallPinned.add(info.name);
+    b.Function.setBody(fn, module.block(null, [module.call(NO_INLINE, [module.i32.const(pinned.length)], b.none), info.body], info.results));
+    module.addFunctionExport(info.name, KEEP_PREFIX + "pin" + pinned.length);
+    pinned.push(info.name);
+  }
+  const unpin = (): void => {
+    // Wherever the optimization left them: a small pinned function that shrank to Binaryen's
+    // "always inline" size (its mark and little else) may have been inlined, mark and all.
+    const markOf = (e: number) => b.getExpressionId(e) === b.CallId && b.Call.getTarget(e) === NO_INLINE
+      ? b.Const.getValueI32(b.Call.getOperandAt(e, 0)) : -1;
+    // A function a compiler calls stays a function: modelled cycles would depend on Binaryen's choice.
+    const allowed = (id: number, where: string): void => {
+      if (pinned[id] !== where && !smallPinned.has(pinned[id])) throw new Error(`hoprt transform: Binaryen inlined ${pinned[id]} into ${where}, which it must not`);
+    };
+    const strip = (e: number, where: string): void => {
+      if (b.getExpressionId(e) !== b.BlockId) { forEachChild(e, (child) => strip(child, where)); return; }
+      for (let i = b.Block.getNumChildren(e) - 1; i >= 0; i--) {
+        const child = b.Block.getChildAt(e, i);
+        const id = markOf(child);
+        if (id < 0) { strip(child, where); continue; }
+        b.Block.removeChildAt(e, i);
+        allowed(id, where);
+      }
+    };
+    for (let i = 0; i < module.getNumFunctions(); i++) {
+      const fn = module.getFunctionByIndex(i);
+      const info = b.getFunctionInfo(fn);
+      if (info.module !== "") continue;
+      const id = markOf(info.body);
+      if (id < 0) strip(info.body, info.name);
+      else {
+        b.Function.setBody(fn, module.nop()); // all that was left of it (or of a small function inlined into it)
+        allowed(id, info.name);
+      }
+    }
+    pinned.forEach((name, k) => module.removeExport(KEEP_PREFIX + "pin" + k));
+    module.removeFunction(NO_INLINE);
+  };
+  return { inlinedCalls, unpin };
 }
 
 export interface PipelineOptions {
@@ -196,7 +300,10 @@ const SPEED_INLINE_MAX_SIZE = 65;
  * `panicTraps` false keeps instrumenting the atomic and hardware code that
  * only a panic unwinds (unwindable.ts panicsByTrap), for the same reason.
  */
-export const pipelineSettings = { deferPass: true, loopVersioning: true, speedInlining: true, referenceOptimize: false, unwindableOnly: true, panicTraps: true };
+export const pipelineSettings = {
+  deferPass: true, loopVersioning: true, speedInlining: true, referenceOptimize: false, unwindableOnly: true, panicTraps: true,
+  inlineCharging: true, costInlineSize: FLEXIBLE_INLINE_MAX_SIZE,
+};
 
 
 export interface PipelineReport extends InstrumentReport {
@@ -305,11 +412,11 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   // this transform) leaves its inlining and fast-math settings behind: set
   // every one the passes read, so that a build does not depend on the builds
   // before it in the same process: Binaryen's own defaults (asc's optimize()
-  // raises the flexible limit to 65, which inlines larger kernel helpers into
-  // many sites and costs the switch paths more modelled cycles); fast math
-  // off: the Cortex-M4F's FPU is IEEE 754, and so is the model.
-  b.setAlwaysInlineMaxSize(2);
-  b.setFlexibleInlineMaxSize(FLEXIBLE_INLINE_MAX_SIZE);
+  // raises the flexible limit to 65; pinInlining keeps that from changing the
+  // firmware, and the settings keep the build alone from depending on it);
+  // fast math off: the Cortex-M4F's FPU is IEEE 754, and so is the model.
+  b.setAlwaysInlineMaxSize(ALWAYS_INLINE_MAX_SIZE);
+  b.setFlexibleInlineMaxSize(pipelineSettings.costInlineSize);
   b.setAllowInliningFunctionsWithLoops(false);
   b.setFastMath(false);
   b.setZeroFilledMemory(false);
@@ -319,17 +426,28 @@ export function runPipeline(module: any, options: PipelineOptions = {}): Pipelin
   b.setDebugInfo(Boolean(process.env.HOPRT_DEBUG_NAMES));
   // A function called once must stay a function: inlining it into a caller
   // of another class (hardware into kernel) would move its cost.
-  b.setOneCallerInlineMaxSize(ONE_CALLER_INLINE_MAX_SIZE);
+  b.setOneCallerInlineMaxSize(pipelineSettings.costInlineSize);
   phase("prepare");
   // The list is -O3's; another level (options.optimizeLevel) gets Binaryen's own pipeline for it.
+  let inlinedCalls: Set<string> | undefined;
   if (pipelineSettings.referenceOptimize || (options.optimizeLevel ?? 3) !== 3) module.optimize();
-  else module.runPasses(COST_OPTIMIZATION_PASSES as string[]);
+  else if (!pipelineSettings.inlineCharging) module.runPasses(COST_OPTIMIZATION_PASSES as string[]);
+  else {
+    // Binaryen's inlining with the marks that pin what it may inline (pinInlining), the rest as listed.
+    const split = COST_OPTIMIZATION_PASSES.indexOf("inlining-optimizing");
+    module.runPasses(COST_OPTIMIZATION_PASSES.slice(0, split) as string[]);
+    const pins = pinInlining(module);
+    module.runPasses(["inlining-optimizing"]);
+    pins.unpin();
+    inlinedCalls = pins.inlinedCalls;
+    module.runPasses(COST_OPTIMIZATION_PASSES.slice(split + 1) as string[]);
+  }
   phase("optimize (costs)");
   for (const name of shield) module.removeExport(name);
   unmarkHardware(module);
   phase("unmark hardware");
 
-  const report = instrumentModule(module, { ...NAMES, versionLoops: pipelineSettings.loopVersioning });
+  const report = instrumentModule(module, { ...NAMES, versionLoops: pipelineSettings.loopVersioning, inlinedCalls });
   restoreLocations(module, options.locations);
   phase("instrument");
   if (process.env.HOPRT_DUMP_WAT) (globalThis as any).__hoprtWatInstrumented = module.emitText();

@@ -18,6 +18,12 @@ export interface FirmwareBounds {
    * firmware built before it was added.
    */
   atomicUnboundedLoops?: string[];
+  /**
+   * Longest uninterruptible run of one allocation or free of the kernel's heap, no collection
+   * (heapAlloc / heapFree: a spawn, a stacklet, a task's end); null: unbounded, or the firmware
+   * has neither. Absent from firmware built before it was added.
+   */
+  heapStretchCycles?: number | null;
 }
 
 export interface FirmwareMeta {
@@ -44,6 +50,8 @@ export function readMeta(module: WebAssembly.Module): FirmwareMeta | null {
   if (typeof bounds.checkpointGapFunction !== "string" || typeof bounds.atomicStretchFunction !== "string") return null;
   const loops = bounds.atomicUnboundedLoops;
   if (loops !== undefined && !(Array.isArray(loops) && loops.length <= MAX_LISTED && loops.every((n: unknown) => typeof n === "string"))) return null;
+  const heap = bounds.heapStretchCycles;
+  if (heap !== undefined && !cycles(heap)) return null;
   return {
     bounds: {
       checkpointGapCycles: bounds.checkpointGapCycles,
@@ -51,6 +59,7 @@ export function readMeta(module: WebAssembly.Module): FirmwareMeta | null {
       atomicStretchCycles: bounds.atomicStretchCycles,
       atomicStretchFunction: bounds.atomicStretchFunction,
       ...(loops !== undefined ? { atomicUnboundedLoops: [...loops] } : {}),
+      ...(heap !== undefined ? { heapStretchCycles: heap } : {}),
     },
   };
 }

@@ -147,6 +147,9 @@ describe("the latency bounds the build reports", () => {
       expect(meta.bounds.atomicUnboundedLoops!.length).toBeGreaterThan(0);
       expect(meta.bounds.atomicUnboundedLoops).toContain(meta.bounds.atomicStretchFunction);
     } else expect(meta.bounds.atomicUnboundedLoops).toEqual([]);
+    // One allocation or free is one of the atomic stretches: bounded, and no longer than the longest.
+    expect(meta.bounds.heapStretchCycles).toBeGreaterThan(0);
+    if (meta.bounds.atomicStretchCycles !== null) expect(meta.bounds.heapStretchCycles!).toBeLessThanOrEqual(meta.bounds.atomicStretchCycles);
   });
 
   it("read as null from a firmware whose section is missing or malformed (the firmware is untrusted)", () => {
@@ -167,5 +170,8 @@ describe("the latency bounds the build reports", () => {
     expect(readMeta(moduleWith(JSON.stringify(listed)))).toEqual(listed);
     expect(readMeta(moduleWith(JSON.stringify({ bounds: { ...good.bounds, atomicUnboundedLoops: "g" } })))).toBeNull();
     expect(readMeta(moduleWith(JSON.stringify({ bounds: { ...good.bounds, atomicUnboundedLoops: ["g", 7] } })))).toBeNull();
+    const heap = { bounds: { ...good.bounds, heapStretchCycles: 595 } };
+    expect(readMeta(moduleWith(JSON.stringify(heap)))).toEqual(heap);
+    for (const bad of [-1, 1.5, "595", {}]) expect(readMeta(moduleWith(JSON.stringify({ bounds: { ...good.bounds, heapStretchCycles: bad } })))).toBeNull();
   });
 });

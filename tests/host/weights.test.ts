@@ -15,7 +15,7 @@ const b = binaryen as any;
 const START = 1_000_000;
 
 /** Instrument `funcs` (wat function definitions) and return a runner giving the cycles each call of an export charged. */
-function instrumented(funcs: string) {
+function instrumented(funcs: string, inlinedCalls?: ReadonlySet<string>) {
   const module = b.parseText(`(module
     (memory (export "memory") 1)
     (global $${NAMES.budget} (export "budget") (mut i32) (i32.const ${START}))
@@ -34,7 +34,7 @@ function instrumented(funcs: string) {
     (func $app/leaf0 (result i32) (i32.const 0))
     ${funcs})`);
   module.setFeatures(b.Features.MVP | b.Features.SignExt | b.Features.MutableGlobals | b.Features.NontrappingFPToInt);
-  instrumentModule(module, { ...NAMES, budgetBias: 0, heapBase: 50000, dataEnd: 1024 });
+  instrumentModule(module, { ...NAMES, budgetBias: 0, heapBase: 50000, dataEnd: 1024, inlinedCalls });
   if (!module.validate()) throw new Error("invalid module after instrumentation");
   const bytes = module.emitBinary();
   module.dispose();
@@ -326,6 +326,17 @@ describe("the weight table, row by row", () => {
     expect(W.CALL).toBe(1 + W.P);
     expect(run("indirect", 0, 0)).toBe(callerFrame + W.CALL_INDIRECT + leaf0);
     expect(W.CALL_INDIRECT).toBe(2 + 1 + W.P);
+  });
+
+  it("a call of a function a compiler inlines (transform.ts pinInlining) costs its body alone: no BL, no PUSH / POP, no stack check", () => {
+    const funcs = `
+      (func $app/small (param i32 i32 i32 i32 i32 i32) (result i32) (i32.add (local.get 0) (call $app/leaf0)))
+      (func $app/caller (export "caller") (param i32 i32)
+        (drop (call $app/small (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))))`;
+    const callerFrame = W.frameCost(2, false) + W.STACK_CHECK;
+    const body = W.binaryCost(b.AddInt32) + W.CALL + W.frameCost(0, true); // its add and its own call of leaf0
+    expect(instrumented(funcs)("caller", 0, 0)).toBe(callerFrame + W.CALL + W.frameCost(6, false) + W.STACK_CHECK + body);
+    expect(instrumented(funcs, new Set(["app/small"]))("caller", 0, 0)).toBe(callerFrame + body);
   });
 
   it("the stack check in a prologue: LDR the bound, CMP, a branch not taken (Hopter); only functions with a frame have one", () => {

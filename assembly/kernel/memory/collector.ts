@@ -62,10 +62,10 @@ import { heapAlloc, heapFree, heapUsed, blockBytes } from "./heap";
 import { contextCount, contextAt } from "./roots";
 import { scanContext, lowerRangeStart, lowerRangeEnd, lowerNext, watchChain, chainWatchLost } from "../stack/roots";
 import { Context } from "../stack/context";
+import { CALLEE_SAVED_BYTES } from "../stack/layout";
 import * as trace from "../../probe/trace";
 import * as core from "../../mcu/core";
 import * as clock from "../../mcu/clock";
-import { Context } from "../stack/context";
 
 const FLAG_MARK: u32 = 1;
 const FLAG_PIN: u32 = 2;
@@ -330,6 +330,34 @@ let scanEnd: usize = 0;
 let chainBlock: usize = 0;
 let chainContext: usize = 0;
 
+/** A range's start with this bit: a suspended context's Asyncify data (roots.ts `saved`), scanned as its registers. */
+const SAVED_RANGE: usize = 1;
+/**
+ * The registers a suspended task's saved data stands for, as the modelled
+ * core leaves them on its stack (layout.ts CALLEE_SAVED_BYTES): the scan of
+ * that data costs what a scan of these words costs. Zero: no reference
+ * the model knows of is held there only (the data itself is scanned too).
+ */
+const calleeSaved: usize = memory.data(<i32>CALLEE_SAVED_BYTES);
+
+function recordSaved(start: usize, end: usize): void {
+  recordRange(start | SAVED_RANGE, end);
+}
+
+/**
+ * Shade what Asyncify's data of a suspended context holds, at no modelled
+ * cost: its size and its words differ with what Asyncify saves, which no
+ * modelled time may depend on (the words scanned in its place, calleeSaved,
+ * carry the cost). Hardware (js/compiler/rule.ts): uninstrumented, its loop
+ * delays no interrupt in the model; what the collector code it runs
+ * charges is refunded.
+ */
+function shadeSaved(start: usize, end: usize): void {
+  const before = clock.budget;
+  for (let p = (start + 3) & ~3; p + 4 <= end; p += 4) scanWord(p);
+  clock.refund(before);
+}
+
 function recordRange(start: usize, end: usize): void {
   if (rangeSeen++ < rangeSkip) return;
   if (rangeCount >= MAX_RANGES) { rangesLost = true; return; }
@@ -349,7 +377,7 @@ function enumerate(): void {
     if (core.current == 0) recordRange(__stack_pointer, __heap_base);
   } else {
     const ptr = contextAt(contextIndex);
-    if (scanContext(ptr, ptr == core.current, recordRange)) {
+    if (scanContext(ptr, ptr == core.current, recordRange, recordSaved)) {
       const ctx = changetype<Context>(ptr);
       chainBlock = ctx.stacklet;
       chainContext = ptr;
@@ -388,9 +416,14 @@ function stacksStep(): bool {
   }
   if (rangeNext < rangeCount) {
     const at = ranges + (<usize>rangeNext << 3);
-    scanAt = (load<usize>(at) + 3) & ~3;
+    const start = load<usize>(at);
     scanEnd = load<usize>(at, 4);
     rangeNext++;
+    if (start & SAVED_RANGE) {
+      shadeSaved(start & ~SAVED_RANGE, scanEnd);
+      scanAt = calleeSaved;
+      scanEnd = calleeSaved + CALLEE_SAVED_BYTES;
+    } else scanAt = (start + 3) & ~3;
     return false;
   }
   if (rangesLost) {

@@ -26,6 +26,12 @@ import { releaseAll, countDynamic, noteFirstWait } from "./stacklet";
 import * as clock from "../../mcu/clock";
 
 export const EXCEPTION_FRAME_BYTES: usize = 32;
+/**
+ * r4-r11, which the core's context switch pushes below the exception frame
+ * (a PendSV handler's STMDB): what a collector scanning a suspended task's
+ * stack finds of its registers besides that frame (roots.ts).
+ */
+export const CALLEE_SAVED_BYTES: usize = 32;
 /** Asyncify's data header: the cursor and the end of the buffer. */
 export const SAVE_HEADER_BYTES: usize = 8;
 /** What the hardware stacks as xPSR: the Thumb bit. */
@@ -36,6 +42,27 @@ const EXC_RETURN_THREAD_PSP: u32 = 0xFFFFFFFD;
 // @ts-ignore: decorator
 @inline export function unwindScratch(): usize {
   return (<usize>memory.size() << 16) - KILL_SCRATCH_BYTES;
+}
+
+/** Where the exception frame goes below `top` (the stack pointer at the preemption, or a save block's top). */
+// @ts-ignore: decorator
+@inline function frameBelow(top: usize): usize {
+  return (top - EXCEPTION_FRAME_BYTES) & ~7;
+}
+
+/** The end of what a save block holds (its last word is the heap's). */
+// @ts-ignore: decorator
+@inline export function saveBlockTop(block: usize): usize {
+  return block + blockBytes(block) - 4;
+}
+
+/**
+ * A suspended context's exception frame: its saved data, header first, is
+ * [ctx.sp, this); the frame and its frames are above (roots.ts).
+ */
+// @ts-ignore: decorator
+@inline export function exceptionFrameOf(ctx: Context): usize {
+  return frameBelow(ctx.saveBlock != 0 ? saveBlockTop(ctx.saveBlock) : ctx.resumeSp);
 }
 
 /** Prepare the unwind buffer; returns its header address. */
@@ -92,7 +119,7 @@ export let parked: usize = 0;
     parked = changetype<usize>(ctx);
     return SAVE_OK;
   }
-  let frame = (sp - EXCEPTION_FRAME_BYTES) & ~7;
+  let frame = frameBelow(sp);
   let data = (frame - bytes) & ~7;
   let header = data - SAVE_HEADER_BYTES;
   let block: usize = 0;
@@ -104,7 +131,7 @@ export let parked: usize = 0;
     if (block != 0) countDynamic(block, true);
     clock.refund(before);
     if (block == 0) return SAVE_NO_MEMORY;
-    frame = (block + blockBytes(block) - 4 - EXCEPTION_FRAME_BYTES) & ~7;
+    frame = frameBelow(saveBlockTop(block));
     data = (frame - bytes) & ~7;
     header = data - SAVE_HEADER_BYTES;
   }

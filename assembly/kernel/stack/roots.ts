@@ -15,8 +15,13 @@
  *    where sp is the one it had when the collector (atomic code, on the
  *    main stack) was entered (mcu/core.ts taskStackPointer);
  *  - a suspended context: everything it occupies there, frames and saved
- *    state (the Asyncify data holds its locals): [sp, stackTop), or
- *    [resumeSp, stackTop) and its save block;
+ *    state: [sp, stackTop), or [resumeSp, stackTop) and its save block.
+ *    Of the saved state, Asyncify's data (the locals of its frames, which
+ *    the modelled core holds in registers) is a range of its own,
+ *    [sp, exception frame), passed to `saved`: its size and words are how
+ *    the simulator represents those registers, and differ with what
+ *    Asyncify saves (one build to another), so the collector charges it as
+ *    the registers the core would have pushed, not word by word;
  *  - either way, its frames in the stacklets below the current one, a
  *    stacklet at a time (lowerRangeStart/End, lowerNext), so that no step of
  *    the collector walks a whole chain. Frames below the running stacklet
@@ -26,19 +31,23 @@
  */
 import { Context, STATE_SUSPENDED } from "./context";
 export { lowerRangeStart, lowerRangeEnd, lowerNext, watchChain, chainWatchLost } from "./stacklet";
-import { blockBytes } from "../memory/heap";
+import { exceptionFrameOf, saveBlockTop } from "./layout";
 import * as core from "../../mcu/core";
 
 // @ts-ignore: decorator
-@inline export function scanContext(ptr: usize, running: bool, scan: (start: usize, end: usize) => void): bool {
+@inline export function scanContext(
+  ptr: usize, running: bool, scan: (start: usize, end: usize) => void, saved: (start: usize, end: usize) => void,
+): bool {
   const ctx = changetype<Context>(ptr);
   if (ctx.controlBytes != 0) scan(ptr + offsetof<Context>(), ptr + ctx.controlBytes);
   if (running) scan(core.taskStackPointer, ctx.stackTop);
   else if (ctx.state == STATE_SUSPENDED) {
+    const frame = exceptionFrameOf(ctx);
+    saved(ctx.sp, frame);
     if (ctx.saveBlock != 0) {
-      scan(ctx.sp, ctx.saveBlock + blockBytes(ctx.saveBlock) - 4);
+      scan(frame, saveBlockTop(ctx.saveBlock));
       scan(ctx.resumeSp, ctx.stackTop);
-    } else scan(ctx.sp, ctx.stackTop);
+    } else scan(frame, ctx.stackTop);
   } else return false;
   return true; // and its stacklets below the current one
 }
