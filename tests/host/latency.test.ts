@@ -37,6 +37,8 @@ describe("interrupt latency, soft build", () => {
   it("every probe enters within entry + exit + the longer of the check-point gap and one heap allocation or free", () => {
     const { checkpointGapCycles: gap, heapStretchCycles: heap } = soft.report.bounds;
     expect(result.collections).toBe(0);
+    expect(gap).not.toBeNull();
+    expect(heap).toBeGreaterThan(0);
     const bound = ENTRY_CYCLES + EXIT_CYCLES + Math.max(gap!, heap!);
     expect(result.samples.filter((s) => s > bound)).toEqual([]);
   });

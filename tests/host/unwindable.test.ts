@@ -288,7 +288,12 @@ describe("a panic raised in code left out of Asyncify (unwindable.ts panicsByTra
         expect(a.faults).toEqual(c.faults);
         expect(a.console).toBe(c.console);
         expect(a.trace === c.trace).toBe(true);
-      }), { numRuns: 25, seed: 0x7a9c0de, endOnFailure: true });
+      }), {
+      numRuns: 25, seed: 0x7a9c0de, endOnFailure: true,
+      // Found by fast-check (seed 1, path 82): a collection's root scan meets a panicker suspended with
+      // saved state that differs between the builds (red when collector.ts scans it word by word).
+      examples: [[[252603, 209235, 1070040, 1196526, 292890, 1848306], [92099, 1455857, 1179981, 1084301, 395615, 306768, 1845397, 1097875]]],
+    });
   });
 });
 
