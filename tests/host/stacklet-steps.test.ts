@@ -10,6 +10,13 @@
  * the handler entered within entry + exit + the check-point gap + the longest
  * step, that step at most 500 cycles, the recursions' sums right, no panic,
  * and once both tasks end the heap and stacklet bytes exactly at their baseline.
+ *
+ * The same adversary across the stacklet pool's early give-back (mcu/core.ts,
+ * stacklet.ts returnWouldEvict): when the pool is full and holds nothing for
+ * the frame that asks, its block goes back to the heap before the new
+ * stacklet is taken, so the two are never held at once. The intruder takes
+ * from and gives to the pool while the worker is suspended between the
+ * give-back and the allocation.
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import { buildApp, ofKind } from "./support.js";
@@ -17,7 +24,8 @@ import { Machine } from "../../js/host/machine.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT } from "../../js/compiler/weights.js";
 
 const LINE = 3;
-const APP = `
+// What both apps share: the recursion, and the handler that wakes an intruder which extends its stack and collects.
+const COMMON = `
 import { task, time, debug, irq, Semaphore, stack } from "hoprt";
 const wake = new Semaphore(1, 0);
 let kept: string = "";
@@ -36,13 +44,6 @@ function expected(n: u32, salt: u32): u32 {
   }
   return sum;
 }
-function worker(arg: u32): void {
-  let bad: u32 = 0;
-  for (let round: u32 = 0; round < 6; round++) {
-    if (wide(24, round) != expected(24, round)) bad++;
-  }
-  debug.print("worker " + (bad == 0 ? "ok" : "bad"));
-}
 function intruder(arg: u32): void {
   wake.take();
   const ok = wide(40, 7) == expected(40, 7);
@@ -54,6 +55,8 @@ function onIrq(): void {
   kept = "irq " + (<u32>3).toString();
   wake.give();
 }
+`;
+const MAIN = `
 export function main(): void {
   irq.attach(${LINE}, onIrq, 2);
   irq.enable(${LINE});
@@ -67,16 +70,38 @@ export function main(): void {
   debug.mark(2);
 }
 `;
+const APP = COMMON + MAIN + `
+function worker(arg: u32): void {
+  let bad: u32 = 0;
+  for (let round: u32 = 0; round < 6; round++) {
+    if (wide(24, round) != expected(24, round)) bad++;
+  }
+  debug.print("worker " + (bad == 0 ? "ok" : "bad"));
+}
+`;
+// Twice: the first pass leaves its last stacklet pooled; the second wants one of the size the first learned.
+const GIVE_BACK_APP = COMMON + MAIN + `
+function worker(arg: u32): void {
+  let bad: u32 = 0;
+  if (wide(48, 1) != expected(48, 1)) bad++;
+  if (wide(48, 2) != expected(48, 2)) bad++;
+  debug.print("worker " + (bad == 0 ? "ok" : "bad"));
+}
+`;
 
-let wasm: Uint8Array;
-let gap = 0;
+interface Built { wasm: Uint8Array; gap: number }
+let steps: Built;
+let giveBack: Built;
 beforeAll(async () => {
-  const result = await buildApp("stacklet-steps", APP);
-  wasm = result.wasm;
-  gap = result.report.bounds.checkpointGapCycles!;
+  const built = async (name: string, source: string): Promise<Built> => {
+    const result = await buildApp(name, source);
+    return { wasm: result.wasm, gap: result.report.bounds.checkpointGapCycles! };
+  };
+  steps = await built("stacklet-steps", APP);
+  giveBack = await built("stacklet-give-back", GIVE_BACK_APP);
 }, 300_000);
 
-function run(irqAt: bigint | null) {
+function run(irqAt: bigint | null, { wasm } = steps) {
   const m = Machine.loadSync(wasm);
   if (irqAt !== null) {
     m.runFor(1);
@@ -92,7 +117,7 @@ function run(irqAt: bigint | null) {
  * step (at most 500 cycles), and once both tasks ended their stacklets given
  * back and the heap as main left it after its first collection (`baseline`).
  */
-function expectSoundRun(m: Machine, at: bigint, baseline: number): void {
+function expectSoundRun(m: Machine, at: bigint, baseline: number, { gap } = steps): void {
   const lines = m.console.lines;
   expect(lines.filter((l) => l.startsWith("worker"))).toEqual(["worker ok"]);
   expect(lines.filter((l) => l.startsWith("intruder"))).toEqual(["intruder ok 5"]);
@@ -152,7 +177,7 @@ describe("interruptible stack extension", () => {
     const late = run(BigInt(Math.round(1.2 * 168_000)));
     const baseline = late.memory().heapUsed;
     // A pool hit: no heap allocation between just before the extension and just after the return.
-    const probe = Machine.loadSync(wasm);
+    const probe = Machine.loadSync(steps.wasm);
     probe.runFor(Number(take.cycle) - 400);
     const before = probe.memory().stackletAllocations;
     probe.runFor(Number(give.cycle - take.cycle) + 800);
@@ -164,5 +189,46 @@ describe("interruptible stack extension", () => {
       runs++;
     }
     expect(runs).toBeGreaterThan(400);
+  });
+  it("an interrupt at every cycle across the pool's early give-back and the allocation after it", () => {
+    const quiet = run(null, giveBack);
+    expect(quiet.console.lines).toEqual(["worker ok"]);
+    const worker = quiet.idsNamed("worker")[0];
+    const allocs = ofKind(quiet.trace.events(), "stacklet_alloc").filter((e) => e.context === worker);
+    // The second pass: one stacklet, larger than every one of the first pass's chain.
+    const second = allocs.reduce((big, e) => (e.a > big.a ? e : big));
+    expect(allocs.filter((e) => e.cycle < second.cycle).length).toBeGreaterThan(2);
+    expect(allocs.filter((e) => e.cycle < second.cycle).every((e) => e.a < second.a)).toBe(true);
+    // The path is taken: from the first pass's last return the pool holds its block; it goes back to
+    // the heap while the heap has not yet given the second pass its stacklet.
+    const firstDone = ofKind(quiet.trace.events(), "stacklet_free").filter((e) => e.context === worker && e.cycle < second.cycle).at(-1)!;
+    const probe = Machine.loadSync(giveBack.wasm);
+    probe.runFor(1); // boot
+    probe.runFor(Number(firstDone.cycle - probe.cycles) + 1);
+    expect(probe.memory().stackletsPooled).toBe(1);
+    const heapTakes = probe.memory().stackletAllocations;
+    let givenBack: bigint | null = null;
+    while (probe.cycles < second.cycle) {
+      probe.runFor(10);
+      const mem = probe.memory();
+      if (givenBack === null && mem.stackletsPooled === 0) {
+        givenBack = probe.cycles;
+        expect(mem.stackletAllocations).toBe(heapTakes);
+      }
+    }
+    expect(givenBack).not.toBeNull();
+    expect(probe.memory().stackletAllocations).toBe(heapTakes + 1);
+    const late = run(BigInt(Math.round(1.2 * 168_000)), giveBack);
+    expect(late.console.lines).toEqual(["worker ok", "intruder ok 5"]);
+    const baseline = late.memory().heapUsed;
+    // Every cycle from before the give-back to past the new stacklet's link.
+    const from = givenBack! - 400n;
+    const to = second.cycle + 200n;
+    for (let at = from; at <= to; at++) {
+      const m = run(at, giveBack);
+      expectSoundRun(m, at, baseline, giveBack);
+      expect(m.memory().stackletsPooled).toBeLessThanOrEqual(1);
+    }
+    expect(to - from).toBeGreaterThan(800n);
   });
 });
