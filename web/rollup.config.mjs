@@ -55,6 +55,10 @@ async function prebuildExamples(context) {
     context.emitFile({ type: "asset", fileName, source: result.wasm });
     list.push({ source, file: fileName, stderr: result.stderr });
   }
+  // Names are content-hashed: the files of earlier builds would pile up beside these.
+  const dir = path.join(OUT, "prebuilt");
+  const current = new Set(list.map((entry) => path.basename(entry.file)));
+  if (fs.existsSync(dir)) for (const file of fs.readdirSync(dir)) if (!current.has(file)) fs.rmSync(path.join(dir, file));
   return `export const prebuilt = ${JSON.stringify(list)};`;
 }
 
