@@ -137,9 +137,9 @@ function measure(expr: number): number {
 /**
  * Mark, right before Binaryen's inlining, every function it must not inline
  * (see NO_INLINE); returns the functions a compiler inlines (charged
- * functions only) and what takes the marks away again.
+ * functions only) and what takes the marks away again. Exported for tests/host/inline-limits.test.ts.
  */
-function pinInlining(module: any): { inlinedCalls: Set<string>; unpin: () => void } {
+export function pinInlining(module: any): { inlinedCalls: Set<string>; unpin: () => void } {
   const graph = callGraph(module);
   const addressed = new Set(graph.table);
   const recursive = (name: string): boolean => {
