@@ -58,9 +58,11 @@
  *               inheritance, a channel also fed by a handler, sleeps, spawns,
  *               allocation) with 4, 32 and 256 sleeping tasks, in the soft and
  *               the mask build: worst / p99 / mean entry latency in modelled
- *               cycles, the bound the build reports (entry + exit + check-point gap)
- *               and with atomic code (+ the larger of the gap and the longest
- *               atomic stretch), handler operations pended
+ *               cycles, the bound the build reports (entry + exit + check-point gap),
+ *               with the heap (+ the larger of the gap and one allocation or free:
+ *               what the workload without collections can meet) and with atomic
+ *               code (+ the larger of the gap and the longest atomic stretch),
+ *               handler operations pended
  *               on held soft-locks, probes merged into a pending one; and
  *               give -> take, ISR -> task, mutex hand-off in both builds.
  * build         `hoprt build` as a user runs it (a new process each time) of the
@@ -500,6 +502,10 @@ export async function irqLatency() {
         if (!allocate) {
           // Entry 12 + exception return 10 (an interrupt arriving as a handler ends) + the check-point gap.
           out[`${key}.bound`] = EXCEPTION_ENTRY + EXCEPTION_EXIT + (built.report.bounds.checkpointGapCycles ?? NaN);
+          const heap = built.report.bounds.heapStretchCycles;
+          out[`${key}.heapStretch`] = heap ?? -1; // -1: unbounded
+          out[`${key}.boundWithHeap`] = heap === null || heap === undefined ? -1
+            : EXCEPTION_ENTRY + EXCEPTION_EXIT + Math.max(built.report.bounds.checkpointGapCycles ?? NaN, heap);
           out[`${key}.atomicStretch`] = built.report.bounds.atomicStretchCycles ?? -1; // -1: unbounded
           // What the soft build promises: entry + exit + the larger of the gap and the longest atomic stretch.
           const atomic = built.report.bounds.atomicStretchCycles;
