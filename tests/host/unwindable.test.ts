@@ -270,7 +270,7 @@ describe("a panic raised in code left out of Asyncify (unwindable.ts panicsByTra
       const m = Machine.loadSync(wasm);
       for (const at of irqs) m.irq.schedule(HANDLER_LINE, BigInt(at));
       const faults: string[] = [];
-      // Past END by more than any uninterruptible stretch: an interrupt due before END is stamped with its
+      // Past END by far more than any uninterruptible stretch of this app: an interrupt due before END is stamped with its
       // due cycle when the next check point takes it, and a run slice that ends after a fault may stop
       // before that check point in one build and after it in the other.
       for (const cut of [...cuts.sort((x, y) => x - y), Number(END + SETTLE)]) if (BigInt(cut) > m.cycles) faults.push(...m.runFor(BigInt(cut) - m.cycles).faults);
