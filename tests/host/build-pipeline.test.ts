@@ -2,8 +2,9 @@
  * What the faster build relies on (js/compiler/transform.ts, engine.ts):
  *  - the pipeline's own pass list for the cost optimization gives the
  *    firmware Binaryen's -O3 gives, byte for byte (it only leaves out the
- *    Stack IR passes, whose work the instrumentation discards): a Binaryen
- *    whose -O3 differs would change modelled cycles without this failing;
+ *    Stack IR passes, whose work the instrumentation discards; both built
+ *    without the inlining pins, which -O3 has not): a Binaryen whose -O3
+ *    differs would change modelled cycles without this failing;
  *  - Asyncify instruments a function that suspends although it is reached
  *    only through the function table (an adversary's case: no direct call
  *    names it, and a pass that ignored indirect calls would still build);
@@ -86,7 +87,7 @@ describe("the build pipeline", () => {
   });
 
   it("gives the firmware Binaryen's own -O3 gives, byte for byte", async () => {
-    // Without the inlining marks, which go between the list's function passes and its inlining (transform.ts INLINE_MARK).
+    // Both without the pins the pipeline puts around Binaryen's inlining pass (transform.ts pinInlining).
     const listed = await firmware("indirect-suspend", INDIRECT_APP, { inlineCharging: false });
     const reference = await firmware("indirect-suspend", INDIRECT_APP, { referenceOptimize: true, inlineCharging: false });
     expect(reference.length).toBe(listed.length);
