@@ -17,7 +17,9 @@ import HopRTTransform, { reports, pipelineSettings, type PipelineReport } from "
 import { embedSourceMap } from "./sourcemap.js";
 import { EXCEPTION_ENTRY, EXCEPTION_EXIT, EXCEPTION_TAIL_CHAIN } from "./weights.js";
 
-const DEFAULT_COST_INLINE_SIZE = pipelineSettings.costInlineSize;
+/** The transform's settings as a build leaves them (transform.ts pipelineSettings); each build option of the same name sets one for its build. */
+const DEFAULT_SETTINGS = { ...pipelineSettings };
+type Setting = keyof typeof pipelineSettings;
 
 /**
  * The package root (where assembly/ lives), from this file's place in
@@ -311,14 +313,9 @@ async function buildAlone(options: BuildOptions): Promise<BuildResult> {
   if (tickHz !== undefined) args.push("--use", `HOPRT_TICK_HZ=${tickHz}`);
   // A name section (the code is the same with or without it): traps and profilers name the function.
   args.push("--debug");
-  pipelineSettings.deferPass = options.deferPass ?? true;
-  pipelineSettings.loopVersioning = options.loopVersioning ?? true;
-  pipelineSettings.speedInlining = options.speedInlining ?? true;
-  pipelineSettings.referenceOptimize = options.referenceOptimize ?? false;
-  pipelineSettings.unwindableOnly = options.unwindableOnly ?? true;
-  pipelineSettings.panicTraps = options.panicTraps ?? true;
-  pipelineSettings.inlineCharging = options.inlineCharging ?? true;
-  pipelineSettings.costInlineSize = options.costInlineSize ?? DEFAULT_COST_INLINE_SIZE;
+  for (const key of Object.keys(DEFAULT_SETTINGS) as Setting[]) {
+    (pipelineSettings as Record<Setting, unknown>)[key] = options[key] ?? DEFAULT_SETTINGS[key];
+  }
   // Source locations (the code is the same with or without them either): traps name the line.
   const sourceLines = options.sourceLines ?? true;
   if (typeof sourceLines !== "boolean") throw new BuildError(`hoprt build: sourceLines must be true or false (got ${String(sourceLines)})`);
@@ -337,7 +334,7 @@ async function buildAlone(options: BuildOptions): Promise<BuildResult> {
     stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as any,
     stdout: { write: () => true } as any,
     transforms: [HopRTTransform as any],
-  } as any).finally(() => { pipelineSettings.deferPass = true; pipelineSettings.loopVersioning = true; pipelineSettings.speedInlining = true; pipelineSettings.referenceOptimize = false; pipelineSettings.unwindableOnly = true; pipelineSettings.panicTraps = true; pipelineSettings.inlineCharging = true; pipelineSettings.costInlineSize = DEFAULT_COST_INLINE_SIZE; });
+  } as any).finally(() => Object.assign(pipelineSettings, DEFAULT_SETTINGS));
   if (profiling && result.stats) writeAscStats(result.stats as unknown as Record<string, number>, cpuStart);
   if (result.error || !wasm) {
     throw new BuildError(`hoprt build: ${options.app} did not compile:\n${stderr || String(result.error)}`);
