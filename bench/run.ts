@@ -501,16 +501,16 @@ export async function irqLatency() {
         out[`${key}.merged`] = r.merged;
         if (!allocate) {
           // Entry 12 + exception return 10 (an interrupt arriving as a handler ends) + the check-point gap.
-          out[`${key}.bound`] = EXCEPTION_ENTRY + EXCEPTION_EXIT + (built.report.bounds.checkpointGapCycles ?? NaN);
-          const heap = built.report.bounds.heapStretchCycles;
+          const { checkpointGapCycles: gap, heapStretchCycles: heap, atomicStretchCycles: atomic } = built.report.bounds;
+          out[`${key}.bound`] = EXCEPTION_ENTRY + EXCEPTION_EXIT + (gap ?? NaN);
+          // Entry + exit + the larger of the gap and a stretch of code with no check point (-1: unbounded).
+          const boundWith = (stretch: number | null | undefined) => (stretch === null || stretch === undefined ? -1
+            : EXCEPTION_ENTRY + EXCEPTION_EXIT + Math.max(gap ?? NaN, stretch));
           out[`${key}.heapStretch`] = heap ?? -1; // -1: unbounded
-          out[`${key}.boundWithHeap`] = heap === null || heap === undefined ? -1
-            : EXCEPTION_ENTRY + EXCEPTION_EXIT + Math.max(built.report.bounds.checkpointGapCycles ?? NaN, heap);
-          out[`${key}.atomicStretch`] = built.report.bounds.atomicStretchCycles ?? -1; // -1: unbounded
+          out[`${key}.boundWithHeap`] = boundWith(heap);
+          out[`${key}.atomicStretch`] = atomic ?? -1; // -1: unbounded
           // What the soft build promises: entry + exit + the larger of the gap and the longest atomic stretch.
-          const atomic = built.report.bounds.atomicStretchCycles;
-          out[`${key}.boundWithAtomic`] = atomic === null || atomic === undefined ? -1
-            : EXCEPTION_ENTRY + EXCEPTION_EXIT + Math.max(built.report.bounds.checkpointGapCycles ?? NaN, atomic);
+          out[`${key}.boundWithAtomic`] = boundWith(atomic);
         }
         if (r.panics !== 0) throw new Error(`bench irqLatency: ${r.panics} panics (${key})`);
       }
