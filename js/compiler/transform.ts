@@ -201,7 +201,7 @@ export function pinInlining(module: any): { inlinedCalls: Set<string>; unpin: ()
         allowed(id, info.name);
       }
     }
-    pinned.forEach((name, k) => module.removeExport(KEEP_PREFIX + "pin" + k));
+    for (let k = 0; k < pinned.length; k++) module.removeExport(KEEP_PREFIX + "pin" + k);
     module.removeFunction(NO_INLINE);
   };
   return { inlinedCalls, unpin };
